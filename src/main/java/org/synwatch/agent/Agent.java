@@ -1,0 +1,137 @@
+package org.synwatch.agent;
+
+import java.io.OutputStream;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.synwatch.capture.CaptureCounters;
+import org.synwatch.capture.CaptureLoop;
+import org.synwatch.capture.Interfaces;
+import org.synwatch.capture.Libpcap;
+import org.synwatch.capture.PcapException;
+import org.synwatch.capture.PcapHandle;
+import org.synwatch.capture.SynFilter;
+import org.synwatch.config.CaptureSource;
+import org.synwatch.config.Settings;
+import org.synwatch.detect.Detector;
+import org.synwatch.packet.LinkType;
+import org.synwatch.report.EventWriter;
+import org.synwatch.ring.SynRing;
+
+/**
+ * One run of synwatch. Start order: libpcap handle and filter, then the detector thread, then the
+ * capture loop on the calling thread. Stop order is the reverse, and every SYN already read is
+ * reported before {@link #run} returns.
+ */
+public final class Agent {
+    /** Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and a TCP header. */
+    static final int SNAPLEN = 256;
+    /** The longest a quiet link keeps the capture thread from noticing a stop request. */
+    static final int READ_TIMEOUT_MILLIS = 250;
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+    private final Settings settings;
+    private final OutputStream events;
+    private final CaptureCounters counters = new CaptureCounters();
+    private final AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
+    private volatile CaptureLoop loop;
+    private volatile boolean stopRequested;
+
+    public Agent(Settings settings, OutputStream events) {
+        this.settings = settings;
+        this.events = events;
+    }
+
+    /** Captures until the source ends or {@link #requestStop} is called. */
+    public void run() throws PcapException, AgentFailure {
+        try (PcapHandle handle = open()) {
+            int linkType = handle.linkType();
+            if (!LinkType.isSupported(linkType)) {
+                throw new PcapException(PcapException.Problem.BAD_FILE,
+                        handle.source() + ": unsupported link type " + linkType);
+            }
+            handle.setFilter(SynFilter.forLinkType(linkType));
+            EventWriter writer = new EventWriter(events, ZoneId.systemDefault());
+            Detector detector = new Detector(settings.detection(), writer);
+            try (SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
+                detector.onSyn(syn);
+                if (endOfBatch) {
+                    writer.flush();
+                }
+            }, this::consumerFailed)) {
+                CaptureLoop capture = new CaptureLoop(handle, ring, counters);
+                ring.start();
+                loop = capture;
+                if (stopRequested) {
+                    capture.requestStop();
+                }
+                if (settings.source() instanceof CaptureSource.Live) {
+                    LOG.info("capturing on {} (link type {}), libpcap {}", handle.source(), linkType, Libpcap.version());
+                }
+                try {
+                    capture.run();
+                } finally {
+                    loop = null;
+                    stopRing(ring, writer);
+                }
+                LOG.debug("captured {} packets: {} SYNs, {} ignored, {} malformed, {} dropped by the ring",
+                        counters.captured(), counters.syns(), counters.ignored(), counters.malformed(), ring.dropped());
+            }
+        }
+        Throwable failure = consumerFailure.get();
+        if (failure != null) {
+            throw new AgentFailure("event output failed: " + failure.getMessage(), failure);
+        }
+    }
+
+    /** Asks a running (or starting) agent to stop; safe from any thread, including signal handlers. */
+    public void requestStop() {
+        stopRequested = true;
+        CaptureLoop current = loop;
+        if (current != null) {
+            current.requestStop();
+        }
+    }
+
+    public CaptureCounters counters() {
+        return counters;
+    }
+
+    private PcapHandle open() throws PcapException {
+        return switch (settings.source()) {
+            case CaptureSource.File file -> PcapHandle.openOffline(file.path());
+            case CaptureSource.Live live -> PcapHandle.openLive(
+                    live.interfaceName().isPresent() ? live.interfaceName().get() : defaultInterface(),
+                    SNAPLEN, live.bufferSizeBytes(), READ_TIMEOUT_MILLIS);
+        };
+    }
+
+    private static String defaultInterface() throws PcapException {
+        return Interfaces.defaultInterface().orElseThrow(() -> new PcapException(
+                PcapException.Problem.NO_SUCH_DEVICE, "no interface is up apart from loopback"));
+    }
+
+    private void consumerFailed(Throwable failure) {
+        consumerFailure.compareAndSet(null, failure);
+        requestStop();
+    }
+
+    /** Lets the detector finish every published SYN, then writes whatever it formatted. */
+    private void stopRing(SynRing ring, EventWriter writer) {
+        try {
+            if (!ring.drainAndStop(DRAIN_TIMEOUT)) {
+                LOG.warn("detector did not drain within {}", DRAIN_TIMEOUT);
+            }
+            if (consumerFailure.get() == null) {
+                writer.flush();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            consumerFailure.compareAndSet(null, e);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Wiring of capture, ring, detection and reporting, with ordered start and shutdown. */
+package org.synwatch.agent;

@@ -1,0 +1,54 @@
+package org.synwatch.capture;
+
+import org.synwatch.packet.PacketParser;
+import org.synwatch.packet.ParseOutcome;
+import org.synwatch.packet.SynHeader;
+import org.synwatch.ring.SynRing;
+
+/**
+ * Reads packets until the source ends or a stop is requested, parses each in place and publishes
+ * pure SYNs to the ring. Runs on one thread; nothing per packet allocates or throws.
+ */
+public final class CaptureLoop {
+    private final PcapHandle handle;
+    private final SynRing ring;
+    private final CaptureCounters counters;
+    private final SynHeader scratch = new SynHeader();
+    private volatile boolean stopRequested;
+
+    public CaptureLoop(PcapHandle handle, SynRing ring, CaptureCounters counters) {
+        this.handle = handle;
+        this.ring = ring;
+        this.counters = counters;
+    }
+
+    public void run() throws PcapException {
+        int linkType = handle.linkType();
+        while (!stopRequested) {
+            int status = handle.next();
+            if (status == PcapHandle.END) {
+                return;
+            }
+            if (status == PcapHandle.PACKET) {
+                counters.captured.incrementAndGet();
+                ParseOutcome outcome = PacketParser.parse(PcapHandle.MEMORY, handle.packetAddress(),
+                        handle.capturedLength(), linkType, scratch);
+                switch (outcome) {
+                    case PURE_SYN -> {
+                        counters.syns.incrementAndGet();
+                        scratch.timestampMicros = handle.timestampMicros();
+                        ring.tryPublish(scratch);
+                    }
+                    case IGNORED -> counters.ignored.incrementAndGet();
+                    case MALFORMED -> counters.malformed.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /** Makes {@link #run} return soon, from any thread, even if the link is idle. */
+    public void requestStop() {
+        stopRequested = true;
+        handle.breakLoop();
+    }
+}

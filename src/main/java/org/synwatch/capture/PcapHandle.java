@@ -1,0 +1,243 @@
+package org.synwatch.capture;
+
+import static org.synwatch.bindings.pcap_h.PCAP_ERRBUF_SIZE;
+import static org.synwatch.bindings.pcap_h.PCAP_ERROR;
+import static org.synwatch.bindings.pcap_h.PCAP_ERROR_BREAK;
+import static org.synwatch.bindings.pcap_h.PCAP_ERROR_IFACE_NOT_UP;
+import static org.synwatch.bindings.pcap_h.PCAP_ERROR_NO_SUCH_DEVICE;
+import static org.synwatch.bindings.pcap_h.PCAP_ERROR_PERM_DENIED;
+import static org.synwatch.bindings.pcap_h.PCAP_ERROR_PROMISC_PERM_DENIED;
+import static org.synwatch.bindings.pcap_h.PCAP_NETMASK_UNKNOWN;
+import static org.synwatch.bindings.pcap_h.PCAP_TSTAMP_PRECISION_MICRO;
+import static org.synwatch.bindings.pcap_h.pcap_activate;
+import static org.synwatch.bindings.pcap_h.pcap_breakloop;
+import static org.synwatch.bindings.pcap_h.pcap_close;
+import static org.synwatch.bindings.pcap_h.pcap_compile;
+import static org.synwatch.bindings.pcap_h.pcap_create;
+import static org.synwatch.bindings.pcap_h.pcap_datalink;
+import static org.synwatch.bindings.pcap_h.pcap_freecode;
+import static org.synwatch.bindings.pcap_h.pcap_geterr;
+import static org.synwatch.bindings.pcap_h.pcap_next_ex;
+import static org.synwatch.bindings.pcap_h.pcap_open_offline_with_tstamp_precision;
+import static org.synwatch.bindings.pcap_h.pcap_set_buffer_size;
+import static org.synwatch.bindings.pcap_h.pcap_set_immediate_mode;
+import static org.synwatch.bindings.pcap_h.pcap_set_promisc;
+import static org.synwatch.bindings.pcap_h.pcap_set_snaplen;
+import static org.synwatch.bindings.pcap_h.pcap_setfilter;
+import static org.synwatch.bindings.pcap_h.pcap_set_timeout;
+import static org.synwatch.bindings.pcap_h.pcap_stats;
+import static org.synwatch.bindings.pcap_h.pcap_statustostr;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.synwatch.bindings.bpf_program;
+import org.synwatch.bindings.pcap_pkthdr;
+import org.synwatch.bindings.pcap_stat;
+import org.synwatch.bindings.timeval;
+
+/**
+ * One open libpcap handle. {@link #next} is for the capture thread only; {@link #breakLoop} may be
+ * called from any thread until {@link #close}, which is idempotent.
+ *
+ * <p>Packets are read in place: after {@link #next} returns {@link #PACKET}, the packet's bytes sit
+ * at {@link #packetAddress()} in {@link #MEMORY} until the next call, and nothing is kept longer.
+ */
+public final class PcapHandle implements AutoCloseable {
+    /** next() results other than an exception. */
+    public static final int PACKET = 1;
+    public static final int TIMEOUT = 0;
+    public static final int END = -2;
+
+    /**
+     * The whole address space as one segment: reading packets at their address through it avoids
+     * creating a segment per packet. The parser bounds every read by the captured length itself.
+     */
+    public static final MemorySegment MEMORY = MemorySegment.NULL.reinterpret(Long.MAX_VALUE);
+
+    private static final Logger LOG = LoggerFactory.getLogger(PcapHandle.class);
+    private static final long TS_SEC = pcap_pkthdr.ts$offset() + timeval.tv_sec$offset();
+    private static final long TS_USEC = pcap_pkthdr.ts$offset() + timeval.tv_usec$offset();
+    private static final long CAPLEN = pcap_pkthdr.caplen$offset();
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment pcap;
+    private final MemorySegment headerOut;
+    private final MemorySegment dataOut;
+    private final String source;
+    private long header;
+    private boolean closed;
+
+    private PcapHandle(MemorySegment pcap, String source) {
+        this.pcap = pcap;
+        this.source = source;
+        this.headerOut = arena.allocate(ValueLayout.ADDRESS);
+        this.dataOut = arena.allocate(ValueLayout.ADDRESS);
+    }
+
+    /**
+     * Opens {@code device} for live capture in immediate mode, so each SYN reaches us at once, with
+     * {@code timeoutMillis} as the longest a quiet link keeps {@link #next} blocked.
+     */
+    public static PcapHandle openLive(String device, int snaplen, int bufferSize, int timeoutMillis)
+            throws PcapException {
+        Libpcap.load();
+        MemorySegment pcap;
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment errbuf = scratch.allocate(PCAP_ERRBUF_SIZE());
+            pcap = pcap_create(scratch.allocateFrom(device), errbuf);
+            if (pcap.equals(MemorySegment.NULL)) {
+                throw new PcapException(PcapException.Problem.OTHER, "pcap_create(" + device + "): " + errbuf.getString(0));
+            }
+        }
+        PcapHandle handle = new PcapHandle(pcap, device);
+        try {
+            handle.check("pcap_set_snaplen", pcap_set_snaplen(pcap, snaplen));
+            handle.check("pcap_set_promisc", pcap_set_promisc(pcap, 0));
+            handle.check("pcap_set_timeout", pcap_set_timeout(pcap, timeoutMillis));
+            handle.check("pcap_set_immediate_mode", pcap_set_immediate_mode(pcap, 1));
+            handle.check("pcap_set_buffer_size", pcap_set_buffer_size(pcap, bufferSize));
+            int status = pcap_activate(pcap);
+            if (status < 0) {
+                throw handle.activationFailure(status);
+            }
+            if (status > 0) {
+                LOG.warn("pcap_activate({}): {}", device, handle.describe(status));
+            }
+            return handle;
+        } catch (PcapException | RuntimeException e) {
+            handle.close();
+            throw e;
+        }
+    }
+
+    /** Opens a pcap or pcapng file, with timestamps in microseconds whatever the file stores. */
+    public static PcapHandle openOffline(Path file) throws PcapException {
+        Libpcap.load();
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment errbuf = scratch.allocate(PCAP_ERRBUF_SIZE());
+            MemorySegment pcap = pcap_open_offline_with_tstamp_precision(
+                    scratch.allocateFrom(file.toString()), PCAP_TSTAMP_PRECISION_MICRO(), errbuf);
+            if (pcap.equals(MemorySegment.NULL)) {
+                throw new PcapException(PcapException.Problem.BAD_FILE,
+                        "pcap_open_offline(" + file + "): " + errbuf.getString(0));
+            }
+            return new PcapHandle(pcap, file.toString());
+        }
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public int linkType() {
+        return pcap_datalink(pcap);
+    }
+
+    /** Compiles and installs a filter; for live handles the kernel runs it. */
+    public void setFilter(String expression) throws PcapException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment program = bpf_program.allocate(scratch);
+            check("pcap_compile", pcap_compile(pcap, program, scratch.allocateFrom(expression), 1, PCAP_NETMASK_UNKNOWN()));
+            try {
+                check("pcap_setfilter", pcap_setfilter(pcap, program));
+            } finally {
+                pcap_freecode(program);
+            }
+        }
+    }
+
+    /** Reads the next packet: {@link #PACKET}, {@link #TIMEOUT} on a quiet link, or {@link #END}. */
+    public int next() throws PcapException {
+        int status = pcap_next_ex(pcap, headerOut, dataOut);
+        if (status == PACKET) {
+            header = headerOut.get(ValueLayout.JAVA_LONG, 0);
+            return PACKET;
+        }
+        if (status == TIMEOUT || status == PCAP_ERROR_BREAK()) {
+            return status;
+        }
+        throw new PcapException(PcapException.Problem.OTHER, "pcap_next_ex(" + source + "): " + describe(status));
+    }
+
+    public long packetAddress() {
+        return dataOut.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    public int capturedLength() {
+        return MEMORY.get(ValueLayout.JAVA_INT, header + CAPLEN);
+    }
+
+    public long timestampMicros() {
+        return MEMORY.get(ValueLayout.JAVA_LONG, header + TS_SEC) * 1_000_000L
+                + MEMORY.get(ValueLayout.JAVA_LONG, header + TS_USEC);
+    }
+
+    /** Kernel counters of a live handle: {received, dropped by the kernel, dropped by the interface}. */
+    public synchronized long[] stats() throws PcapException {
+        if (closed) {
+            return new long[3];
+        }
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment stat = pcap_stat.allocate(scratch);
+            check("pcap_stats", pcap_stats(pcap, stat));
+            return new long[] {
+                Integer.toUnsignedLong(pcap_stat.ps_recv(stat)),
+                Integer.toUnsignedLong(pcap_stat.ps_drop(stat)),
+                Integer.toUnsignedLong(pcap_stat.ps_ifdrop(stat)),
+            };
+        }
+    }
+
+    /** Makes a blocked or future {@link #next} return {@link #END}; safe from any thread. */
+    public synchronized void breakLoop() {
+        if (!closed) {
+            pcap_breakloop(pcap);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            pcap_close(pcap);
+            arena.close();
+        }
+    }
+
+    private void check(String call, int status) throws PcapException {
+        if (status != 0) {
+            throw new PcapException(PcapException.Problem.OTHER, call + "(" + source + "): " + describe(status));
+        }
+    }
+
+    private PcapException activationFailure(int status) {
+        String message = "pcap_activate(" + source + "): " + describe(status);
+        PcapException.Problem problem;
+        if (status == PCAP_ERROR_NO_SUCH_DEVICE()) {
+            problem = PcapException.Problem.NO_SUCH_DEVICE;
+        } else if (status == PCAP_ERROR_PERM_DENIED() || status == PCAP_ERROR_PROMISC_PERM_DENIED()) {
+            problem = PcapException.Problem.PERMISSION_DENIED;
+        } else if (status == PCAP_ERROR_IFACE_NOT_UP()) {
+            problem = PcapException.Problem.INTERFACE_DOWN;
+        } else {
+            problem = PcapException.Problem.OTHER;
+        }
+        return new PcapException(problem, message);
+    }
+
+    /** libpcap's own words: the handle's error text where it set one, else the status name. */
+    private String describe(int status) {
+        String text = pcap_statustostr(status).reinterpret(Long.MAX_VALUE).getString(0);
+        if (status == PCAP_ERROR() || status < 0 && status != PCAP_ERROR_BREAK()) {
+            String detail = pcap_geterr(pcap).reinterpret(Long.MAX_VALUE).getString(0);
+            if (!detail.isEmpty()) {
+                return detail;
+            }
+        }
+        return text;
+    }
+}

@@ -1,0 +1,130 @@
+package org.synwatch.cli;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.synwatch.config.CaptureSource;
+import org.synwatch.config.ConfigException;
+import org.synwatch.config.DetectionSettings;
+import org.synwatch.config.Settings;
+import org.synwatch.config.Values;
+
+/** Turns the command line into {@link Settings}, or into a request for help or the version. */
+final class Arguments {
+    enum Action { RUN, HELP, VERSION }
+
+    record Parsed(Action action, Settings settings, boolean debug) {
+    }
+
+    static final String USAGE = """
+            Usage: synwatch [-i IFACE | -r FILE] [options]
+
+            Reports every new TCP connection attempt (a pure SYN) and detects port scans.
+            Event lines go to stdout; diagnostics go to stderr.
+
+            Capture:
+              -i, --interface IFACE      capture live on IFACE ('any' for all interfaces); default:
+                                         libpcap's first interface that is up and not loopback
+              -r, --read FILE            replay a pcap or pcapng file, using packet timestamps,
+                                         and exit at its end
+                  --buffer-size BYTES    kernel capture buffer, live only (default 16777216)
+            Detection:
+                  --scan-ports N         a scan is MORE than N distinct ports of one host from
+                                         one source (default 3, at most 64)
+                  --scan-window DURATION ... within this window: 90s, 2m, 1h (default 60s)
+                  --max-tracked-pairs N  source/destination pairs remembered; the least recently
+                                         active is forgotten first (default 1000000)
+            Other:
+                  --debug                verbose diagnostics, stack traces on errors
+              -h, --help                 show this help
+                  --version              show synwatch's and libpcap's versions
+
+            Exit status: 0 on success (end of file, SIGTERM or SIGINT), 1 on a runtime error,
+            2 on a usage error.
+            """;
+
+    private static final String HELP_HINT = "see 'synwatch --help'";
+
+    private Arguments() {
+    }
+
+    static Parsed parse(String[] args) throws UsageException {
+        String iface = null;
+        String file = null;
+        String bufferSize = null;
+        String scanPorts = null;
+        String scanWindow = null;
+        String maxPairs = null;
+        boolean debug = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            int equals = arg.startsWith("--") ? arg.indexOf('=') : -1;
+            String name = equals > 0 ? arg.substring(0, equals) : arg;
+            String inline = equals > 0 ? arg.substring(equals + 1) : null;
+            boolean takesValue = switch (name) {
+                case "-h", "--help", "--version", "--debug" -> false;
+                case "-i", "--interface", "-r", "--read", "--buffer-size", "--scan-ports", "--scan-window",
+                     "--max-tracked-pairs" -> true;
+                default -> throw arg.startsWith("-")
+                        ? new UsageException("unknown option '" + arg + "'", HELP_HINT)
+                        : new UsageException("unexpected argument '" + arg + "'", "give a file with -r FILE; " + HELP_HINT);
+            };
+            if (!takesValue && inline != null) {
+                throw new UsageException(name + " takes no value", HELP_HINT);
+            }
+            String value = null;
+            if (takesValue) {
+                if (inline == null && (i + 1 >= args.length || args[i + 1].isEmpty())) {
+                    throw new UsageException(name + " needs a value", HELP_HINT);
+                }
+                value = inline != null ? inline : args[++i];
+            }
+            switch (name) {
+                case "-h", "--help" -> {
+                    return new Parsed(Action.HELP, null, debug);
+                }
+                case "--version" -> {
+                    return new Parsed(Action.VERSION, null, debug);
+                }
+                case "--debug" -> debug = true;
+                case "-i", "--interface" -> iface = once(name, iface, value);
+                case "-r", "--read" -> file = once(name, file, value);
+                case "--buffer-size" -> bufferSize = once(name, bufferSize, value);
+                case "--scan-ports" -> scanPorts = once(name, scanPorts, value);
+                case "--scan-window" -> scanWindow = once(name, scanWindow, value);
+                default -> maxPairs = once(name, maxPairs, value);
+            }
+        }
+        if (iface != null && file != null) {
+            throw new UsageException("--interface and --read exclude each other",
+                    "capture live with -i IFACE or replay a file with -r FILE, not both");
+        }
+        if (file != null && bufferSize != null) {
+            throw new UsageException("--buffer-size applies to live capture only", "drop it when using --read");
+        }
+        try {
+            CaptureSource source = file != null
+                    ? new CaptureSource.File(Path.of(file))
+                    : new CaptureSource.Live(Optional.ofNullable(iface), bufferSize == null
+                            ? CaptureSource.Live.DEFAULT_BUFFER_SIZE
+                            : Values.integer("--buffer-size", bufferSize, 65536, 1 << 30));
+            DetectionSettings detection = new DetectionSettings(
+                    scanPorts == null ? DetectionSettings.DEFAULT_PORT_THRESHOLD
+                            : Values.integer("--scan-ports", scanPorts, 1, DetectionSettings.MAX_PORT_THRESHOLD),
+                    Values.durationMicros("--scan-window",
+                            scanWindow == null ? DetectionSettings.DEFAULT_WINDOW : scanWindow,
+                            DetectionSettings.MAX_WINDOW_MICROS),
+                    maxPairs == null ? DetectionSettings.DEFAULT_MAX_TRACKED_PAIRS
+                            : Values.integer("--max-tracked-pairs", maxPairs, 1, DetectionSettings.MAX_TRACKED_PAIRS_LIMIT));
+            return new Parsed(Action.RUN, new Settings(source, detection, debug), debug);
+        } catch (ConfigException e) {
+            throw new UsageException(e.getMessage(), e.hint());
+        }
+    }
+
+    private static String once(String name, String previous, String value) throws UsageException {
+        if (previous != null) {
+            throw new UsageException(name + " given twice", "give it once");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,32 @@
+package org.synwatch.config;
+
+/**
+ * Port-scan rule: more than {@code portThreshold} distinct destination ports of one host from one
+ * source within {@code windowMicros}; at most {@code maxTrackedPairs} pairs are remembered.
+ */
+public record DetectionSettings(int portThreshold, long windowMicros, int maxTrackedPairs) {
+    public static final int DEFAULT_PORT_THRESHOLD = 3;
+    public static final String DEFAULT_WINDOW = "60s";
+    public static final int DEFAULT_MAX_TRACKED_PAIRS = 1_000_000;
+    /** Per-pair memory grows with the threshold (one remembered port per unit), so it is bounded. */
+    public static final int MAX_PORT_THRESHOLD = 64;
+    /** Keeps the pair index within one Java array. */
+    public static final int MAX_TRACKED_PAIRS_LIMIT = 100_000_000;
+    public static final long MAX_WINDOW_MICROS = 24L * 3600 * 1_000_000;
+
+    public DetectionSettings {
+        if (portThreshold < 1 || portThreshold > MAX_PORT_THRESHOLD) {
+            throw new IllegalArgumentException("portThreshold out of range: " + portThreshold);
+        }
+        if (windowMicros <= 0 || windowMicros > MAX_WINDOW_MICROS) {
+            throw new IllegalArgumentException("windowMicros out of range: " + windowMicros);
+        }
+        if (maxTrackedPairs < 1 || maxTrackedPairs > MAX_TRACKED_PAIRS_LIMIT) {
+            throw new IllegalArgumentException("maxTrackedPairs out of range: " + maxTrackedPairs);
+        }
+    }
+
+    public static DetectionSettings defaults() {
+        return new DetectionSettings(DEFAULT_PORT_THRESHOLD, 60_000_000L, DEFAULT_MAX_TRACKED_PAIRS);
+    }
+}

@@ -1,0 +1,34 @@
+package org.synwatch.detect;
+
+import java.security.SecureRandom;
+
+/** Keyed mixing for the tables, so that spoofed sources cannot be chosen to collide. */
+final class Hashing {
+    private static final long SEED = new SecureRandom().nextLong();
+
+    private Hashing() {
+    }
+
+    static long mix(long h, long value) {
+        return fmix64(h ^ value) * 0x9E3779B97F4A7C15L;
+    }
+
+    static long start() {
+        return SEED;
+    }
+
+    static int finish(long h) {
+        long f = fmix64(h);
+        return (int) (f ^ (f >>> 32));
+    }
+
+    /** MurmurHash3's 64-bit finalizer: every input bit affects every output bit. */
+    private static long fmix64(long k) {
+        k ^= k >>> 33;
+        k *= 0xFF51AFD7ED558CCDL;
+        k ^= k >>> 33;
+        k *= 0xC4CEB9FE1A85EC53L;
+        k ^= k >>> 33;
+        return k;
+    }
+}

@@ -1,0 +1,108 @@
+package org.synwatch.ring;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.EventHandler;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.PhasedBackoffWaitStrategy;
+import com.lmax.disruptor.RingBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.synwatch.packet.SynHeader;
+
+/**
+ * LMAX Disruptor ring of preallocated {@link SynHeader}s with one consumer thread. The producer
+ * never waits: when the ring is full the header is dropped and counted, because stalling capture
+ * would only move the loss into the kernel, where it is harder to see.
+ */
+public final class SynRing implements AutoCloseable {
+    public static final int DEFAULT_SIZE = 1 << 16;
+
+    private final RingBuffer<SynHeader> ring;
+    private final BatchEventProcessor<SynHeader> processor;
+    private final Thread consumer;
+    private final AtomicLong dropped = new AtomicLong();
+    private boolean closed;
+
+    /**
+     * @param handler runs on the consumer thread for every header, in order
+     * @param onFailure runs on the consumer thread if the handler throws; the consumer then stops
+     */
+    public SynRing(int size, EventHandler<SynHeader> handler, Consumer<Throwable> onFailure) {
+        // Spin briefly, then yield, then sleep on a lock that the producer only touches when the
+        // consumer is actually asleep: low latency under load, no CPU when the link is idle.
+        ring = RingBuffer.createSingleProducer(SynHeader::new, size,
+                PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS));
+        processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), handler);
+        processor.setExceptionHandler(new StopOnFailure(onFailure));
+        ring.addGatingSequences(processor.getSequence());
+        consumer = Thread.ofPlatform().name("synwatch-detector").daemon().unstarted(processor);
+    }
+
+    public void start() {
+        consumer.start();
+    }
+
+    /** Copies {@code header} into the next slot; returns false, counting a drop, if the ring is full. */
+    public boolean tryPublish(SynHeader header) {
+        if (!ring.hasAvailableCapacity(1)) {
+            dropped.incrementAndGet();
+            return false;
+        }
+        long sequence = ring.next();
+        try {
+            ring.get(sequence).copyFrom(header);
+        } finally {
+            ring.publish(sequence);
+        }
+        return true;
+    }
+
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /**
+     * Waits until the consumer has handled every published header (or {@code timeout} passes), then
+     * stops it. Returns whether everything was handled.
+     */
+    public boolean drainAndStop(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean drained;
+        while (!(drained = processor.getSequence().get() >= ring.getCursor())
+                && consumer.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        close();
+        consumer.join(timeout.toMillis() + 1);
+        return drained;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            processor.halt();
+        }
+    }
+
+    private record StopOnFailure(Consumer<Throwable> onFailure) implements ExceptionHandler<SynHeader> {
+        @Override
+        public void handleEventException(Throwable failure, long sequence, SynHeader event) {
+            onFailure.accept(failure);
+            throw new IllegalStateException("detector stopped", failure);
+        }
+
+        @Override
+        public void handleOnStartException(Throwable failure) {
+            onFailure.accept(failure);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable failure) {
+            onFailure.accept(failure);
+        }
+    }
+}
