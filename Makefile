@@ -6,7 +6,7 @@ SHELL := /bin/bash
 JAVA_HOME := $(shell bin/synwatch --java-home 2>/dev/null)
 export JAVA_HOME
 MVN ?= mvn
-MVN_FLAGS ?= -B -q -Dstyle.color=never
+MVN_FLAGS ?= -B -ntp -Dstyle.color=never
 JEXTRACT ?= jextract
 ARGS ?=
 JAR := target/synwatch.jar

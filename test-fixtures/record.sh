@@ -195,6 +195,9 @@ table inet synwatch_rec {
     }
 }
 EOF
+    # Kernels >= 6.x may retransmit the first SYNs linearly (1 s apart, net.ipv4.tcp_syn_linear_timeouts);
+    # turn that off in the client namespace (if the knob exists) for the classic 1, 3, 7 s backoff.
+    ip netns exec "$C" sysctl -qw net.ipv4.tcp_syn_linear_timeouts=0 2>/dev/null || true
     start_capture "$WORK/a.pcap" -i "$TIF"
     curl_get "http://$T4:81/" --connect-timeout 8 &
     local b1=$!

@@ -53,7 +53,7 @@ public final class Agent {
                 throw new PcapException(PcapException.Problem.BAD_FILE,
                         handle.source() + ": unsupported link type " + linkType);
             }
-            handle.setFilter(SynFilter.forLinkType(linkType));
+            installFilter(handle, linkType);
             EventWriter writer = new EventWriter(events, ZoneId.systemDefault());
             Detector detector = new Detector(settings.detection(), writer);
             try (SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
@@ -107,6 +107,22 @@ public final class Agent {
                     live.interfaceName().isPresent() ? live.interfaceName().get() : defaultInterface(),
                     SNAPLEN, live.bufferSizeBytes(), READ_TIMEOUT_MILLIS);
         };
+    }
+
+    /**
+     * The kernel filter is what keeps a busy link affordable. A file is filtered in user space, only
+     * to behave as the live capture would; where libpcap cannot compile the filter for a file's link
+     * type, the parser, which checks every packet exactly anyway, filters alone.
+     */
+    private void installFilter(PcapHandle handle, int linkType) throws PcapException {
+        try {
+            handle.setFilter(SynFilter.forLinkType(linkType));
+        } catch (PcapException e) {
+            if (settings.source() instanceof CaptureSource.Live) {
+                throw e;
+            }
+            LOG.debug("replaying without a BPF filter: {}", e.getMessage());
+        }
     }
 
     private static String defaultInterface() throws PcapException {

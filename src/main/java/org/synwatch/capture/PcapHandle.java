@@ -68,12 +68,14 @@ public final class PcapHandle implements AutoCloseable {
     private final MemorySegment headerOut;
     private final MemorySegment dataOut;
     private final String source;
+    private final boolean offline;
     private long header;
     private boolean closed;
 
-    private PcapHandle(MemorySegment pcap, String source) {
+    private PcapHandle(MemorySegment pcap, String source, boolean offline) {
         this.pcap = pcap;
         this.source = source;
+        this.offline = offline;
         this.headerOut = arena.allocate(ValueLayout.ADDRESS);
         this.dataOut = arena.allocate(ValueLayout.ADDRESS);
     }
@@ -93,7 +95,7 @@ public final class PcapHandle implements AutoCloseable {
                 throw new PcapException(PcapException.Problem.OTHER, "pcap_create(" + device + "): " + errbuf.getString(0));
             }
         }
-        PcapHandle handle = new PcapHandle(pcap, device);
+        PcapHandle handle = new PcapHandle(pcap, device, false);
         try {
             handle.check("pcap_set_snaplen", pcap_set_snaplen(pcap, snaplen));
             handle.check("pcap_set_promisc", pcap_set_promisc(pcap, 0));
@@ -125,7 +127,7 @@ public final class PcapHandle implements AutoCloseable {
                 throw new PcapException(PcapException.Problem.BAD_FILE,
                         "pcap_open_offline(" + file + "): " + errbuf.getString(0));
             }
-            return new PcapHandle(pcap, file.toString());
+            return new PcapHandle(pcap, file.toString(), true);
         }
     }
 
@@ -160,7 +162,8 @@ public final class PcapHandle implements AutoCloseable {
         if (status == TIMEOUT || status == PCAP_ERROR_BREAK()) {
             return status;
         }
-        throw new PcapException(PcapException.Problem.OTHER, "pcap_next_ex(" + source + "): " + describe(status));
+        throw new PcapException(offline ? PcapException.Problem.BAD_FILE : PcapException.Problem.OTHER,
+                "pcap_next_ex(" + source + "): " + describe(status));
     }
 
     public long packetAddress() {

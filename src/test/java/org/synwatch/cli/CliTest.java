@@ -1,0 +1,116 @@
+package org.synwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CliTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return new Cli(out, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { }).execute(args);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private void assertOneLineError(String expectedFragment) {
+        String text = stderr();
+        assertEquals(1, text.lines().count(), () -> "one line expected, got:\n" + text);
+        assertTrue(text.startsWith("synwatch: "), text);
+        assertTrue(text.contains(expectedFragment), text);
+        assertTrue(text.contains("(hint: "), text);
+        assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing on stdout");
+    }
+
+    @Test
+    void helpPrintsUsageOnStdout() {
+        assertEquals(0, run("--help"));
+        String usage = out.toString(StandardCharsets.UTF_8);
+        for (String flag : new String[] {"-i, --interface", "-r, --read", "--buffer-size", "--scan-ports",
+                "--scan-window", "--max-tracked-pairs", "--debug", "-h, --help"}) {
+            assertTrue(usage.contains(flag), flag);
+        }
+        assertEquals("", stderr());
+        out.reset();
+        assertEquals(0, run("-h"));
+        assertEquals(usage, out.toString(StandardCharsets.UTF_8));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--bogus                              | unknown option '--bogus'",
+        "-x                                   | unknown option '-x'",
+        "stray                                | unexpected argument 'stray'",
+        "-r                                   | -r needs a value",
+        "-i lo -r x.pcap                      | --interface and --read exclude each other",
+        "-r x.pcap --buffer-size 1048576      | --buffer-size applies to live capture only",
+        "-r x.pcap -r y.pcap                  | -r given twice",
+        "--scan-window 10                     | --scan-window: '10' is not a duration",
+        "--scan-window 0s                     | --scan-window: '0s' is out of range",
+        "--scan-window=25h                    | --scan-window: '25h' is out of range",
+        "--scan-ports 0                       | --scan-ports: 0 is out of range",
+        "--scan-ports many                    | --scan-ports: 'many' is not a whole number",
+        "--max-tracked-pairs 0                | --max-tracked-pairs: 0 is out of range",
+        "--buffer-size 12                     | --buffer-size: 12 is out of range",
+        "--debug=yes                          | --debug takes no value",
+    })
+    void usageErrorsExitTwoWithOneLine(String args, String message) {
+        assertEquals(2, run(args.trim().split("\\s+")));
+        assertOneLineError(message);
+    }
+
+    @Test
+    void missingFileIsARuntimeError() {
+        assertEquals(1, run("-r", "/nonexistent/capture.pcap"));
+        assertOneLineError("No such file or directory");
+    }
+
+    @Test
+    void directoryIsARuntimeError(@TempDir Path dir) {
+        assertEquals(1, run("-r", dir.toString()));
+        assertOneLineError("pcap_open_offline");
+    }
+
+    @Test
+    void notACaptureFileIsARuntimeError(@TempDir Path dir) throws IOException {
+        Path text = Files.writeString(dir.resolve("notes.txt"), "this is not a capture\n".repeat(10));
+        assertEquals(1, run("-r", text.toString()));
+        assertOneLineError("unknown file format");
+    }
+
+    @Test
+    void unknownInterfaceIsARuntimeError() {
+        assertEquals(1, run("-i", "nosuchif0"));
+        assertOneLineError("nosuchif0");
+    }
+
+    @Test
+    void debugAddsTheStackTrace() {
+        assertEquals(1, run("--debug", "-r", "/nonexistent/capture.pcap"));
+        assertTrue(stderr().lines().count() > 1);
+        assertTrue(stderr().contains("at org.synwatch."), stderr());
+    }
+
+    @Test
+    void equalsFormAndDurationUnitsAreAccepted() throws IOException {
+        Path empty = FixtureFiles.syntheticEmptyCapture();
+        assertEquals(0, run("--read=" + empty, "--scan-window=2m", "--scan-ports=5", "--max-tracked-pairs=1_000"));
+        assertEquals(0, run("-r", empty.toString(), "--scan-window", "1h"));
+        assertEquals(0, run("-r", empty.toString(), "--scan-window", "90s"));
+        assertFalse(stderr().contains("synwatch:"), stderr());
+    }
+}

@@ -1,0 +1,49 @@
+package org.synwatch.cli;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Locates the committed captures in test-fixtures/ and makes trivial ones on the fly. */
+final class FixtureFiles {
+    static final Path DIRECTORY = Path.of(System.getProperty("synwatch.fixtures", "test-fixtures"));
+
+    private FixtureFiles() {
+    }
+
+    /** Every capture in test-fixtures/ that has an expected-output file beside it. */
+    static List<Path> capturesWithExpectations() throws IOException {
+        try (Stream<Path> files = Files.list(DIRECTORY)) {
+            return files.filter(f -> f.toString().endsWith(".pcap") || f.toString().endsWith(".pcapng"))
+                    .filter(f -> Files.exists(expectedFor(f)))
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    static Path expectedFor(Path capture) {
+        return sibling(capture, ".expected");
+    }
+
+    static Path errorFor(Path capture) {
+        return sibling(capture, ".error");
+    }
+
+    private static Path sibling(Path capture, String extension) {
+        String name = capture.getFileName().toString();
+        return capture.resolveSibling(name.substring(0, name.lastIndexOf('.')) + extension);
+    }
+
+    /** A valid pcap file (Ethernet) with no packets. */
+    static Path syntheticEmptyCapture() throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        header.putInt(0xA1B2C3D4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);
+        Path file = Files.createTempFile("synwatch-empty", ".pcap");
+        file.toFile().deleteOnExit();
+        return Files.write(file, header.array());
+    }
+}

@@ -1,0 +1,224 @@
+package org.synwatch.detect;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.synwatch.testing.Syns.syn;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.synwatch.config.DetectionSettings;
+import org.synwatch.packet.SynHeader;
+import org.synwatch.report.EventWriter;
+
+class DetectorTest {
+    /** 2021-04-28 15:28:05 UTC. */
+    private static final long T0 = 1_619_623_685_000_000L;
+    private static final long SECOND = 1_000_000L;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final EventWriter writer = new EventWriter(out, ZoneOffset.UTC);
+
+    private Detector detector(int ports, long windowMicros, int maxPairs) {
+        return new Detector(new DetectionSettings(ports, windowMicros, maxPairs), writer);
+    }
+
+    private Detector defaults() {
+        return new Detector(DetectionSettings.defaults(), writer);
+    }
+
+    private List<String> lines() {
+        writer.flush();
+        String text = out.toString(StandardCharsets.US_ASCII);
+        return text.isEmpty() ? List.of() : List.of(text.split("\n"));
+    }
+
+    private static long scanLines(List<String> lines) {
+        return lines.stream().filter(l -> l.contains("Port scan detected")).count();
+    }
+
+    @Test
+    void threeDistinctPortsAreNotAScan() {
+        Detector d = defaults();
+        d.onSyn(syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80));
+        d.onSyn(syn(T0 + SECOND, "192.0.2.56", 5974, "10.0.0.5", 81));
+        d.onSyn(syn(T0 + 2 * SECOND, "192.0.2.56", 5975, "10.0.0.5", 82));
+        d.onSyn(syn(T0 + 3 * SECOND, "192.0.2.56", 5976, "10.0.0.5", 82));
+        assertEquals(List.of(
+                "2021-04-28 15:28:05: New connection: 192.0.2.56:5973 -> 10.0.0.5:80",
+                "2021-04-28 15:28:06: New connection: 192.0.2.56:5974 -> 10.0.0.5:81",
+                "2021-04-28 15:28:07: New connection: 192.0.2.56:5975 -> 10.0.0.5:82",
+                "2021-04-28 15:28:08: New connection: 192.0.2.56:5976 -> 10.0.0.5:82"), lines());
+        assertEquals(0, d.scansDetected());
+        assertEquals(4, d.newConnections(SynHeader.IPV4));
+    }
+
+    @Test
+    void fourthPortJustInsideTheWindowIsAScan() {
+        Detector d = defaults();
+        d.onSyn(syn(T0, "192.0.2.56", 5973, "10.0.0.5", 83));
+        d.onSyn(syn(T0 + SECOND, "192.0.2.56", 5974, "10.0.0.5", 81));
+        d.onSyn(syn(T0 + 2 * SECOND, "192.0.2.56", 5975, "10.0.0.5", 82));
+        d.onSyn(syn(T0 + 59_999_000L, "192.0.2.56", 5976, "10.0.0.5", 80));
+        List<String> lines = lines();
+        assertEquals(5, lines.size());
+        assertEquals("2021-04-28 15:29:04: New connection: 192.0.2.56:5976 -> 10.0.0.5:80", lines.get(3));
+        assertEquals("2021-04-28 15:29:04: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 80,81,82,83",
+                lines.get(4));
+        assertEquals(1, d.scansDetected());
+    }
+
+    @Test
+    void fourthPortExactlyOneWindowLaterIsNotAScan() {
+        Detector d = defaults();
+        d.onSyn(syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80));
+        d.onSyn(syn(T0 + SECOND, "192.0.2.56", 5974, "10.0.0.5", 81));
+        d.onSyn(syn(T0 + 2 * SECOND, "192.0.2.56", 5975, "10.0.0.5", 82));
+        d.onSyn(syn(T0 + 60 * SECOND, "192.0.2.56", 5976, "10.0.0.5", 83));
+        assertEquals(0, scanLines(lines()));
+        // The next port puts 81, 82, 83 and 84 in the window: now it is one.
+        d.onSyn(syn(T0 + 60 * SECOND + 1, "192.0.2.56", 5977, "10.0.0.5", 84));
+        List<String> lines = lines();
+        assertEquals("2021-04-28 15:29:05: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 81,82,83,84",
+                lines.get(lines.size() - 1));
+    }
+
+    @Test
+    void retransmissionsAreNeitherReportedNorCounted() {
+        Detector d = defaults();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            // The kernel's backoff: 1, 2, 4, 8 s apart — always within 60 s of the previous one.
+            long at = T0 + ((1L << attempt) - 1) * SECOND;
+            d.onSyn(syn(at, "192.0.2.56", 5973, "10.0.0.5", 80));
+            d.onSyn(syn(at, "192.0.2.56", 5974, "10.0.0.5", 81));
+            d.onSyn(syn(at, "192.0.2.56", 5975, "10.0.0.5", 82));
+        }
+        assertEquals(3, lines().size());
+        assertEquals(12, d.retransmissions());
+        assertEquals(0, d.scansDetected());
+        // The same 4-tuple a full minute after its last SYN is a new attempt, on a port already known.
+        d.onSyn(syn(T0 + 75 * SECOND, "192.0.2.56", 5973, "10.0.0.5", 80));
+        assertEquals(4, lines().size());
+        assertEquals(0, d.scansDetected());
+    }
+
+    @Test
+    void reportedOncePerEpisodeAndAgainAfterASilentWindow() {
+        Detector d = defaults();
+        int sourcePort = 40000;
+        for (int port = 1; port <= 10; port++) {
+            d.onSyn(syn(T0 + port * SECOND, "192.0.2.56", sourcePort++, "10.0.0.5", port));
+        }
+        assertEquals(1, d.scansDetected());
+        // Still active 59 s after the last SYN: the same episode.
+        for (int port = 11; port <= 15; port++) {
+            d.onSyn(syn(T0 + (10 + 59) * SECOND + port, "192.0.2.56", sourcePort++, "10.0.0.5", port));
+        }
+        assertEquals(1, d.scansDetected());
+        long quietUntil = T0 + (10 + 59) * SECOND + 15 + 60 * SECOND;
+        for (int port = 100; port <= 103; port++) {
+            d.onSyn(syn(quietUntil + port, "192.0.2.56", sourcePort++, "10.0.0.5", port));
+        }
+        assertEquals(2, d.scansDetected());
+        List<String> lines = lines();
+        assertEquals("on ports 100,101,102,103",
+                lines.get(lines.size() - 1).substring(lines.get(lines.size() - 1).indexOf("on ports")));
+    }
+
+    @Test
+    void destinationsOfOneSourceAreCountedSeparately() {
+        Detector d = defaults();
+        int sourcePort = 40000;
+        for (int port = 1; port <= 3; port++) {
+            d.onSyn(syn(T0 + port, "192.0.2.56", sourcePort++, "10.0.0.5", port));
+            d.onSyn(syn(T0 + port, "192.0.2.56", sourcePort++, "10.0.0.6", port + 10));
+        }
+        assertEquals(0, d.scansDetected());
+        d.onSyn(syn(T0 + 4, "192.0.2.56", sourcePort, "10.0.0.6", 99));
+        assertEquals("2021-04-28 15:28:05: Port scan detected: 192.0.2.56 -> 10.0.0.6 on ports 11,12,13,99",
+                lines().get(7));
+    }
+
+    @Test
+    void manySourcesToOnePortAreNotAScan() {
+        Detector d = defaults();
+        for (int host = 1; host <= 200; host++) {
+            d.onSyn(syn(T0 + host, "198.51.100." + host, 50000, "10.0.0.5", 443));
+        }
+        assertEquals(200, d.newConnections(SynHeader.IPV4));
+        assertEquals(0, d.scansDetected());
+    }
+
+    @Test
+    void ipv6ScanUsesRfc5952TextWithoutBrackets() {
+        Detector d = defaults();
+        for (int port = 22; port <= 25; port++) {
+            d.onSyn(syn(T0, "2001:db8:0:0:0:0:0:1", 5973 + port, "2001:db8::5", port));
+        }
+        List<String> lines = lines();
+        assertEquals("2021-04-28 15:28:05: New connection: [2001:db8::1]:5995 -> [2001:db8::5]:22", lines.get(0));
+        assertEquals("2021-04-28 15:28:05: Port scan detected: 2001:db8::1 -> 2001:db8::5 on ports 22,23,24,25",
+                lines.get(4));
+        assertEquals(4, d.newConnections(SynHeader.IPV6));
+    }
+
+    @Test
+    void thresholdAndWindowAreConfigurable() {
+        Detector d = detector(5, 10 * SECOND, 100);
+        for (int port = 1; port <= 5; port++) {
+            d.onSyn(syn(T0 + port * 2 * SECOND, "192.0.2.56", 40000 + port, "10.0.0.5", port));
+        }
+        assertEquals(0, d.scansDetected(), "five ports are not more than five");
+        // At 12.5 s port 1 (sent at 2 s) has left the window: 2..6 are five ports, not more than five.
+        d.onSyn(syn(T0 + 12_500_000L, "192.0.2.56", 40010, "10.0.0.5", 6));
+        assertEquals(0, d.scansDetected());
+        d.onSyn(syn(T0 + 12_500_000L, "192.0.2.56", 40011, "10.0.0.5", 7));
+        assertEquals(1, d.scansDetected());
+        List<String> lines = lines();
+        assertEquals("on ports 2,3,4,5,6,7", lines.get(lines.size() - 1).substring(lines.get(lines.size() - 1).indexOf("on ports")));
+    }
+
+    @Test
+    void evictionAtTheCapKeepsActivePairs() {
+        Detector d = detector(3, 60 * SECOND, 4);
+        // The scanner's pair stays active while a flood of one-off sources passes through the table.
+        for (int i = 0; i < 3; i++) {
+            d.onSyn(syn(T0 + i, "192.0.2.56", 40000 + i, "10.0.0.5", 80 + i));
+        }
+        d.onSyn(syn(T0 + 10, "192.0.2.99", 40000, "10.0.0.5", 80));
+        d.onSyn(syn(T0 + 11, "192.0.2.99", 40001, "10.0.0.5", 81));
+        d.onSyn(syn(T0 + 12, "192.0.2.99", 40002, "10.0.0.5", 82));
+        for (int host = 1; host <= 1000; host++) {
+            d.onSyn(syn(T0 + 100 + host, "198.51.100." + (host % 250 + 1), 1000 + host, "10.0.0.7", 443));
+            if (host % 2 == 0) {
+                // A retransmission keeps the pair recently active without adding a port.
+                d.onSyn(syn(T0 + 100 + host, "192.0.2.56", 40000, "10.0.0.5", 80));
+            }
+        }
+        assertEquals(4, d.trackedPairs());
+        d.onSyn(syn(T0 + 5000, "192.0.2.56", 40009, "10.0.0.5", 99));
+        // 192.0.2.99 was evicted with its three ports: its fourth starts from scratch.
+        d.onSyn(syn(T0 + 5001, "192.0.2.99", 40009, "10.0.0.5", 99));
+        assertEquals(1, d.scansDetected());
+        List<String> lines = lines();
+        assertEquals("2021-04-28 15:28:05: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 80,81,82,99",
+                lines.get(lines.size() - 2));
+        // 1002 pairs were created before the last SYN and 4 remain; the last one evicted once more.
+        assertEquals(999, d.evictedPairs());
+    }
+
+    @Test
+    void idlePairsAreRetiredSoTheGaugeFollowsActivity() {
+        Detector d = defaults();
+        for (int host = 1; host <= 50; host++) {
+            d.onSyn(syn(T0, "198.51.100." + host, 50000, "10.0.0.5", 443));
+        }
+        assertEquals(50, d.trackedPairs());
+        for (int i = 0; i < 30; i++) {
+            d.onSyn(syn(T0 + 61 * SECOND + i, "203.0.113.1", 50000 + i, "10.0.0.5", 443));
+        }
+        assertEquals(1, d.trackedPairs());
+        assertEquals(0, d.evictedPairs(), "expiry is not eviction");
+    }
+}
