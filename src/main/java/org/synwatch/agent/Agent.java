@@ -62,14 +62,15 @@ public final class Agent {
                     writer.flush();
                 }
             }, this::consumerFailed)) {
-                CaptureLoop capture = new CaptureLoop(handle, ring, counters);
+                CaptureLoop capture = new CaptureLoop(handle, ring, counters,
+                        settings.source() instanceof CaptureSource.File);
                 ring.start();
                 loop = capture;
                 if (stopRequested) {
                     capture.requestStop();
                 }
                 if (settings.source() instanceof CaptureSource.Live) {
-                    LOG.info("capturing on {} (link type {}), libpcap {}", handle.source(), linkType, Libpcap.version());
+                    LOG.info("capturing on {} (link type {}; {})", handle.source(), linkType, Libpcap.version());
                 }
                 try {
                     capture.run();
@@ -82,8 +83,13 @@ public final class Agent {
             }
         }
         Throwable failure = consumerFailure.get();
+        if (failure instanceof OutOfMemoryError) {
+            throw new AgentFailure("the detector ran out of heap with " + settings.detection().maxTrackedPairs()
+                    + " pairs allowed", "lower --max-tracked-pairs or raise the heap (SYNWATCH_JAVA_OPTS=-Xmx...)", failure);
+        }
         if (failure != null) {
-            throw new AgentFailure("event output failed: " + failure.getMessage(), failure);
+            throw new AgentFailure("writing events failed: " + failure.getMessage(),
+                    "check that stdout is still open and writable", failure);
         }
     }
 
@@ -138,7 +144,7 @@ public final class Agent {
     /** Lets the detector finish every published SYN, then writes whatever it formatted. */
     private void stopRing(SynRing ring, EventWriter writer) {
         try {
-            if (!ring.drainAndStop(DRAIN_TIMEOUT)) {
+            if (!ring.drainAndStop(DRAIN_TIMEOUT) && consumerFailure.get() == null) {
                 LOG.warn("detector did not drain within {}", DRAIN_TIMEOUT);
             }
             if (consumerFailure.get() == null) {

@@ -4,7 +4,14 @@ package org.synwatch.agent;
 public final class AgentFailure extends Exception {
     private static final long serialVersionUID = 1L;
 
-    public AgentFailure(String message, Throwable cause) {
+    private final String hint;
+
+    public AgentFailure(String message, String hint, Throwable cause) {
         super(message, cause);
+        this.hint = hint;
+    }
+
+    public String hint() {
+        return hint;
     }
 }

@@ -13,13 +13,19 @@ public final class CaptureLoop {
     private final PcapHandle handle;
     private final SynRing ring;
     private final CaptureCounters counters;
+    private final boolean lossless;
     private final SynHeader scratch = new SynHeader();
     private volatile boolean stopRequested;
 
-    public CaptureLoop(PcapHandle handle, SynRing ring, CaptureCounters counters) {
+    /**
+     * @param lossless wait for the detector when the ring is full (replaying a file) instead of
+     *                 dropping (live capture, where waiting would only overflow the kernel buffer)
+     */
+    public CaptureLoop(PcapHandle handle, SynRing ring, CaptureCounters counters, boolean lossless) {
         this.handle = handle;
         this.ring = ring;
         this.counters = counters;
+        this.lossless = lossless;
     }
 
     public void run() throws PcapException {
@@ -37,7 +43,11 @@ public final class CaptureLoop {
                     case PURE_SYN -> {
                         counters.syns.incrementAndGet();
                         scratch.timestampMicros = handle.timestampMicros();
-                        ring.tryPublish(scratch);
+                        if (lossless) {
+                            ring.publish(scratch);
+                        } else {
+                            ring.tryPublish(scratch);
+                        }
                     }
                     case IGNORED -> counters.ignored.incrementAndGet();
                     case MALFORMED -> counters.malformed.incrementAndGet();

@@ -55,7 +55,7 @@ final class Cli {
         } catch (PcapException e) {
             return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), hintFor(e.problem()), debug ? e : null);
         } catch (AgentFailure e) {
-            return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), "see 'synwatch --debug' for details", debug ? e : null);
+            return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), e.hint(), debug ? e : null);
         }
     }
 

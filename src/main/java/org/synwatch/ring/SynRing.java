@@ -8,23 +8,28 @@ import com.lmax.disruptor.PhasedBackoffWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.synwatch.packet.SynHeader;
 
 /**
- * LMAX Disruptor ring of preallocated {@link SynHeader}s with one consumer thread. The producer
- * never waits: when the ring is full the header is dropped and counted, because stalling capture
- * would only move the loss into the kernel, where it is harder to see.
+ * LMAX Disruptor ring of preallocated {@link SynHeader}s with one consumer thread. A live producer
+ * uses {@link #tryPublish}: when the ring is full the header is dropped and counted, because
+ * stalling capture would only move the loss into the kernel, where it is harder to see. Replaying a
+ * file has no such deadline, so it uses {@link #publish} and waits instead of losing events.
  */
 public final class SynRing implements AutoCloseable {
     public static final int DEFAULT_SIZE = 1 << 16;
+    /** How long a replay waits between checks of a full ring: about one detector batch. */
+    private static final long FULL_RING_PAUSE_NANOS = 50_000;
 
     private final RingBuffer<SynHeader> ring;
     private final BatchEventProcessor<SynHeader> processor;
     private final Thread consumer;
     private final AtomicLong dropped = new AtomicLong();
-    private boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param handler runs on the consumer thread for every header, in order
@@ -36,7 +41,7 @@ public final class SynRing implements AutoCloseable {
         ring = RingBuffer.createSingleProducer(SynHeader::new, size,
                 PhasedBackoffWaitStrategy.withLiteLock(20, 200, TimeUnit.MICROSECONDS));
         processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), handler);
-        processor.setExceptionHandler(new StopOnFailure(onFailure));
+        processor.setExceptionHandler(new StopOnFailure(onFailure, this));
         ring.addGatingSequences(processor.getSequence());
         consumer = Thread.ofPlatform().name("synwatch-detector").daemon().unstarted(processor);
     }
@@ -51,13 +56,32 @@ public final class SynRing implements AutoCloseable {
             dropped.incrementAndGet();
             return false;
         }
+        write(header);
+        return true;
+    }
+
+    /**
+     * Copies {@code header} into the next slot, waiting for the consumer while the ring is full.
+     * Returns false, publishing nothing, if the consumer has stopped and never will make room.
+     */
+    public boolean publish(SynHeader header) {
+        while (!ring.hasAvailableCapacity(1)) {
+            if (closed.get() || !consumer.isAlive()) {
+                return false;
+            }
+            LockSupport.parkNanos(FULL_RING_PAUSE_NANOS);
+        }
+        write(header);
+        return true;
+    }
+
+    private void write(SynHeader header) {
         long sequence = ring.next();
         try {
             ring.get(sequence).copyFrom(header);
         } finally {
             ring.publish(sequence);
         }
-        return true;
     }
 
     public long dropped() {
@@ -82,17 +106,17 @@ public final class SynRing implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
+        if (closed.compareAndSet(false, true)) {
             processor.halt();
         }
     }
 
-    private record StopOnFailure(Consumer<Throwable> onFailure) implements ExceptionHandler<SynHeader> {
+    /** Reports the failure and halts the consumer: one failed event means the detector's state is suspect. */
+    private record StopOnFailure(Consumer<Throwable> onFailure, SynRing ring) implements ExceptionHandler<SynHeader> {
         @Override
         public void handleEventException(Throwable failure, long sequence, SynHeader event) {
             onFailure.accept(failure);
-            throw new IllegalStateException("detector stopped", failure);
+            ring.close();
         }
 
         @Override

@@ -45,9 +45,14 @@ class LiveCaptureIT {
     }
 
     private static SynwatchProcess startOn(String iface) throws Exception {
-        List<String> command = Commands.launcher("-i", iface);
+        return start(iface, "-i", iface);
+    }
+
+    private static SynwatchProcess start(String expectedInterface, String... args) throws Exception {
+        List<String> command = Commands.launcher(args);
         SynwatchProcess synwatch = new SynwatchProcess(NetworkNamespaces.in(net.target, command.toArray(String[]::new)));
-        assertTrue(synwatch.awaitStderr("capturing on " + iface, READY), () -> "not capturing: " + synwatch.stderr());
+        assertTrue(synwatch.awaitStderr("capturing on " + expectedInterface + " ", READY),
+                () -> "not capturing on " + expectedInterface + ": " + synwatch.stderr());
         return synwatch;
     }
 
@@ -88,6 +93,15 @@ class LiveCaptureIT {
             assertNotNull(synwatch.awaitLine(newConnection(CLIENT_IPV4, TARGET_IPV4 + ":9090"), EVENT));
             net.connectFromClient(TARGET_IPV6, 9091);
             assertNotNull(synwatch.awaitLine(newConnection("[" + CLIENT_IPV6 + "]", "[" + TARGET_IPV6 + "]:9091"), EVENT));
+            assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)));
+        }
+    }
+
+    @Test
+    void defaultsToTheFirstInterfaceThatIsUpAndNotLoopback() throws Exception {
+        try (SynwatchProcess synwatch = start(net.targetLink)) {
+            net.connectFromClient(TARGET_IPV4, 7070);
+            assertNotNull(synwatch.awaitLine(newConnection(CLIENT_IPV4, TARGET_IPV4 + ":7070"), EVENT));
             assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)));
         }
     }
