@@ -1,11 +1,18 @@
 package org.synwatch.agent;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.synwatch.block.Allowlist;
+import org.synwatch.block.Blocker;
+import org.synwatch.block.FirewallException;
+import org.synwatch.block.NftFirewall;
+import org.synwatch.block.ScanResponder;
 import org.synwatch.capture.CaptureCounters;
 import org.synwatch.capture.CaptureLoop;
 import org.synwatch.capture.Interfaces;
@@ -13,17 +20,22 @@ import org.synwatch.capture.Libpcap;
 import org.synwatch.capture.PcapException;
 import org.synwatch.capture.PcapHandle;
 import org.synwatch.capture.SynFilter;
+import org.synwatch.config.BlockSettings;
 import org.synwatch.config.CaptureSource;
 import org.synwatch.config.Settings;
 import org.synwatch.detect.Detector;
+import org.synwatch.metrics.MetricsServer;
+import org.synwatch.metrics.SynwatchCollector;
 import org.synwatch.packet.LinkType;
+import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
 import org.synwatch.ring.SynRing;
 
 /**
- * One run of synwatch. Start order: libpcap handle and filter, then the detector thread, then the
- * capture loop on the calling thread. Stop order is the reverse, and every SYN already read is
- * reported before {@link #run} returns.
+ * One run of synwatch. Start order: libpcap handle and filter, firewall table, blocker thread,
+ * detector thread, metrics server, then the capture loop on the calling thread. Stop order is the
+ * reverse: capture stops, the detector finishes every SYN already read, the blocker applies every
+ * block already decided, the metrics server closes, the handle closes.
  */
 public final class Agent {
     /** Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and a TCP header. */
@@ -35,51 +47,73 @@ public final class Agent {
 
     private final Settings settings;
     private final OutputStream events;
+    private final List<String> nftCommand;
+    private final String version;
     private final CaptureCounters counters = new CaptureCounters();
     private final AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
     private volatile CaptureLoop loop;
     private volatile boolean stopRequested;
+    private volatile int metricsPort = -1;
 
-    public Agent(Settings settings, OutputStream events) {
+    /** @param nftCommand how to run nft (normally {@code [nft]}) */
+    public Agent(Settings settings, OutputStream events, List<String> nftCommand, String version) {
         this.settings = settings;
         this.events = events;
+        this.nftCommand = List.copyOf(nftCommand);
+        this.version = version;
     }
 
     /** Captures until the source ends or {@link #requestStop} is called. */
-    public void run() throws PcapException, AgentFailure {
+    public void run() throws PcapException, FirewallException, AgentFailure {
+        boolean live = settings.source() instanceof CaptureSource.Live;
         try (PcapHandle handle = open()) {
             int linkType = handle.linkType();
             if (!LinkType.isSupported(linkType)) {
                 throw new PcapException(PcapException.Problem.BAD_FILE,
                         handle.source() + ": unsupported link type " + linkType);
             }
-            installFilter(handle, linkType);
-            EventWriter writer = new EventWriter(events, ZoneId.systemDefault());
-            Detector detector = new Detector(settings.detection(), writer);
-            try (SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
-                detector.onSyn(syn);
-                if (endOfBatch) {
-                    writer.flush();
+            installFilter(handle, linkType, live);
+            EventOutput output = new EventOutput(events);
+            ZoneId zone = ZoneId.systemDefault();
+            EventWriter writer = new EventWriter(output, zone, settings.format());
+            BlockSettings.Mode mode = effectiveBlockMode(live);
+            Blocker blocker = mode == BlockSettings.Mode.ENFORCE ? startBlocker(new EventWriter(output, zone, settings.format())) : null;
+            try {
+                ScanResponder responder = new ScanResponder(writer,
+                        new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
+                        new Allowlist(settings.block().allow()), blocker);
+                Detector detector = new Detector(settings.detection(), responder);
+                try (SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
+                    detector.onSyn(syn);
+                    if (endOfBatch) {
+                        writer.flush();
+                    }
+                }, this::consumerFailed);
+                     MetricsServer metrics = startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder))) {
+                    CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live);
+                    ring.start();
+                    loop = capture;
+                    if (stopRequested) {
+                        capture.requestStop();
+                    }
+                    if (live) {
+                        LOG.info("capturing on {} (link type {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
+                                Libpcap.version(), mode.name().toLowerCase(java.util.Locale.ROOT),
+                                metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
+                    }
+                    try {
+                        capture.run();
+                    } finally {
+                        loop = null;
+                        stopRing(ring, writer);
+                    }
+                    LOG.debug("captured {} packets: {} SYNs, {} ignored, {} malformed, {} dropped by the ring",
+                            counters.captured(), counters.syns(), counters.ignored(), counters.malformed(), ring.dropped());
                 }
-            }, this::consumerFailed)) {
-                CaptureLoop capture = new CaptureLoop(handle, ring, counters,
-                        settings.source() instanceof CaptureSource.File);
-                ring.start();
-                loop = capture;
-                if (stopRequested) {
-                    capture.requestStop();
+            } finally {
+                if (blocker != null) {
+                    closeBlocker(blocker);
                 }
-                if (settings.source() instanceof CaptureSource.Live) {
-                    LOG.info("capturing on {} (link type {}; {})", handle.source(), linkType, Libpcap.version());
-                }
-                try {
-                    capture.run();
-                } finally {
-                    loop = null;
-                    stopRing(ring, writer);
-                }
-                LOG.debug("captured {} packets: {} SYNs, {} ignored, {} malformed, {} dropped by the ring",
-                        counters.captured(), counters.syns(), counters.ignored(), counters.malformed(), ring.dropped());
             }
         }
         Throwable failure = consumerFailure.get();
@@ -106,6 +140,47 @@ public final class Agent {
         return counters;
     }
 
+    /** The port metrics are served on once running, or -1. */
+    public int metricsPort() {
+        return metricsPort;
+    }
+
+    /** A file's scans are history: blocking their sources now would be wrong, so replays never touch nft. */
+    private BlockSettings.Mode effectiveBlockMode(boolean live) {
+        BlockSettings.Mode requested = settings.block().mode();
+        return !live && requested == BlockSettings.Mode.ENFORCE ? BlockSettings.Mode.OFF : requested;
+    }
+
+    private Blocker startBlocker(EventWriter blockerWriter) throws FirewallException {
+        NftFirewall firewall = new NftFirewall(nftCommand);
+        firewall.install();
+        Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter);
+        blocker.start();
+        return blocker;
+    }
+
+    private static void closeBlocker(Blocker blocker) {
+        try {
+            blocker.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private MetricsServer startMetrics(SynwatchCollector collector) throws AgentFailure {
+        if (settings.metricsAddress().isEmpty()) {
+            return null;
+        }
+        try {
+            MetricsServer server = new MetricsServer(settings.metricsAddress().get(), collector);
+            metricsPort = server.port();
+            return server;
+        } catch (IOException e) {
+            throw new AgentFailure("cannot serve metrics on " + settings.metricsAddress().get() + ": " + e.getMessage(),
+                    "choose a free port with --metrics-address [HOST]:PORT", e);
+        }
+    }
+
     private PcapHandle open() throws PcapException {
         return switch (settings.source()) {
             case CaptureSource.File file -> PcapHandle.openOffline(file.path());
@@ -120,11 +195,11 @@ public final class Agent {
      * to behave as the live capture would; where libpcap cannot compile the filter for a file's link
      * type, the parser, which checks every packet exactly anyway, filters alone.
      */
-    private void installFilter(PcapHandle handle, int linkType) throws PcapException {
+    private static void installFilter(PcapHandle handle, int linkType, boolean live) throws PcapException {
         try {
             handle.setFilter(SynFilter.forLinkType(linkType));
         } catch (PcapException e) {
-            if (settings.source() instanceof CaptureSource.Live) {
+            if (live) {
                 throw e;
             }
             LOG.debug("replaying without a BPF filter: {}", e.getMessage());

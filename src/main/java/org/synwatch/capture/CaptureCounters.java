@@ -8,6 +8,8 @@ public final class CaptureCounters {
     final AtomicLong syns = new AtomicLong();
     final AtomicLong ignored = new AtomicLong();
     final AtomicLong malformed = new AtomicLong();
+    final AtomicLong kernelDrops = new AtomicLong();
+    final AtomicLong interfaceDrops = new AtomicLong();
 
     public long captured() {
         return captured.get();
@@ -23,5 +25,15 @@ public final class CaptureCounters {
 
     public long malformed() {
         return malformed.get();
+    }
+
+    /** Dropped by the kernel for lack of buffer space (pcap_stats ps_drop); live capture only. */
+    public long kernelDrops() {
+        return kernelDrops.get();
+    }
+
+    /** Dropped by the interface or its driver (pcap_stats ps_ifdrop); live capture only. */
+    public long interfaceDrops() {
+        return interfaceDrops.get();
     }
 }

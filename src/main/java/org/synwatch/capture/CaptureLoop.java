@@ -10,11 +10,13 @@ import org.synwatch.ring.SynRing;
  * pure SYNs to the ring. Runs on one thread; nothing per packet allocates or throws.
  */
 public final class CaptureLoop {
+    private static final long STATS_INTERVAL_NANOS = 1_000_000_000L;
     private final PcapHandle handle;
     private final SynRing ring;
     private final CaptureCounters counters;
     private final boolean lossless;
     private final SynHeader scratch = new SynHeader();
+    private long statsReadAt = System.nanoTime();
     private volatile boolean stopRequested;
 
     /**
@@ -35,6 +37,9 @@ public final class CaptureLoop {
             if (status == PcapHandle.END) {
                 return;
             }
+            if (!lossless && System.nanoTime() - statsReadAt >= STATS_INTERVAL_NANOS) {
+                readKernelStats();
+            }
             if (status == PcapHandle.PACKET) {
                 counters.captured.incrementAndGet();
                 ParseOutcome outcome = PacketParser.parse(PcapHandle.MEMORY, handle.packetAddress(),
@@ -54,6 +59,17 @@ public final class CaptureLoop {
                 }
             }
         }
+    }
+
+    /**
+     * pcap_stats is read here, on the capture thread, because libpcap handles are not thread-safe;
+     * the metrics thread only reads the copies.
+     */
+    private void readKernelStats() throws PcapException {
+        statsReadAt = System.nanoTime();
+        long[] stats = handle.stats();
+        counters.kernelDrops.set(stats[1]);
+        counters.interfaceDrops.set(stats[2]);
     }
 
     /** Makes {@link #run} return soon, from any thread, even if the link is idle. */

@@ -1,7 +1,13 @@
 package org.synwatch.cli;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.synwatch.config.BlockSettings;
+import org.synwatch.config.Cidr;
+import org.synwatch.config.OutputFormat;
 import org.synwatch.config.CaptureSource;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
@@ -10,9 +16,13 @@ import org.synwatch.config.Values;
 
 /** Turns the command line into {@link Settings}, or into a request for help or the version. */
 final class Arguments {
-    enum Action { RUN, HELP, VERSION }
+    enum Action { RUN, HELP, VERSION, LIST_BLOCKED, UNBLOCK, REMOVE_FIREWALL }
 
-    record Parsed(Action action, Settings settings, boolean debug) {
+    /** @param unblockAddress the address for {@link Action#UNBLOCK}, else null */
+    record Parsed(Action action, Settings settings, boolean debug, String unblockAddress) {
+        Parsed(Action action, Settings settings, boolean debug) {
+            this(action, settings, debug, null);
+        }
     }
 
     static final String USAGE = """
@@ -33,6 +43,20 @@ final class Arguments {
                   --scan-window DURATION ... within this window: 90s, 2m, 1h (default 60s)
                   --max-tracked-pairs N  source/destination pairs remembered; the least recently
                                          active is forgotten first (default 1000000)
+            Blocking (live capture; nftables table 'inet synwatch'):
+                  --block-timeout DURATION  how long a scanner stays blocked (default 1h); the
+                                         kernel expires the block even if synwatch is gone
+                  --allow CIDR           never block this network (repeatable); loopback,
+                                         link-local and the host's own addresses always are
+                  --no-block             report scans only
+                  --dry-run              say what would be blocked, change nothing
+                  --list-blocked         list blocked addresses and exit
+                  --unblock ADDR         remove one block and exit
+                  --remove-firewall      delete synwatch's nftables table (every block) and exit
+            Output:
+                  --format text|json     event lines as text (default) or one JSON object each
+                  --metrics-address [HOST]:PORT  serve Prometheus metrics at /metrics (live
+                                         default :9897, every address; replays: only if given)
             Other:
                   --debug                verbose diagnostics, stack traces on errors
               -h, --help                 show this help
@@ -54,16 +78,26 @@ final class Arguments {
         String scanPorts = null;
         String scanWindow = null;
         String maxPairs = null;
+        String blockTimeout = null;
+        String metricsAddress = null;
+        String format = null;
+        String unblock = null;
+        List<String> allow = new ArrayList<>();
         boolean debug = false;
+        boolean noBlock = false;
+        boolean dryRun = false;
+        Action management = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             int equals = arg.startsWith("--") ? arg.indexOf('=') : -1;
             String name = equals > 0 ? arg.substring(0, equals) : arg;
             String inline = equals > 0 ? arg.substring(equals + 1) : null;
             boolean takesValue = switch (name) {
-                case "-h", "--help", "--version", "--debug" -> false;
+                case "-h", "--help", "--version", "--debug", "--no-block", "--dry-run", "--list-blocked",
+                     "--remove-firewall" -> false;
                 case "-i", "--interface", "-r", "--read", "--buffer-size", "--scan-ports", "--scan-window",
-                     "--max-tracked-pairs" -> true;
+                     "--max-tracked-pairs", "--block-timeout", "--allow", "--metrics-address", "--format",
+                     "--unblock" -> true;
                 default -> throw arg.startsWith("-")
                         ? new UsageException("unknown option '" + arg + "'", HELP_HINT)
                         : new UsageException("unexpected argument '" + arg + "'", "give a file with -r FILE; " + HELP_HINT);
@@ -86,13 +120,43 @@ final class Arguments {
                     return new Parsed(Action.VERSION, null, debug);
                 }
                 case "--debug" -> debug = true;
+                case "--no-block" -> noBlock = true;
+                case "--dry-run" -> dryRun = true;
+                case "--list-blocked" -> management = oneAction(management, Action.LIST_BLOCKED);
+                case "--remove-firewall" -> management = oneAction(management, Action.REMOVE_FIREWALL);
+                case "--unblock" -> {
+                    management = oneAction(management, Action.UNBLOCK);
+                    unblock = value;
+                }
+                case "--allow" -> allow.add(value);
                 case "-i", "--interface" -> iface = once(name, iface, value);
                 case "-r", "--read" -> file = once(name, file, value);
                 case "--buffer-size" -> bufferSize = once(name, bufferSize, value);
                 case "--scan-ports" -> scanPorts = once(name, scanPorts, value);
                 case "--scan-window" -> scanWindow = once(name, scanWindow, value);
+                case "--block-timeout" -> blockTimeout = once(name, blockTimeout, value);
+                case "--metrics-address" -> metricsAddress = once(name, metricsAddress, value);
+                case "--format" -> format = once(name, format, value);
                 default -> maxPairs = once(name, maxPairs, value);
             }
+        }
+        if (noBlock && dryRun) {
+            throw new UsageException("--no-block and --dry-run exclude each other",
+                    "--no-block reports scans only; --dry-run also says what it would block");
+        }
+        if (management != null) {
+            if (iface != null || file != null) {
+                throw new UsageException("--list-blocked, --unblock and --remove-firewall run alone",
+                        "manage blocks in a separate command, without -i or -r");
+            }
+            if (management == Action.UNBLOCK) {
+                try {
+                    Values.ipLiteral("--unblock", unblock, "give the address as --list-blocked prints it");
+                } catch (ConfigException e) {
+                    throw new UsageException(e.getMessage(), e.hint());
+                }
+            }
+            return new Parsed(management, null, debug, unblock);
         }
         if (iface != null && file != null) {
             throw new UsageException("--interface and --read exclude each other",
@@ -115,10 +179,34 @@ final class Arguments {
                             DetectionSettings.MAX_WINDOW_MICROS),
                     maxPairs == null ? DetectionSettings.DEFAULT_MAX_TRACKED_PAIRS
                             : Values.integer("--max-tracked-pairs", maxPairs, 1, DetectionSettings.MAX_TRACKED_PAIRS_LIMIT));
-            return new Parsed(Action.RUN, new Settings(source, detection, debug), debug);
+            List<Cidr> allowed = new ArrayList<>();
+            for (String network : allow) {
+                allowed.add(Cidr.parse("--allow", network));
+            }
+            BlockSettings block = new BlockSettings(
+                    noBlock ? BlockSettings.Mode.OFF : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE,
+                    Values.durationMicros("--block-timeout", blockTimeout == null ? BlockSettings.DEFAULT_TIMEOUT : blockTimeout,
+                            BlockSettings.MAX_TIMEOUT_MICROS) / 1_000_000L,
+                    allowed);
+            Optional<InetSocketAddress> metrics = metricsAddress != null
+                    ? Optional.of(Values.socketAddress("--metrics-address", metricsAddress))
+                    : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
+            OutputFormat outputFormat = switch (format == null ? "text" : format) {
+                case "text" -> OutputFormat.TEXT;
+                case "json" -> OutputFormat.JSON;
+                default -> throw new UsageException("--format: '" + format + "' is not a format", "use text or json");
+            };
+            return new Parsed(Action.RUN, new Settings(source, detection, block, metrics, outputFormat, debug), debug);
         } catch (ConfigException e) {
             throw new UsageException(e.getMessage(), e.hint());
         }
+    }
+
+    private static Action oneAction(Action previous, Action next) throws UsageException {
+        if (previous != null) {
+            throw new UsageException("--list-blocked, --unblock and --remove-firewall run alone", "give one of them");
+        }
+        return next;
     }
 
     private static String once(String name, String previous, String value) throws UsageException {

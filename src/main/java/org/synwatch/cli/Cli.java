@@ -2,9 +2,16 @@ package org.synwatch.cli;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.List;
 import java.util.function.Consumer;
 import org.synwatch.agent.Agent;
 import org.synwatch.agent.AgentFailure;
+import org.synwatch.block.FirewallException;
+import org.synwatch.block.NftFirewall;
+import org.synwatch.config.Cidr;
+import org.synwatch.report.EventWriter;
 import org.synwatch.capture.Libpcap;
 import org.synwatch.capture.PcapException;
 
@@ -16,15 +23,22 @@ final class Cli {
     private final OutputStream events;
     private final PrintStream err;
     private final Consumer<Agent> onAgentCreated;
+    private final List<String> nft;
 
     /**
      * @param events where event lines go (stdout in production)
      * @param onAgentCreated lets the caller hook stop requests (signals) to the agent before it runs
      */
     Cli(OutputStream events, PrintStream err, Consumer<Agent> onAgentCreated) {
+        this(events, err, onAgentCreated, List.of("nft"));
+    }
+
+    /** @param nft how to run nft; tests prefix it with {@code ip netns exec NS} */
+    Cli(OutputStream events, PrintStream err, Consumer<Agent> onAgentCreated, List<String> nft) {
         this.events = events;
         this.err = err;
         this.onAgentCreated = onAgentCreated;
+        this.nft = List.copyOf(nft);
     }
 
     int execute(String[] args) {
@@ -43,8 +57,30 @@ final class Cli {
                     new PrintStream(events, true).println("synwatch " + version() + " (" + Libpcap.version() + ")");
                     return ExitCode.OK;
                 }
+                case LIST_BLOCKED -> {
+                    PrintStream out = new PrintStream(events, true);
+                    for (NftFirewall.Entry entry : firewall().blocked()) {
+                        out.println(entry.address() + (entry.expiresIn().isEmpty() ? "" : " expires in " + entry.expiresIn()));
+                    }
+                    return ExitCode.OK;
+                }
+                case UNBLOCK -> {
+                    InetAddress address = InetAddress.ofLiteral(parsed.unblockAddress());
+                    String text = address.getHostAddress().contains(":")
+                            ? canonicalIpv6(address) : address.getHostAddress();
+                    if (!firewall().unblock(text, address instanceof Inet6Address)) {
+                        return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked", "see 'synwatch --list-blocked'", null);
+                    }
+                    new PrintStream(events, true).println("Unblocked " + text);
+                    return ExitCode.OK;
+                }
+                case REMOVE_FIREWALL -> {
+                    boolean removed = firewall().remove();
+                    new PrintStream(events, true).println(removed ? "Removed table inet synwatch" : "No table inet synwatch");
+                    return ExitCode.OK;
+                }
                 default -> {
-                    Agent agent = new Agent(parsed.settings(), events);
+                    Agent agent = new Agent(parsed.settings(), events, nft, version());
                     onAgentCreated.accept(agent);
                     agent.run();
                     return ExitCode.OK;
@@ -53,6 +89,8 @@ final class Cli {
         } catch (UsageException e) {
             return fail(ExitCode.USAGE_ERROR, e.getMessage(), e.hint(), debug ? e : null);
         } catch (PcapException e) {
+            return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), hintFor(e.problem()), debug ? e : null);
+        } catch (FirewallException e) {
             return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), hintFor(e.problem()), debug ? e : null);
         } catch (AgentFailure e) {
             return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), e.hint(), debug ? e : null);
@@ -66,6 +104,25 @@ final class Cli {
         }
         err.flush();
         return status;
+    }
+
+    private NftFirewall firewall() {
+        return new NftFirewall(nft);
+    }
+
+    /** The address as nft and event lines write it (RFC 5952), not Java's uncompressed form. */
+    private static String canonicalIpv6(InetAddress address) {
+        Cidr host = Cidr.of(address, 128);
+        return EventWriter.addressText(Cidr.IPV6, host.hi(), host.lo());
+    }
+
+    private static String hintFor(FirewallException.Problem problem) {
+        return switch (problem) {
+            case NFT_MISSING -> "install nftables (apt-get install nftables), or run with --no-block";
+            case NOT_PERMITTED -> "run as root or grant CAP_NET_ADMIN, or run with --no-block";
+            case TABLE_MISSING -> "synwatch has no table yet: nothing is blocked";
+            case OTHER -> "rerun with --debug for details, or run with --no-block";
+        };
     }
 
     private static String hintFor(PcapException.Problem problem) {

@@ -1,11 +1,14 @@
 package org.synwatch.config;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Parsing and range checks for the values of command-line flags. */
 public final class Values {
+    private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
     private Values() {
@@ -30,6 +33,39 @@ public final class Values {
                     "give more than 0 and at most " + maxMicros / 3_600_000_000L + "h");
         }
         return micros;
+    }
+
+    /**
+     * Parses an IP address literal, never a host name. IPv4 must be a full dotted quad: the short
+     * BSD forms Java also accepts ({@code 10.0.0} for 10.0.0.0) are too easy to mistype.
+     */
+    public static InetAddress ipLiteral(String flag, String text, String hint) throws ConfigException {
+        try {
+            if (text.indexOf(':') >= 0 || DOTTED_QUAD.matcher(text).matches()) {
+                return InetAddress.ofLiteral(text);
+            }
+        } catch (IllegalArgumentException e) {
+            // Reported below, as for any other non-address.
+        }
+        throw new ConfigException(flag + ": '" + text + "' is not an IP address", hint);
+    }
+
+    /** Parses {@code [HOST]:PORT}; an empty host means every address. IPv6 hosts go in brackets. */
+    public static InetSocketAddress socketAddress(String flag, String text) throws ConfigException {
+        int colon = text.lastIndexOf(':');
+        String hint = "write [HOST]:PORT, e.g. :9897, 127.0.0.1:9897 or [::1]:9897";
+        if (colon < 0) {
+            throw new ConfigException(flag + ": '" + text + "' has no port", hint);
+        }
+        int port = integer(flag + " port", text.substring(colon + 1), 1, 65535);
+        String host = text.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        if (host.isEmpty()) {
+            return new InetSocketAddress(port);
+        }
+        return new InetSocketAddress(ipLiteral(flag, host, hint), port);
     }
 
     public static int integer(String flag, String text, int min, int max) throws ConfigException {

@@ -1,78 +1,185 @@
 package org.synwatch.report;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
 
 /**
- * Formats the detector's verdicts as event lines into one buffer and hands them to the output in a
- * single write per batch, so a live reader sees each batch at once and a replay is not syscall-bound.
+ * Formats events, as text lines or JSON objects, into one buffer and hands them to the output in a
+ * single write per batch, so a live reader sees each batch at once and a replay is not
+ * syscall-bound. One instance per thread: the detector and the blocker each have their own.
  */
 public final class EventWriter implements ScanListener {
     private static final byte[] NEW_CONNECTION = ": New connection: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PORT_SCAN = ": Port scan detected: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] BLOCKED = ": Blocked ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] WOULD_BLOCK = ": Would block ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NOT_BLOCKING = ": Not blocking ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ARROW = " -> ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ON_PORTS = " on ports ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FOR = " for ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DRY_RUN = " (dry run)".getBytes(StandardCharsets.US_ASCII);
+
+    private static final byte[] JSON_TIME = "{\"time\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_EVENT = "\",\"event\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_FAMILY = "\",\"family\":\"ipv".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SRC = "\",\"src\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SRC_PORT = "\",\"src_port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DST = ",\"dst\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DST_AFTER_SRC = "\",\"dst\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DST_PORT = "\",\"dst_port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_PORTS = "\",\"ports\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_TIMEOUT = "\",\"timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_REASON = "\",\"reason\":\"".getBytes(StandardCharsets.US_ASCII);
+
     /** Flushes early when a huge batch would otherwise grow the buffer without bound. */
     private static final int FLUSH_THRESHOLD = 64 * 1024;
 
-    private final OutputStream out;
+    private final EventOutput out;
+    private final boolean json;
     private final TimestampText time;
     private final LineBuffer buffer = new LineBuffer(FLUSH_THRESHOLD + 512);
 
-    public EventWriter(OutputStream out, ZoneId zone) {
+    public EventWriter(EventOutput out, ZoneId zone, OutputFormat format) {
         this.out = out;
-        this.time = new TimestampText(zone);
+        this.json = format == OutputFormat.JSON;
+        this.time = new TimestampText(zone, json);
     }
 
     @Override
     public void newConnection(SynHeader syn) {
-        time.append(buffer, syn.timestampMicros);
-        buffer.append(NEW_CONNECTION);
-        appendEndpoint(syn.family, syn.srcHi, syn.srcLo, syn.srcPort);
-        buffer.append(ARROW);
-        appendEndpoint(syn.family, syn.dstHi, syn.dstLo, syn.dstPort);
+        if (json) {
+            jsonStart(syn.timestampMicros, "new_connection", syn.family);
+            buffer.append(JSON_SRC);
+            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            buffer.append(JSON_SRC_PORT).appendDecimal(syn.srcPort).append(JSON_DST);
+            appendAddress(syn.family, syn.dstHi, syn.dstLo);
+            buffer.append(JSON_DST_PORT).appendDecimal(syn.dstPort).append('}');
+        } else {
+            time.append(buffer, syn.timestampMicros);
+            buffer.append(NEW_CONNECTION);
+            appendEndpoint(syn.family, syn.srcHi, syn.srcLo, syn.srcPort);
+            buffer.append(ARROW);
+            appendEndpoint(syn.family, syn.dstHi, syn.dstLo, syn.dstPort);
+        }
         endLine();
     }
 
     @Override
     public void portScan(SynHeader syn, int[] ports, int count) {
-        time.append(buffer, syn.timestampMicros);
-        buffer.append(PORT_SCAN);
-        appendAddress(syn.family, syn.srcHi, syn.srcLo);
-        buffer.append(ARROW);
-        appendAddress(syn.family, syn.dstHi, syn.dstLo);
-        buffer.append(ON_PORTS);
+        if (json) {
+            jsonStart(syn.timestampMicros, "port_scan", syn.family);
+            buffer.append(JSON_SRC);
+            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            buffer.append(JSON_DST_AFTER_SRC);
+            appendAddress(syn.family, syn.dstHi, syn.dstLo);
+            buffer.append(JSON_PORTS);
+        } else {
+            time.append(buffer, syn.timestampMicros);
+            buffer.append(PORT_SCAN);
+            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            buffer.append(ARROW);
+            appendAddress(syn.family, syn.dstHi, syn.dstLo);
+            buffer.append(ON_PORTS);
+        }
         for (int i = 0; i < count; i++) {
             if (i > 0) {
                 buffer.append(',');
             }
             buffer.appendDecimal(ports[i]);
         }
+        if (json) {
+            buffer.append(']').append('}');
+        }
+        endLine();
+    }
+
+    /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
+    public void blocked(long timeMicros, int family, long hi, long lo, long timeoutSeconds, boolean dryRun) {
+        if (json && dryRun) {
+            notBlocked(timeMicros, family, hi, lo, "dry_run");
+            return;
+        }
+        if (json) {
+            jsonStart(timeMicros, "blocked", family);
+            buffer.append(JSON_SRC);
+            appendAddress(family, hi, lo);
+            buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append('}');
+        } else {
+            time.append(buffer, timeMicros);
+            buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
+            appendAddress(family, hi, lo);
+            buffer.append(FOR);
+            appendDuration(timeoutSeconds);
+            if (dryRun) {
+                buffer.append(DRY_RUN);
+            }
+        }
+        endLine();
+    }
+
+    /** {@code Not blocking ADDR: REASON}. */
+    public void notBlocked(long timeMicros, int family, long hi, long lo, String reason) {
+        if (json) {
+            jsonStart(timeMicros, "not_blocked", family);
+            buffer.append(JSON_SRC);
+            appendAddress(family, hi, lo);
+            buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append('}');
+        } else {
+            time.append(buffer, timeMicros);
+            buffer.append(NOT_BLOCKING);
+            appendAddress(family, hi, lo);
+            buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
+        }
         endLine();
     }
 
     /** Writes everything formatted so far; called at the end of each batch and at shutdown. */
     public void flush() {
+        if (buffer.length() == 0) {
+            return;
+        }
         try {
-            if (buffer.length() > 0) {
-                buffer.writeTo(out);
-            }
-            out.flush();
+            out.write(buffer);
         } catch (IOException e) {
             buffer.clear();
             throw new UncheckedIOException(e);
         }
     }
 
+    /** Address text as event lines write it, for callers outside the hot path. */
+    public static String addressText(int family, long hi, long lo) {
+        LineBuffer text = new LineBuffer(40);
+        appendAddress(text, family, hi, lo);
+        return text.toString();
+    }
+
+    private void jsonStart(long timeMicros, String event, int family) {
+        buffer.append(JSON_TIME);
+        time.append(buffer, timeMicros);
+        buffer.append(JSON_EVENT).append(event.getBytes(StandardCharsets.US_ASCII))
+                .append(JSON_FAMILY).appendDecimal(family);
+    }
+
     private void endLine() {
         buffer.append('\n');
         if (buffer.length() >= FLUSH_THRESHOLD) {
             flush();
+        }
+    }
+
+    /** 3600 → 1h, 90 → 90s, 120 → 2m: the largest unit that divides it, as the flags are written. */
+    private void appendDuration(long seconds) {
+        if (seconds % 3600 == 0) {
+            buffer.appendDecimal(seconds / 3600).append('h');
+        } else if (seconds % 60 == 0) {
+            buffer.appendDecimal(seconds / 60).append('m');
+        } else {
+            buffer.appendDecimal(seconds).append('s');
         }
     }
 
@@ -88,10 +195,14 @@ public final class EventWriter implements ScanListener {
     }
 
     private void appendAddress(int family, long hi, long lo) {
+        appendAddress(buffer, family, hi, lo);
+    }
+
+    private static void appendAddress(LineBuffer into, int family, long hi, long lo) {
         if (family == SynHeader.IPV6) {
-            AddressText.appendIpv6(buffer, hi, lo);
+            AddressText.appendIpv6(into, hi, lo);
         } else {
-            AddressText.appendIpv4(buffer, lo);
+            AddressText.appendIpv4(into, lo);
         }
     }
 }

@@ -67,6 +67,18 @@ class CliTest {
         "--max-tracked-pairs 0                | --max-tracked-pairs: 0 is out of range",
         "--buffer-size 12                     | --buffer-size: 12 is out of range",
         "--debug=yes                          | --debug takes no value",
+        "--no-block --dry-run                 | --no-block and --dry-run exclude each other",
+        "--block-timeout forever              | --block-timeout: 'forever' is not a duration",
+        "--block-timeout 30d                  | --block-timeout: '30d' is not a duration",
+        "--allow 10.0.0.0/40                  | --allow prefix: 40 is out of range",
+        "--allow not-an-address               | --allow: 'not-an-address' is not an address or CIDR",
+        "--metrics-address 9897               | --metrics-address: '9897' has no port",
+        "--metrics-address host.example:9897  | --metrics-address: 'host.example' is not an IP address",
+        "--metrics-address :70000             | --metrics-address port: 70000 is out of range",
+        "--format yaml                        | --format: 'yaml' is not a format",
+        "--unblock 999.1.1.1                  | --unblock: '999.1.1.1' is not an IP address",
+        "--list-blocked -i lo                 | --list-blocked, --unblock and --remove-firewall run alone",
+        "--list-blocked --remove-firewall     | --list-blocked, --unblock and --remove-firewall run alone",
     })
     void usageErrorsExitTwoWithOneLine(String args, String message) {
         assertEquals(2, run(args.trim().split("\\s+")));
@@ -96,6 +108,25 @@ class CliTest {
     void unknownInterfaceIsARuntimeError() {
         assertEquals(1, run("-i", "nosuchif0"));
         assertOneLineError("nosuchif0");
+    }
+
+    @Test
+    void metricsPortInUseIsAClearStartupError() throws IOException {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Path empty = FixtureFiles.syntheticEmptyCapture();
+            assertEquals(1, run("-r", empty.toString(), "--metrics-address", "127.0.0.1:" + taken.getLocalPort()));
+            assertOneLineError("cannot serve metrics on");
+            assertTrue(stderr().contains("--metrics-address"), stderr());
+        }
+    }
+
+    @Test
+    void missingNftIsOneLineWithAHint() {
+        int status = new Cli(out, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { },
+                java.util.List.of("/nonexistent/nft")).execute(new String[] {"--list-blocked"});
+        assertEquals(1, status);
+        assertOneLineError("cannot run /nonexistent/nft");
+        assertTrue(stderr().contains("apt-get install nftables"), stderr());
     }
 
     @Test

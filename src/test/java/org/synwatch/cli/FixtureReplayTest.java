@@ -26,6 +26,36 @@ class FixtureReplayTest {
         assertFalse(captures().size() < 10, "test-fixtures/ should hold the recorded and synthesized captures");
     }
 
+    /** Dry-run decisions are made on the detector thread, so they come in order, right after their scan. */
+    @Test
+    void dryRunAddsAWouldBlockLineAfterEachScan() throws IOException {
+        Path capture = FixtureFiles.DIRECTORY.resolve("nmap-syn-ipv4.pcap");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = new Cli(out, System.err, agent -> { }).execute(new String[] {"-r", capture.toString(), "--dry-run"});
+        assertEquals(0, status);
+        List<String> expected = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(FixtureFiles.expectedFor(capture))) {
+            expected.add(line);
+            if (line.contains("Port scan detected: ")) {
+                String source = line.substring(line.indexOf("detected: ") + 10, line.indexOf(" -> "));
+                expected.add(line.substring(0, 21) + "Would block " + source + " for 1h (dry run)");
+            }
+        }
+        assertEquals(String.join("\n", expected), out.toString(StandardCharsets.US_ASCII).strip());
+    }
+
+    @Test
+    void jsonFormatHasOneObjectPerEvent() throws IOException {
+        Path capture = FixtureFiles.DIRECTORY.resolve("nmap-syn-ipv6.pcap");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertEquals(0, new Cli(out, System.err, agent -> { }).execute(new String[] {"-r", capture.toString(), "--format", "json"}));
+        List<String> lines = out.toString(StandardCharsets.US_ASCII).lines().toList();
+        assertEquals(Files.readAllLines(FixtureFiles.expectedFor(capture)).size(), lines.size());
+        for (String line : lines) {
+            assertTrue(line.matches("\\{\"time\":\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}\\+00:00\",\"event\":\"(new_connection|port_scan)\",\"family\":\"ipv6\",.*}"), line);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("captures")
     void outputMatchesExpectedFile(Path capture) throws IOException {

@@ -10,7 +10,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.packet.SynHeader;
+import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.config.OutputFormat;
 
 class DetectorTest {
     /** 2021-04-28 15:28:05 UTC. */
@@ -18,7 +20,7 @@ class DetectorTest {
     private static final long SECOND = 1_000_000L;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final EventWriter writer = new EventWriter(out, ZoneOffset.UTC);
+    private final EventWriter writer = new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT);
 
     private Detector detector(int ports, long windowMicros, int maxPairs) {
         return new Detector(new DetectionSettings(ports, windowMicros, maxPairs), writer);

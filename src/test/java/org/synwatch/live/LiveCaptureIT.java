@@ -1,6 +1,7 @@
 package org.synwatch.live;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -44,8 +45,22 @@ class LiveCaptureIT {
         }
     }
 
-    private static SynwatchProcess startOn(String iface) throws Exception {
-        return start(iface, "-i", iface);
+    /** Blocking is the end-to-end test's subject; here it would only drop the client's later SYNs. */
+    private static SynwatchProcess startOn(String iface, String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("-i", iface));
+        args.addAll(List.of(more.length == 0 ? new String[] {"--no-block"} : more));
+        return start(iface, args.toArray(String[]::new));
+    }
+
+    /** GET /metrics inside the target namespace, with bash's /dev/tcp so no HTTP client is needed. */
+    private static String scrapeMetrics() {
+        return Commands.run(NetworkNamespaces.in(net.target, "timeout", "5", "bash", "-c",
+                "exec 3<>/dev/tcp/127.0.0.1/9897 && printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"));
+    }
+
+    private static double metric(String metrics, String sample) {
+        return metrics.lines().filter(l -> l.startsWith(sample + " ")).mapToDouble(l -> Double.parseDouble(l.substring(sample.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no sample " + sample + " in\n" + metrics));
     }
 
     private static SynwatchProcess start(String expectedInterface, String... args) throws Exception {
@@ -62,7 +77,7 @@ class LiveCaptureIT {
 
     @Test
     void reportsConnectionsFromAnotherNamespaceAtOnce() throws Exception {
-        try (SynwatchProcess synwatch = startOn(net.targetLink)) {
+        try (SynwatchProcess synwatch = startOn(net.targetLink, "--dry-run", "--metrics-address", "127.0.0.1:9897")) {
             for (int port : new int[] {8080, 8081, 8082}) {
                 long start = System.nanoTime();
                 net.connectFromClient(TARGET_IPV4, port);
@@ -79,6 +94,31 @@ class LiveCaptureIT {
             net.connectFromClient(TARGET_IPV4, 8083);
             assertNotNull(synwatch.awaitLine(Pattern.compile(LINE_PREFIX + "Port scan detected: "
                     + Pattern.quote(CLIENT_IPV4 + " -> " + TARGET_IPV4 + " on ports 8080,8081,8082,8083") + "$"), EVENT));
+            assertNotNull(synwatch.awaitLine(Pattern.compile(LINE_PREFIX + Pattern.quote("Would block " + CLIENT_IPV4
+                    + " for 1h (dry run)") + "$"), EVENT));
+
+            String metrics = scrapeMetrics();
+            assertEquals(4, metric(metrics, "synwatch_new_connections_total{family=\"ipv4\",}"), metrics);
+            assertEquals(1, metric(metrics, "synwatch_new_connections_total{family=\"ipv6\",}"), metrics);
+            assertEquals(1, metric(metrics, "synwatch_port_scans_detected_total"));
+            assertEquals(1, metric(metrics, "synwatch_blocks_total{result=\"dry_run\",}"));
+            assertEquals(0, metric(metrics, "synwatch_blocks_total{result=\"added\",}"));
+            assertEquals(0, metric(metrics, "synwatch_blocks_total{result=\"allowlisted\",}"));
+            assertEquals(0, metric(metrics, "synwatch_blocks_total{result=\"failed\",}"));
+            assertEquals(0, metric(metrics, "synwatch_blocked_sources"));
+            assertTrue(metric(metrics, "synwatch_packets_captured_total") >= 5);
+            assertEquals(0, metric(metrics, "synwatch_packets_malformed_total"));
+            assertEquals(0, metric(metrics, "synwatch_syn_retransmissions_total"));
+            assertEquals(0, metric(metrics, "synwatch_capture_dropped_packets_total{where=\"kernel\",}"));
+            assertEquals(0, metric(metrics, "synwatch_capture_dropped_packets_total{where=\"interface\",}"));
+            assertEquals(0, metric(metrics, "synwatch_ring_dropped_total"));
+            assertEquals(2, metric(metrics, "synwatch_tracked_pairs"));
+            assertEquals(0, metric(metrics, "synwatch_tracked_pairs_evicted_total"));
+            assertTrue(metrics.contains("synwatch_build_info{version="), metrics);
+            assertTrue(metrics.contains("jvm_memory_bytes_used"), "the JVM's default exports");
+            for (String address : List.of(CLIENT_IPV4, TARGET_IPV4, CLIENT_IPV6, TARGET_IPV6, "8080")) {
+                assertFalse(metrics.contains(address), "no metric names an address or port: " + address);
+            }
 
             assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)), "SIGTERM exits 0");
             assertTrue(synwatch.stderr().stream().noneMatch(l -> l.contains("ERROR") || l.contains("Exception")),

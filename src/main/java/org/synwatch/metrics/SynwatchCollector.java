@@ -1,0 +1,82 @@
+package org.synwatch.metrics;
+
+import io.prometheus.client.Collector;
+import io.prometheus.client.CounterMetricFamily;
+import io.prometheus.client.GaugeMetricFamily;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+import org.synwatch.block.BlockStats;
+import org.synwatch.capture.CaptureCounters;
+import org.synwatch.detect.DetectorStats;
+import org.synwatch.packet.SynHeader;
+
+/**
+ * synwatch's metrics. Values are read from the owning components at scrape time, so the hot path
+ * pays nothing for them. No label carries an address or a port: cardinality stays fixed whatever
+ * the traffic.
+ */
+public final class SynwatchCollector extends Collector {
+    /** The ring's drop counter lives with the ring, which starts after this collector is registered. */
+    public interface RingStats {
+        long dropped();
+    }
+
+    private final String version;
+    private final CaptureCounters capture;
+    private final DetectorStats detector;
+    private final RingStats ring;
+    private final BlockStats blocks;
+
+    /** @param blocks null when blocking is off; the block metrics then stay at zero */
+    public SynwatchCollector(String version, CaptureCounters capture, DetectorStats detector, RingStats ring,
+                             BlockStats blocks) {
+        this.version = version;
+        this.capture = capture;
+        this.detector = detector;
+        this.ring = ring;
+        this.blocks = blocks;
+    }
+
+    @Override
+    public List<MetricFamilySamples> collect() {
+        List<MetricFamilySamples> all = new ArrayList<>();
+        CounterMetricFamily connections = new CounterMetricFamily("synwatch_new_connections",
+                "New connection events reported (retransmissions excluded).", List.of("family"));
+        connections.addMetric(List.of("ipv4"), detector.newConnections(SynHeader.IPV4));
+        connections.addMetric(List.of("ipv6"), detector.newConnections(SynHeader.IPV6));
+        all.add(connections);
+        all.add(counter("synwatch_port_scans_detected", "Port scans detected.", detector::scansDetected));
+        all.add(counter("synwatch_syn_retransmissions", "SYNs recognised as retransmissions and not reported.",
+                detector::retransmissions));
+        all.add(counter("synwatch_packets_captured", "Packets libpcap delivered.", capture::captured));
+        all.add(counter("synwatch_packets_malformed", "Packets skipped as truncated or malformed.", capture::malformed));
+        CounterMetricFamily dropped = new CounterMetricFamily("synwatch_capture_dropped_packets",
+                "Packets lost before synwatch saw them, from pcap_stats.", List.of("where"));
+        dropped.addMetric(List.of("kernel"), capture.kernelDrops());
+        dropped.addMetric(List.of("interface"), capture.interfaceDrops());
+        all.add(dropped);
+        all.add(counter("synwatch_ring_dropped", "SYNs dropped because the detector's ring was full.", ring::dropped));
+        CounterMetricFamily blockResults = new CounterMetricFamily("synwatch_blocks",
+                "Block decisions for detected scanners, by outcome.", List.of("result"));
+        for (BlockStats.Result result : BlockStats.Result.values()) {
+            blockResults.addMetric(List.of(result.name().toLowerCase(Locale.ROOT)),
+                    blocks == null ? 0 : blocks.blocks(result));
+        }
+        all.add(blockResults);
+        all.add(new GaugeMetricFamily("synwatch_blocked_sources", "Addresses in synwatch's nftables sets.",
+                blocks == null ? 0 : Math.max(0, blocks.blockedSources())));
+        all.add(new GaugeMetricFamily("synwatch_tracked_pairs", "Source/destination pairs the detector remembers.",
+                detector.trackedPairs()));
+        all.add(counter("synwatch_tracked_pairs_evicted", "Pairs evicted at --max-tracked-pairs.", detector::evictedPairs));
+        GaugeMetricFamily build = new GaugeMetricFamily("synwatch_build_info", "synwatch's version.", List.of("version"));
+        build.addMetric(List.of(version), 1);
+        all.add(build);
+        return all;
+    }
+
+    private static CounterMetricFamily counter(String name, String help, LongSupplier value) {
+        return new CounterMetricFamily(name, help, value.getAsLong());
+    }
+}
