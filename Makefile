@@ -11,12 +11,13 @@ JEXTRACT ?= jextract
 ARGS ?=
 JAR := target/synwatch.jar
 
-# Debian packages: runtime (libpcap), build (maven), tests (iproute2 for namespaces, nftables, tcpdump).
-DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps
+# Debian packages: runtime (libpcap), build (maven), tests (namespaces, nftables; nmap, curl and
+# python3 for the end-to-end test; setpriv from util-linux for the unprivileged checks).
+DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl python3 util-linux
 # One probe per package above, so `make run`/`make test` install only when something is missing.
-NEEDED_COMMANDS := mvn ip nft tcpdump pkill
+NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv
 
-.PHONY: help build test run bindings deps check-deps clean
+.PHONY: help build test run bindings deps check-deps clean e2e
 
 help:
 	@echo "make build     - build target/synwatch.jar"
@@ -44,6 +45,10 @@ test: check-deps
 
 run: build
 	bin/synwatch $(ARGS)
+
+# End-to-end: namespaces, nmap scan, nftables blocking, metrics (as root; prints "e2e: SKIPPED" otherwise).
+e2e: build
+	bash tests/e2e.sh
 
 bindings:
 	@command -v $(JEXTRACT) >/dev/null || { echo "make bindings: jextract not found; put it on PATH or set JEXTRACT (see native-bindings/README.md)" >&2; exit 1; }

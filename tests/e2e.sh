@@ -1,0 +1,520 @@
+#!/usr/bin/env bash
+# End-to-end test of synwatch: live capture, scan detection, nftables blocking and Prometheus metrics,
+# with real traffic between network namespaces that this script creates and always deletes.
+#
+#   make e2e          (builds the jar first; run as root)
+#   bash tests/e2e.sh (from anywhere, once target/synwatch.jar exists)
+#   SYNWATCH_JAR=/path/synwatch.jar bash tests/e2e.sh   (test another jar; bin/synwatch honours it)
+#
+# Topology (all namespaces are this script's own, suffixed with its PID; the host's own namespace,
+# firewall and links are never touched):
+#
+#   target 192.0.2.1 ──┐
+#   scanner 192.0.2.66 ─┼── br0 in "switch"      IPv6 2001:db8:e2e::/64 too, when it can be set up
+#   benign 192.0.2.77 ──┘
+#
+# Needs: root, ip (iproute2), nft (nftables), nmap, curl, python3. Without them it prints
+# "e2e: SKIPPED: <reason>" and exits 0. Ends with "e2e: PASSED" (exit 0) or "e2e: FAILED: <what>" (exit 1).
+# Functions run through trap and poll look unreachable to shellcheck:
+# shellcheck disable=SC2317
+set -euo pipefail
+
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+
+# ---------------------------------------------------------------------------------------------------
+# Skip when the environment cannot run this test.
+skip() { echo "e2e: SKIPPED: $*"; exit 0; }
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, nftables, raw sockets)"
+for tool in ip nft nmap curl python3 timeout; do
+  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (install: iproute2 nftables nmap curl python3 coreutils)"
+done
+
+SYNWATCH=bin/synwatch
+if [ ! -f target/synwatch.jar ] && [ -z "${SYNWATCH_JAR:-}" ]; then
+  echo "e2e: FAILED: target/synwatch.jar not found (run 'make build' first, or 'make e2e')" >&2
+  exit 1
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Names, addresses and state.
+SUFFIX=$$
+NS_SWITCH=swe2e-switch-$SUFFIX
+NS_TARGET=swe2e-target-$SUFFIX
+NS_SCANNER=swe2e-scanner-$SUFFIX
+NS_BENIGN=swe2e-benign-$SUFFIX
+NAMESPACES=()          # created so far; deleted by cleanup
+PIDS=()                # background processes started so far; killed by cleanup
+IFACE=e2e0             # each endpoint namespace's veth to the bridge
+
+TARGET4=192.0.2.1
+SCANNER4=192.0.2.66
+BENIGN4=192.0.2.77
+TARGET6=2001:db8:e2e::1
+SCANNER6=2001:db8:e2e::66
+BENIGN6=2001:db8:e2e::77
+IPV6=0                 # 1 once IPv6 addresses are configured everywhere
+
+METRICS_ADDRESS=127.0.0.1:9897
+METRICS_URL=http://$METRICS_ADDRESS/metrics
+BLOCK_TIMEOUT=1h
+SERVER_LIFETIME=170    # seconds; bounds the HTTP listeners
+BENIGN_MAX_ITERATIONS=60
+BENIGN_MAX_SECONDS=60
+
+TMP=$(mktemp -d /tmp/synwatch-e2e.XXXXXX)
+OUT1=$TMP/synwatch1.stdout ERR1=$TMP/synwatch1.stderr     # first run
+OUT2=$TMP/synwatch2.stdout ERR2=$TMP/synwatch2.stderr     # second run (adoption of the table)
+METRICS=$TMP/metrics.txt
+NMAP_OUT=$TMP/nmap.txt
+BENIGN_LOG=$TMP/benign.log
+BENIGN_STOP=$TMP/benign.stop
+SYNWATCH_PID=""
+BENIGN_PID=""
+CURRENT_ERR=$ERR1
+START_NS=$(date +%s%N)
+
+# ---------------------------------------------------------------------------------------------------
+# Teardown: whatever happens, kill what we started and delete our namespaces (their nftables go with them).
+CLEANED=0
+cleanup() {
+  local rc=$? ns pid pids
+  [ "$CLEANED" = 1 ] && return
+  CLEANED=1
+  trap - EXIT INT TERM
+  set +e
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  sleep 0.2
+  for ns in "${NAMESPACES[@]}"; do  # anything left inside our namespaces was started by us
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "e2e: interrupted" >&2; exit 130' INT
+trap 'echo "e2e: terminated" >&2; exit 143' TERM
+
+# ---------------------------------------------------------------------------------------------------
+# Reporting.
+CHECKS=()
+FAILURES=()
+log() { printf 'e2e: [%5.1fs] %s\n' "$(elapsed_s)" "$*"; }
+elapsed_s() { local now; now=$(date +%s%N); awk -v d=$((now - START_NS)) 'BEGIN { printf "%.1f", d / 1e9 }'; }
+pass() { CHECKS+=("PASS  $1"); log "ok: $1"; }
+fail() { CHECKS+=("FAIL  $1"); FAILURES+=("$1"); log "FAIL: $1" >&2; }
+fatal() { fail "$1"; finish; }
+
+dump_file() {  # title file [tail-lines]
+  echo "----- $1 ($2) -----"
+  if [ ! -e "$2" ]; then echo "(no such file)"
+  elif [ -n "${3:-}" ]; then
+    echo "($(wc -l <"$2") lines; last $3 shown)"; tail -n "$3" "$2"
+  else cat "$2"; fi
+}
+
+diagnostics() {
+  echo
+  echo "================ e2e diagnostics ================"
+  dump_file "synwatch run 1 stdout" "$OUT1" 60
+  dump_file "synwatch run 1 stderr" "$ERR1"
+  [ -e "$OUT2" ] && dump_file "synwatch run 2 stdout" "$OUT2" 40
+  [ -e "$ERR2" ] && dump_file "synwatch run 2 stderr" "$ERR2"
+  dump_file "last /metrics scrape" "$METRICS"
+  echo "----- nft list ruleset in $NS_TARGET -----"
+  ip netns exec "$NS_TARGET" nft list ruleset >"$TMP/ruleset.txt" 2>&1 || true
+  if [ -s "$TMP/ruleset.txt" ]; then cat "$TMP/ruleset.txt"; else echo "(empty ruleset)"; fi
+  dump_file "nmap output" "$NMAP_OUT"
+  dump_file "benign loop" "$BENIGN_LOG" 10
+  echo "================================================="
+}
+
+finish() {  # prints the summary and exits; the EXIT trap then tears everything down
+  local check
+  if [ "${#FAILURES[@]}" -gt 0 ]; then diagnostics; fi
+  echo
+  echo "e2e: summary ($(elapsed_s) s):"
+  for check in "${CHECKS[@]}"; do echo "  $check"; done
+  echo "e2e: $(( ${#CHECKS[@]} - ${#FAILURES[@]} )) passed, ${#FAILURES[@]} failed"
+  if [ "${#FAILURES[@]}" -gt 0 ]; then
+    if [ "${#FAILURES[@]}" -gt 1 ]; then
+      echo "e2e: FAILED: ${FAILURES[0]} (and $(( ${#FAILURES[@]} - 1 )) more failed checks above)"
+    else
+      echo "e2e: FAILED: ${FAILURES[0]}"
+    fi
+    exit 1
+  fi
+  echo "e2e: PASSED"
+  exit 0
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers.
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+poll() {  # seconds command... : runs command every 0.1 s until it succeeds (0) or time is up (1)
+  local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
+  while :; do
+    "$@" && return 0
+    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
+
+count() { grep -cE -- "$1" "$2" 2>/dev/null || true; }   # lines of file $2 matching ERE $1 (0 if none)
+has_line() { grep -qE -- "$1" "$2" 2>/dev/null; }
+
+TS='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
+re_escape() { printf '%s' "$1" | sed 's/[.[\]*^$]/\\&/g'; }
+NEW_ANY="^$TS: New connection: "
+NEW_SCANNER="^$TS: New connection: $(re_escape "$SCANNER4"):[0-9]+ -> $(re_escape "$TARGET4"):[0-9]+\$"
+NEW_BENIGN="^$TS: New connection: $(re_escape "$BENIGN4"):[0-9]+ -> $(re_escape "$TARGET4"):(80|8080)\$"
+NEW_BENIGN6="^$TS: New connection: \\[$(re_escape "$BENIGN6")\\]:[0-9]+ -> \\[$(re_escape "$TARGET6")\\]:80\$"
+SCAN_SCANNER="^$TS: Port scan detected: $(re_escape "$SCANNER4") -> $(re_escape "$TARGET4") on ports [0-9]+(,[0-9]+)+\$"
+SCAN_ANY_SCANNER="Port scan detected: $(re_escape "$SCANNER4") "
+SCAN_BENIGN="Port scan detected: ($(re_escape "$BENIGN4")|\\[?$(re_escape "$BENIGN6")\\]?) "
+BLOCKED_SCANNER="^$TS: Blocked $(re_escape "$SCANNER4") for 1h\$"
+
+# HTTP GET from a namespace; prints curl's exit status and the HTTP code, e.g. "0 200" or "28 000".
+http_get() {  # ns url max-time
+  local code rc=0
+  code=$(in_ns "$1" curl -s -g -o /dev/null -w '%{http_code}' --max-time "$3" "$2") || rc=$?
+  echo "$rc ${code:-000}"
+}
+http_ok() { [ "$(http_get "$1" "$2" "${3:-2}")" = "0 200" ]; }
+
+set_has_scanner() {  # true when blocked4 in the target namespace holds the scanner
+  in_ns "$NS_TARGET" nft list set inet synwatch blocked4 2>/dev/null \
+    | grep -qE "(^|[^0-9.])$(re_escape "$SCANNER4")([^0-9.]|\$)"
+}
+set_lacks_scanner() { ! set_has_scanner; }
+synwatch_alive() { [ -n "$SYNWATCH_PID" ] && kill -0 "$SYNWATCH_PID" 2>/dev/null; }
+capturing() { grep -qF "capturing on $IFACE " "$CURRENT_ERR" 2>/dev/null; }
+capturing_or_dead() { capturing || ! synwatch_alive; }
+
+# Sums the values of every sample of metric $1 (in $METRICS) whose labels contain $2; "" when none.
+metric() {
+  awk -v name="$1" -v label="${2:-}" '
+    /^#/ { next }
+    {
+      n = index($0, "{"); sp = index($0, " ")
+      metric_name = (n > 0 && (sp == 0 || n < sp)) ? substr($0, 1, n - 1) : $1
+      if (metric_name != name) next
+      labels = ""
+      if (n > 0 && (sp == 0 || n < sp)) { close_brace = index($0, "}"); labels = substr($0, n, close_brace - n + 1); rest = substr($0, close_brace + 1) }
+      else rest = substr($0, length($1) + 1)
+      if (label != "" && index(labels, label) == 0) next
+      split(rest, fields, " "); sum += fields[1]; found = 1
+    }
+    END { if (found) printf "%d\n", sum }' "$METRICS"
+}
+
+scrape() {  # fetches /metrics from inside the target namespace into $METRICS; false on failure
+  local code rc=0
+  code=$(in_ns "$NS_TARGET" curl -sS --max-time 3 -o "$METRICS" -w '%{http_code}' "$METRICS_URL" 2>"$TMP/scrape.err") || rc=$?
+  SCRAPE_STATUS="curl exit $rc, HTTP ${code:-000}$( [ -s "$TMP/scrape.err" ] && printf ': %s' "$(head -c 200 "$TMP/scrape.err")")"
+  [ "$rc" = 0 ] && [ "$code" = 200 ]
+}
+
+start_synwatch() {  # stdout-file stderr-file: starts synwatch in the target namespace, waits for "capturing on"
+  CURRENT_ERR=$2
+  log "starting: ip netns exec $NS_TARGET $SYNWATCH -i $IFACE --metrics-address $METRICS_ADDRESS --block-timeout $BLOCK_TIMEOUT"
+  ip netns exec "$NS_TARGET" "$SYNWATCH" -i "$IFACE" --metrics-address "$METRICS_ADDRESS" \
+    --block-timeout "$BLOCK_TIMEOUT" >"$1" 2>"$2" </dev/null &
+  SYNWATCH_PID=$!
+  PIDS+=("$SYNWATCH_PID")
+  poll 30 capturing_or_dead || true
+  if ! capturing; then
+    local status=0
+    if synwatch_alive; then
+      fatal "synwatch did not log 'capturing on $IFACE ' on stderr within 30 s (still running; its stderr is below)"
+    fi
+    wait "$SYNWATCH_PID" || status=$?
+    SYNWATCH_PID=""
+    fatal "synwatch exited with status $status before logging 'capturing on $IFACE ' (its stderr is below)"
+  fi
+  local comm
+  comm=$(cat "/proc/$SYNWATCH_PID/comm" 2>/dev/null || echo '?')
+  if [ "$comm" = java ]; then
+    pass "synwatch capturing on $IFACE (PID $SYNWATCH_PID is the java process itself)"
+  else
+    fail "the PID of 'ip netns exec ... bin/synwatch' ($SYNWATCH_PID) is '$comm', not java: the launcher no longer execs java, so SIGTERM would not reach the JVM directly"
+  fi
+}
+
+# Sends SIGTERM and measures; sets STOP_RC (exit status, or 137 after a forced kill), STOP_MS and STOP_NOTE.
+stop_synwatch() {
+  local pid=$SYNWATCH_PID t0 t1 state killed=0
+  t0=$(date +%s%N)
+  kill -TERM "$pid" 2>/dev/null || true
+  while :; do
+    state=$(sed -n 's/^.*) \([A-Z]\).*/\1/p' "/proc/$pid/stat" 2>/dev/null || true)
+    { [ -z "$state" ] || [ "$state" = Z ]; } && break
+    if [ $(( $(date +%s%N) - t0 )) -gt 10000000000 ]; then kill -KILL "$pid" 2>/dev/null || true; killed=1; break; fi
+    sleep 0.01
+  done
+  t1=$(date +%s%N)
+  STOP_RC=0
+  wait "$pid" || STOP_RC=$?
+  STOP_MS=$(( (t1 - t0) / 1000000 ))
+  STOP_NOTE=""
+  if [ "$killed" = 1 ]; then STOP_NOTE=" (still running 10 s after SIGTERM, so it was SIGKILLed)"; fi
+  SYNWATCH_PID=""
+}
+
+# ---------------------------------------------------------------------------------------------------
+# 1. Topology.
+log "workdir $TMP; namespaces $NS_SWITCH $NS_TARGET $NS_SCANNER $NS_BENIGN"
+if ! ip netns add "$NS_SWITCH" 2>"$TMP/netns.err"; then
+  skip "cannot create network namespaces here: $(cat "$TMP/netns.err")"
+fi
+NAMESPACES+=("$NS_SWITCH")
+setup_topology() {
+  local ns port name addr4 addr6
+  ip -n "$NS_SWITCH" link set lo up
+  ip -n "$NS_SWITCH" link add br0 type bridge stp_state 0 mcast_snooping 0
+  ip -n "$NS_SWITCH" link set br0 up
+  for name in target scanner benign; do
+    case $name in
+      target) ns=$NS_TARGET addr4=$TARGET4 addr6=$TARGET6 ;;
+      scanner) ns=$NS_SCANNER addr4=$SCANNER4 addr6=$SCANNER6 ;;
+      benign) ns=$NS_BENIGN addr4=$BENIGN4 addr6=$BENIGN6 ;;
+    esac
+    port=to-$name
+    ip netns add "$ns"
+    NAMESPACES+=("$ns")
+    # Created inside the switch namespace with its peer directly in the endpoint's: never in the host's.
+    ip -n "$NS_SWITCH" link add "$port" type veth peer name "$IFACE" netns "$ns"
+    ip -n "$NS_SWITCH" link set "$port" master br0 up
+    ip -n "$ns" link set lo up
+    ip -n "$ns" addr add "$addr4/24" dev "$IFACE"
+    ip -n "$ns" link set "$IFACE" up
+  done
+  IPV6=1
+  for name in target scanner benign; do
+    case $name in
+      target) ns=$NS_TARGET addr6=$TARGET6 ;; scanner) ns=$NS_SCANNER addr6=$SCANNER6 ;; benign) ns=$NS_BENIGN addr6=$BENIGN6 ;;
+    esac
+    ip -n "$ns" addr add "$addr6/64" dev "$IFACE" nodad 2>/dev/null || IPV6=0
+  done
+}
+if ! setup_topology 2>"$TMP/topology.err"; then
+  fatal "setting up the namespaces failed: $(cat "$TMP/topology.err")"
+fi
+if [ "$IPV6" = 1 ]; then log "IPv6 configured (2001:db8:e2e::/64)"; else log "IPv6 not available; IPv4 only"; fi
+
+# 2. HTTP listeners in the target.
+mkdir -p "$TMP/www"
+echo "synwatch e2e" >"$TMP/www/index.html"
+for port in 80 8080; do
+  ip netns exec "$NS_TARGET" timeout "$SERVER_LIFETIME" python3 -m http.server "$port" --bind 0.0.0.0 \
+    --directory "$TMP/www" >"$TMP/http-$port.log" 2>&1 </dev/null &
+  PIDS+=("$!")
+done
+for port in 80 8080; do
+  poll 15 http_ok "$NS_TARGET" "http://127.0.0.1:$port/" 1 \
+    || fatal "HTTP listener on port $port in the target did not come up within 15 s ($(cat "$TMP/http-$port.log"))"
+done
+# Reachability across the bridge, before synwatch runs (so these SYNs are not counted anywhere).
+for ns in "$NS_SCANNER" "$NS_BENIGN"; do
+  poll 10 http_ok "$ns" "http://$TARGET4:80/" 2 \
+    || fatal "$ns cannot reach http://$TARGET4:80/ over the bridge ($(http_get "$ns" "http://$TARGET4:80/" 2))"
+done
+pass "topology: switch bridge + target/scanner/benign namespaces; scanner and benign reach target:80"
+
+# 3. synwatch, first run.
+start_synwatch "$OUT1" "$ERR1"
+
+# 4. Benign traffic: a bounded loop of plain HTTP requests to ports 80 and 8080.
+# shellcheck disable=SC2016  # expanded by the inner bash
+ip netns exec "$NS_BENIGN" timeout "$BENIGN_MAX_SECONDS" bash -c '
+  for ((i = 1; i <= $3; i++)); do
+    [ -e "$1" ] && break
+    for port in 80 8080; do
+      echo "$i $port $(curl -s -o /dev/null -w "%{http_code}" --max-time 2 "http://$2:$port/" || true)"
+    done
+    sleep 0.5
+  done' benign-loop "$BENIGN_STOP" "$TARGET4" "$BENIGN_MAX_ITERATIONS" >"$BENIGN_LOG" 2>&1 </dev/null &
+BENIGN_PID=$!
+PIDS+=("$BENIGN_PID")
+if [ "$IPV6" = 1 ]; then
+  # One IPv6 attempt (the listeners are IPv4-only, so it is refused): exercises family="ipv6".
+  in_ns "$NS_BENIGN" curl -s -g -o /dev/null --max-time 2 "http://[$TARGET6]:80/" || true
+fi
+if poll 10 has_line "$NEW_BENIGN" "$OUT1"; then
+  pass "benign HTTP traffic reported as New connection lines from $BENIGN4"
+else
+  fail "no 'New connection: $BENIGN4:... -> $TARGET4:80|8080' line within 10 s of starting the benign loop"
+fi
+if [ "$IPV6" = 1 ]; then
+  if poll 5 has_line "$NEW_BENIGN6" "$OUT1"; then
+    pass "IPv6 attempt reported: New connection: [$BENIGN6]:... -> [$TARGET6]:80"
+  else
+    fail "no 'New connection: [$BENIGN6]:... -> [$TARGET6]:80' line within 5 s"
+  fi
+fi
+
+# 5. The scan.
+log "scanning: nmap -sS -n -Pn -p 1-200 --max-retries 1 $TARGET4 (from $NS_SCANNER)"
+nmap_rc=0
+in_ns "$NS_SCANNER" timeout 120 nmap -sS -n -Pn -p 1-200 --max-retries 1 "$TARGET4" >"$NMAP_OUT" 2>&1 || nmap_rc=$?
+if [ "$nmap_rc" = 0 ]; then
+  log "nmap done: $(grep -E '^(80|8080)/tcp|Not shown|All [0-9]+ scanned|Nmap done' "$NMAP_OUT" | tr '\n' ';' | tr -s ' ')"
+  pass "nmap SYN scan of ports 1-200 completed"
+else
+  fail "nmap exited with status $nmap_rc (124 = killed after 120 s)"
+fi
+
+# 6. Detection, blocking, metrics.
+if has_line "$NEW_SCANNER" "$OUT1"; then
+  pass "New connection lines from the scanner ($(count "$NEW_SCANNER" "$OUT1") lines '$SCANNER4:... -> $TARGET4:...')"
+else
+  fail "no 'New connection: $SCANNER4:PORT -> $TARGET4:PORT' line after the scan"
+fi
+if poll 5 has_line "$SCAN_SCANNER" "$OUT1"; then
+  pass "Port scan detected: $SCANNER4 -> $TARGET4 ($(grep -m1 -oE 'on ports .*' "$OUT1" | cut -c1-60)...)"
+else
+  fail "no 'Port scan detected: $SCANNER4 -> $TARGET4 on ports P1,P2,...' line within 5 s after the scan"
+fi
+if poll 10 has_line "$BLOCKED_SCANNER" "$OUT1"; then
+  pass "stdout: Blocked $SCANNER4 for 1h"
+else
+  fail "no 'Blocked $SCANNER4 for 1h' line on stdout within 10 s after the scan"
+fi
+if poll 10 set_has_scanner; then
+  pass "nft set inet synwatch blocked4 contains $SCANNER4"
+else
+  fail "'nft list set inet synwatch blocked4' in the target does not contain $SCANNER4 (within 10 s)"
+fi
+
+result=$(http_get "$NS_SCANNER" "http://$TARGET4:80/" 3)
+if [ "${result%% *}" = 28 ]; then
+  pass "scanner is blocked: curl http://$TARGET4:80/ from scanner timed out (curl exit 28)"
+else
+  fail "scanner is not blocked: curl http://$TARGET4:80/ from scanner gave '$result' (curl exit, HTTP code); expected a timeout (exit 28)"
+fi
+result=$(http_get "$NS_BENIGN" "http://$TARGET4:80/" 3)
+if [ "$result" = "0 200" ]; then
+  pass "benign still served: curl http://$TARGET4:80/ from benign got HTTP 200"
+else
+  fail "benign was cut off: curl http://$TARGET4:80/ from benign gave '$result' (curl exit, HTTP code); expected '0 200'"
+fi
+
+# A quiet moment: stop the benign loop (it checks the stop file every iteration), let stdout settle.
+touch "$BENIGN_STOP"
+benign_rc=0
+wait "$BENIGN_PID" || benign_rc=$?
+BENIGN_PID=""
+sleep 1
+benign_total=$(wc -l <"$BENIGN_LOG")
+benign_ok=$(count ' 200$' "$BENIGN_LOG")
+log "benign loop stopped (status $benign_rc): $benign_ok of $benign_total requests answered 200"
+
+if has_line "$SCAN_BENIGN" "$OUT1"; then
+  fail "the benign source appears in a Port scan line: $(grep -m1 -E "$SCAN_BENIGN" "$OUT1")"
+else
+  pass "benign source never reported as a port scan"
+fi
+scan_lines=$(count "Port scan detected: " "$OUT1")
+scanner_scan_lines=$(count "$SCAN_ANY_SCANNER" "$OUT1")
+if [ "$scanner_scan_lines" = 1 ] && [ "$(count "$SCAN_SCANNER" "$OUT1")" = 1 ]; then
+  pass "exactly one Port scan line for $SCANNER4 -> $TARGET4 ($scan_lines Port scan lines in all)"
+else
+  fail "expected exactly one 'Port scan detected: $SCANNER4 -> $TARGET4 on ports ...' line, found $scanner_scan_lines: $(grep -E "$SCAN_ANY_SCANNER" "$OUT1" | cut -c1-120 | tr '\n' '|')"
+fi
+
+# Metrics: compare at a quiet moment; retry a few times in case the last batch is still being counted.
+metrics_checked=0 metric_problem=""
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  lines_before=$(count "$NEW_ANY" "$OUT1")
+  if ! scrape; then metric_problem="scraping $METRICS_URL in the target failed ($SCRAPE_STATUS)"; sleep 0.5; continue; fi
+  lines_after=$(count "$NEW_ANY" "$OUT1")
+  v4=$(metric synwatch_new_connections_total 'family="ipv4"')
+  v6=$(metric synwatch_new_connections_total 'family="ipv6"')
+  scans=$(metric synwatch_port_scans_detected_total)
+  if [ -z "$v4" ] || [ -z "$v6" ]; then
+    metric_problem="synwatch_new_connections_total{family=\"ipv4\"} and/or {family=\"ipv6\"} missing from /metrics (ipv4='$v4' ipv6='$v6')"
+    break
+  fi
+  metrics_checked=1
+  if [ "$lines_before" = "$lines_after" ] && [ $((v4 + v6)) = "$lines_after" ]; then break; fi
+  sleep 0.5
+done
+if [ "$metrics_checked" = 1 ]; then
+  pass "/metrics scraped inside the target ($METRICS_URL)"
+  if [ $((v4 + v6)) = "$lines_after" ] && [ "$lines_before" = "$lines_after" ]; then
+    pass "synwatch_new_connections_total ipv4 $v4 + ipv6 $v6 = $lines_after New connection lines"
+  else
+    fail "synwatch_new_connections_total ipv4 $v4 + ipv6 $v6 = $((v4 + v6)), but stdout has $lines_after New connection lines"
+  fi
+  if [ "$scans" = 1 ]; then
+    pass "synwatch_port_scans_detected_total = 1"
+  else
+    fail "synwatch_port_scans_detected_total is '${scans:-missing}', expected 1"
+  fi
+  log "metrics (informational): blocks_total{result=\"added\"}=$(metric synwatch_blocks_total 'result="added"') blocked_sources=$(metric synwatch_blocked_sources)"
+else
+  fail "${metric_problem:-metrics could not be checked}"
+fi
+
+# 7. SIGTERM.
+stop_synwatch
+if [ "$STOP_RC" = 0 ] && [ "$STOP_MS" -le 2000 ]; then
+  pass "SIGTERM: synwatch exited with status 0 in $STOP_MS ms (limit 2000 ms)"
+else
+  fail "SIGTERM: synwatch exited with status $STOP_RC after $STOP_MS ms$STOP_NOTE; expected status 0 within 2000 ms"
+fi
+log "run 1 printed $(count "$NEW_ANY" "$OUT1") New connection lines in all"
+if set_has_scanner; then
+  pass "after exit the set still contains $SCANNER4"
+else
+  fail "after synwatch exited, blocked4 does not contain $SCANNER4 (blocks must outlive the process)"
+fi
+
+# 8. Restart: the existing table and its elements are adopted; then the management commands.
+start_synwatch "$OUT2" "$ERR2"
+if poll 3 set_has_scanner; then
+  pass "restarted synwatch kept (adopted) $SCANNER4 in blocked4"
+else
+  fail "after the restart, blocked4 does not contain $SCANNER4 (the existing table's elements must be kept)"
+fi
+list_rc=0
+in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" --list-blocked >"$TMP/list-blocked.txt" 2>&1 || list_rc=$?
+if [ "$list_rc" = 0 ] && awk -v a="$SCANNER4" '$1 == a { found = 1 } END { exit !found }' "$TMP/list-blocked.txt"; then
+  pass "--list-blocked lists $SCANNER4"
+else
+  fail "--list-blocked exited $list_rc and did not list $SCANNER4 as a line's first token; it printed: $(head -c 400 "$TMP/list-blocked.txt" | tr '\n' '|')"
+fi
+unblock_rc=0
+in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" --unblock "$SCANNER4" >"$TMP/unblock.txt" 2>&1 || unblock_rc=$?
+if [ "$unblock_rc" = 0 ] && poll 3 set_lacks_scanner; then
+  pass "--unblock $SCANNER4 exited 0 and removed it from blocked4"
+else
+  fail "--unblock $SCANNER4 exited $unblock_rc; blocked4 $(set_has_scanner && echo 'still contains it' || echo 'does not contain it'); output: $(head -c 400 "$TMP/unblock.txt" | tr '\n' '|')"
+fi
+if poll 6 http_ok "$NS_SCANNER" "http://$TARGET4:80/" 2; then
+  pass "after --unblock the scanner connects again (HTTP 200)"
+else
+  fail "after --unblock the scanner still cannot fetch http://$TARGET4:80/ ($(http_get "$NS_SCANNER" "http://$TARGET4:80/" 2))"
+fi
+stop_synwatch
+if [ "$STOP_RC" = 0 ]; then
+  pass "second run stopped by SIGTERM with status 0 ($STOP_MS ms)"
+else
+  fail "second run: SIGTERM gave exit status $STOP_RC after $STOP_MS ms$STOP_NOTE; expected 0"
+fi
+remove_rc=0
+in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" --remove-firewall >"$TMP/remove.txt" 2>&1 || remove_rc=$?
+if [ "$remove_rc" != 0 ]; then
+  fail "--remove-firewall exited $remove_rc: $(head -c 400 "$TMP/remove.txt" | tr '\n' '|')"
+elif in_ns "$NS_TARGET" nft list table inet synwatch >/dev/null 2>&1; then
+  fail "--remove-firewall exited 0 but 'nft list table inet synwatch' still succeeds in the target"
+else
+  pass "--remove-firewall exited 0 and table inet synwatch is gone"
+fi
+
+# 9. Done.
+finish
