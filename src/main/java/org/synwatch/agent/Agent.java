@@ -107,8 +107,8 @@ public final class Agent {
                         loop = null;
                         stopRing(ring, writer);
                     }
-                    LOG.debug("captured {} packets: {} SYNs, {} ignored, {} malformed, {} dropped by the ring",
-                            counters.captured(), counters.syns(), counters.ignored(), counters.malformed(), ring.dropped());
+                    LOG.debug("captured {} packets: {} SYNs, {} parsed, {} malformed, {} dropped by the ring",
+                            counters.captured(), counters.syns(), counters.parsed(), counters.malformed(), ring.dropped());
                 }
             } finally {
                 if (blocker != null) {

@@ -2,8 +2,10 @@ package org.synwatch.block;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +26,7 @@ public final class Blocker implements AutoCloseable {
     private static final long IDLE_POLL_MILLIS = 1000;
     /** How often the blocked-sources gauge is refreshed from nft when nothing else happens. */
     private static final long GAUGE_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long QUEUE_FULL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final Logger LOG = LoggerFactory.getLogger(Blocker.class);
 
     private record Request(long timeMicros, int family, long hi, long lo) {
@@ -40,6 +43,10 @@ public final class Blocker implements AutoCloseable {
     private final AtomicLong blockedSources = new AtomicLong(-1);
     private final Thread thread;
     private volatile boolean stopping;
+    /** Kinds of nft failure already logged since blocking last worked: each is logged once. */
+    private final Set<FirewallException.Problem> failing = EnumSet.noneOf(FirewallException.Problem.class);
+    /** Written by the detector thread only. */
+    private long queueFullLoggedAt = System.nanoTime() - QUEUE_FULL_LOG_INTERVAL_NANOS;
     private long gaugeReadAt = System.nanoTime() - GAUGE_REFRESH_NANOS;
 
     /** @param events this thread's own writer for the {@code Blocked} lines */
@@ -61,8 +68,12 @@ public final class Blocker implements AutoCloseable {
     public void submit(long timeMicros, int family, long hi, long lo) {
         if (!queue.offer(new Request(timeMicros, family, hi, lo))) {
             counts.get(BlockStats.Result.FAILED).incrementAndGet();
-            LOG.warn("block queue full ({} pending): scanner {} not blocked", QUEUE_CAPACITY,
-                    EventWriter.addressText(family, hi, lo));
+            long now = System.nanoTime();
+            if (now - queueFullLoggedAt >= QUEUE_FULL_LOG_INTERVAL_NANOS) {
+                queueFullLoggedAt = now;
+                LOG.warn("block queue full ({} pending): scanners are not being blocked; see synwatch_blocks_total"
+                        + "{{result=\"failed\"}}", QUEUE_CAPACITY);
+            }
         }
     }
 
@@ -118,17 +129,44 @@ public final class Blocker implements AutoCloseable {
             (r.family == SynHeader.IPV4 ? ipv4 : ipv6).add(EventWriter.addressText(r.family, r.hi, r.lo));
         }
         try {
-            firewall.block(ipv4, ipv6, timeoutSeconds);
+            blockRestoringTable(ipv4, ipv6);
             for (Request r : batch) {
                 counts.get(BlockStats.Result.ADDED).incrementAndGet();
                 events.blocked(r.timeMicros, r.family, r.hi, r.lo, timeoutSeconds, false);
             }
+            if (!failing.isEmpty()) {
+                LOG.info("blocking works again");
+                failing.clear();
+            }
         } catch (FirewallException e) {
             counts.get(BlockStats.Result.FAILED).addAndGet(batch.size());
-            LOG.error("blocking {} failed: {}", String.join(", ", concat(ipv4, ipv6)), e.getMessage());
+            String addresses = String.join(", ", concat(ipv4, ipv6));
+            if (failing.add(e.problem())) {
+                LOG.error("blocking {} failed: {} (later failures of this kind are only counted, in synwatch_blocks_total)",
+                        addresses, e.getMessage());
+            } else {
+                LOG.debug("blocking {} failed: {}", addresses, e.getMessage());
+            }
         }
         refreshGauge(true);
         events.flush();
+    }
+
+    /**
+     * Someone may have deleted synwatch's table (a firewall reload, {@code nft flush ruleset}):
+     * put it back and try once more, so blocking heals without a restart.
+     */
+    private void blockRestoringTable(List<String> ipv4, List<String> ipv6) throws FirewallException {
+        try {
+            firewall.block(ipv4, ipv6, timeoutSeconds);
+        } catch (FirewallException e) {
+            if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
+                throw e;
+            }
+            LOG.warn("table inet synwatch was deleted by someone else: recreating it");
+            firewall.install();
+            firewall.block(ipv4, ipv6, timeoutSeconds);
+        }
     }
 
     private void refreshGauge(boolean now) {
@@ -139,7 +177,21 @@ public final class Blocker implements AutoCloseable {
         try {
             blockedSources.set(firewall.blocked().size());
         } catch (FirewallException e) {
-            LOG.debug("reading blocked sources: {}", e.getMessage());
+            if (e.problem() == FirewallException.Problem.TABLE_MISSING) {
+                restoreTable();
+            } else {
+                LOG.debug("reading blocked sources: {}", e.getMessage());
+            }
+        }
+    }
+
+    private void restoreTable() {
+        try {
+            firewall.install();
+            blockedSources.set(0);
+            LOG.warn("table inet synwatch was deleted by someone else: recreated it");
+        } catch (FirewallException e) {
+            LOG.debug("recreating table inet synwatch: {}", e.getMessage());
         }
     }
 

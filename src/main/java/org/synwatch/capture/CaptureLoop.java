@@ -48,13 +48,11 @@ public final class CaptureLoop {
                     case PURE_SYN -> {
                         counters.syns.incrementAndGet();
                         scratch.timestampMicros = handle.timestampMicros();
-                        if (lossless) {
-                            ring.publish(scratch);
-                        } else {
-                            ring.tryPublish(scratch);
+                        if (lossless ? ring.publish(scratch) : ring.tryPublish(scratch)) {
+                            counters.parsed.incrementAndGet();
                         }
                     }
-                    case IGNORED -> counters.ignored.incrementAndGet();
+                    case IGNORED -> counters.parsed.incrementAndGet();
                     case MALFORMED -> counters.malformed.incrementAndGet();
                 }
             }

@@ -162,8 +162,12 @@ public final class PcapHandle implements AutoCloseable {
         if (status == TIMEOUT || status == PCAP_ERROR_BREAK()) {
             return status;
         }
-        throw new PcapException(offline ? PcapException.Problem.BAD_FILE : PcapException.Problem.OTHER,
-                "pcap_next_ex(" + source + "): " + describe(status));
+        String message = describe(status);
+        PcapException.Problem problem = offline ? PcapException.Problem.BAD_FILE
+                // libpcap reports a removed interface as a generic error; its words are the only sign.
+                : status == PCAP_ERROR_NO_SUCH_DEVICE() || message.contains("disappeared") ? PcapException.Problem.INTERFACE_GONE
+                : PcapException.Problem.OTHER;
+        throw new PcapException(problem, "pcap_next_ex(" + source + "): " + message);
     }
 
     public long packetAddress() {

@@ -131,6 +131,7 @@ final class Cli {
             case NO_SUCH_DEVICE -> "list interfaces with 'ip link', or capture on all with -i any";
             case PERMISSION_DENIED -> "run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN";
             case INTERFACE_DOWN -> "bring the interface up with 'ip link set IFACE up'";
+            case INTERFACE_GONE -> "the interface was removed; a supervisor (systemd Restart=on-failure) restarts synwatch";
             case BAD_FILE -> "the file is not a capture libpcap can read, or it is damaged";
             case OTHER -> "rerun with --debug for details";
         };

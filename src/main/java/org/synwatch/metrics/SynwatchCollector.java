@@ -51,6 +51,8 @@ public final class SynwatchCollector extends Collector {
         all.add(counter("synwatch_syn_retransmissions", "SYNs recognised as retransmissions and not reported.",
                 detector::retransmissions));
         all.add(counter("synwatch_packets_captured", "Packets libpcap delivered.", capture::captured));
+        all.add(counter("synwatch_packets_parsed", "Packets parsed: pure SYNs handed to the detector, and others skipped.",
+                capture::parsed));
         all.add(counter("synwatch_packets_malformed", "Packets skipped as truncated or malformed.", capture::malformed));
         CounterMetricFamily dropped = new CounterMetricFamily("synwatch_capture_dropped_packets",
                 "Packets lost before synwatch saw them, from pcap_stats.", List.of("where"));

@@ -15,10 +15,11 @@ final class FixtureFiles {
     private FixtureFiles() {
     }
 
-    /** Every capture in test-fixtures/ that has an expected-output file beside it. */
+    /** Every capture in test-fixtures/ and its damaged corpus bad/ that has an expected-output file beside it. */
     static List<Path> capturesWithExpectations() throws IOException {
-        try (Stream<Path> files = Files.list(DIRECTORY)) {
-            return files.filter(f -> f.toString().endsWith(".pcap") || f.toString().endsWith(".pcapng"))
+        try (Stream<Path> good = Files.list(DIRECTORY); Stream<Path> bad = Files.list(DIRECTORY.resolve("bad"))) {
+            return Stream.concat(good, bad)
+                    .filter(f -> f.toString().endsWith(".pcap") || f.toString().endsWith(".pcapng"))
                     .filter(f -> Files.exists(expectedFor(f)))
                     .sorted()
                     .toList();

@@ -70,6 +70,8 @@ class FixtureReplayTest {
             assertEquals(1, status, line);
             assertEquals(1, line.lines().count(), line);
             assertTrue(line.contains(Files.readString(error).strip()), line);
+            assertTrue(line.startsWith("synwatch: ") && line.contains("(hint: "), line);
+            assertFalse(line.contains("Exception"), "no stack trace without --debug");
         } else {
             assertEquals("", err.toString(StandardCharsets.UTF_8), "no diagnostics for a good capture");
             assertEquals(0, status);
