@@ -17,13 +17,15 @@ DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl pyth
 # One probe per package above, so `make run`/`make test` install only when something is missing.
 NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv
 
-.PHONY: help build test run bindings deps check-deps clean e2e
+.PHONY: help build test run bindings deps check-deps clean e2e fuzz
 
 help:
 	@echo "make build     - build target/synwatch.jar"
 	@echo "make test      - run every test (unit, fixture replays, live capture in namespaces when root)"
 	@echo "make run       - capture on the default interface (needs root): sudo make run [ARGS='-i eth0']"
 	@echo "make deps      - install the Debian packages synwatch needs (as root)"
+	@echo "make e2e       - end-to-end: namespaces, nmap scan, nftables block, metrics (as root)"
+	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
 	@echo "make bindings  - regenerate native-bindings/ with jextract (JEXTRACT=/path/to/jextract)"
 
 deps:
@@ -49,6 +51,12 @@ run: build
 # End-to-end: namespaces, nmap scan, nftables blocking, metrics (as root; prints "e2e: SKIPPED" otherwise).
 e2e: build
 	bash tests/e2e.sh
+
+# Coverage-guided fuzzing (Jazzer) of the parser and of the whole offline path, 30 s each.
+# Jazzer fuzzes one test per JVM, hence one Maven run per target; `make test` only replays the seeds.
+FUZZ_TESTS := PacketParserFuzzTest OfflineReplayFuzzTest
+fuzz: check-deps
+	for t in $(FUZZ_TESTS); do JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) test -Dtest=$$t -Dsurefire.failIfNoSpecifiedTests=false || exit 1; done
 
 bindings:
 	@command -v $(JEXTRACT) >/dev/null || { echo "make bindings: jextract not found; put it on PATH or set JEXTRACT (see native-bindings/README.md)" >&2; exit 1; }
