@@ -13,11 +13,11 @@ JAR := target/synwatch.jar
 
 # Debian packages: runtime (libpcap), build (maven), tests (namespaces, nftables; nmap, curl and
 # python3 for the end-to-end test; setpriv from util-linux for the unprivileged checks).
-DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl python3 util-linux
+DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl python3 util-linux hping3
 # One probe per package above, so `make run`/`make test` install only when something is missing.
-NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv
+NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv hping3
 
-.PHONY: help build test run bindings deps check-deps clean e2e fuzz
+.PHONY: help build test run bindings deps check-deps clean e2e fuzz soak
 
 help:
 	@echo "make build     - build target/synwatch.jar"
@@ -25,6 +25,7 @@ help:
 	@echo "make run       - capture on the default interface (needs root): sudo make run [ARGS='-i eth0']"
 	@echo "make deps      - install the Debian packages synwatch needs (as root)"
 	@echo "make e2e       - end-to-end: namespaces, nmap scan, nftables block, metrics (as root)"
+	@echo "make soak      - spoofed-source SYN flood in namespaces, SOAK_SECONDS=60 (as root)"
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
 	@echo "make bindings  - regenerate native-bindings/ with jextract (JEXTRACT=/path/to/jextract)"
 
@@ -51,6 +52,10 @@ run: build
 # End-to-end: namespaces, nmap scan, nftables blocking, metrics (as root; prints "e2e: SKIPPED" otherwise).
 e2e: build
 	bash tests/e2e.sh
+
+# Spoofed-source SYN flood for SOAK_SECONDS (default 60; CI runs 20): memory, cap, accounting.
+soak: build
+	bash tests/soak.sh
 
 # Coverage-guided fuzzing (Jazzer) of the parser and of the whole offline path, 30 s each.
 # Jazzer fuzzes one test per JVM, hence one Maven run per target; `make test` only replays the seeds.
