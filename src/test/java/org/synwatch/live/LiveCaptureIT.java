@@ -158,6 +158,33 @@ class LiveCaptureIT {
     }
 
     @Test
+    void sigintAlsoExitsZeroAfterReportingWhatWasCaptured() throws Exception {
+        try (SynwatchProcess synwatch = startOn(net.targetLink)) {
+            net.connectFromClient(TARGET_IPV4, 6060);
+            int status = synwatch.interrupt(Duration.ofSeconds(10));
+            assertEquals(0, status);
+            List<String> rest = synwatch.remainingLines();
+            assertTrue(rest.stream().anyMatch(l -> l.endsWith(" -> " + TARGET_IPV4 + ":6060")), rest::toString);
+        }
+    }
+
+    /** A vanished interface is fatal by design: exit 1 lets systemd's Restart=on-failure take over. */
+    @Test
+    void interfaceRemovedWhileCapturingExitsOneWithOneLine() throws Exception {
+        Commands.run("ip", "-n", net.target, "link", "add", "swgone0", "type", "veth", "peer", "name", "swgone1");
+        Commands.run("ip", "-n", net.target, "link", "set", "swgone0", "up");
+        Commands.run("ip", "-n", net.target, "link", "set", "swgone1", "up");
+        try (SynwatchProcess synwatch = startOn("swgone0")) {
+            Commands.run("ip", "-n", net.target, "link", "del", "swgone0");
+            assertEquals(1, synwatch.awaitExit(Duration.ofSeconds(10)));
+            List<String> errors = synwatch.stderr().stream().filter(l -> l.startsWith("synwatch: ")).toList();
+            assertEquals(1, errors.size(), () -> String.join("\n", synwatch.stderr()));
+            assertTrue(errors.get(0).contains("The interface disappeared") && errors.get(0).contains("Restart=on-failure"),
+                    errors.get(0));
+        }
+    }
+
+    @Test
     void withoutPrivilegesOneClearLine() {
         assumeTrue(Commands.available("setpriv"), "setpriv (util-linux) missing; skipped");
         List<String> command = new java.util.ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",

@@ -70,6 +70,17 @@ public final class SynwatchProcess implements AutoCloseable {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
+    /** Sends SIGINT, as Ctrl-C would, and waits; returns the exit status, or -1 on timeout. */
+    public int interrupt(Duration timeout) throws InterruptedException {
+        Commands.run("kill", "-INT", Long.toString(process.pid()));
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
+    /** Waits for the process to end by itself; returns its status, or -1 on timeout. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     public List<String> stderr() {
         return List.copyOf(stderr);
     }

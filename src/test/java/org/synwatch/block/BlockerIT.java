@@ -1,0 +1,108 @@
+package org.synwatch.block;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+import org.synwatch.config.OutputFormat;
+import org.synwatch.report.EventOutput;
+import org.synwatch.report.EventWriter;
+import org.synwatch.testing.Commands;
+
+/** Firewall faults while running: the blocker counts them, keeps going, and heals when it can. */
+class BlockerIT {
+    private static final long T0 = 1_619_623_685_000_000L;
+    private final String namespace = "sw-blk-" + ProcessHandle.current().pid();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void createNamespace() {
+        assumeTrue(Commands.isRoot(), "nftables in a namespace needs root; skipped");
+        assumeTrue(Commands.available("nft"), "nft is missing; skipped");
+        Commands.tryRun("ip", "netns", "del", namespace);
+        Commands.run("ip", "netns", "add", namespace);
+    }
+
+    @AfterEach
+    void deleteNamespace() {
+        Commands.tryRun("ip", "netns", "del", namespace);
+    }
+
+    private NftFirewall firewall() {
+        return new NftFirewall(List.of("ip", "netns", "exec", namespace, "nft"));
+    }
+
+    private Blocker blocker(NftFirewall firewall) {
+        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT));
+    }
+
+    private static long ipv4(int last) {
+        return 0xC0000200L | last;
+    }
+
+    @Test
+    void recreatesItsTableWhenSomeoneDeletesIt() throws Exception {
+        NftFirewall firewall = firewall();
+        firewall.install();
+        Blocker blocker = blocker(firewall);
+        blocker.start();
+        blocker.submit(T0, 4, 0, ipv4(66));
+        for (int i = 0; i < 100 && firewall.blocked().isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+        Commands.run("ip", "netns", "exec", namespace, "nft", "delete", "table", "inet", "synwatch");
+        blocker.submit(T0, 4, 0, ipv4(67));
+        blocker.close();
+        assertTrue(firewall.tableExists(), "the table is back");
+        assertEquals(List.of("192.0.2.67"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
+        assertEquals(2, blocker.blocks(BlockStats.Result.ADDED));
+        assertEquals(0, blocker.blocks(BlockStats.Result.FAILED));
+        assertEquals(List.of("2021-04-28 15:28:05: Blocked 192.0.2.66 for 1h", "2021-04-28 15:28:05: Blocked 192.0.2.67 for 1h"),
+                out.toString(StandardCharsets.US_ASCII).lines().toList());
+    }
+
+    @Test
+    void nftGoneOrForbiddenIsCountedAndBlockingResumesWhenItWorksAgain() throws Exception {
+        NftFirewall working = firewall();
+        working.install();
+        // The same blocker, with nft first refusing then working, as when a capability comes back.
+        NftFirewall flaky = new NftFirewall(List.of("ip", "netns", "exec", namespace, "sh", "-c",
+                "if [ -e " + marker() + " ]; then exec nft \"$@\"; else echo 'Error: Operation not permitted' >&2; exit 1; fi",
+                "nft"));
+        Blocker blocker = blocker(flaky);
+        ListAppender<ILoggingEvent> logs = new ListAppender<>();
+        logs.start();
+        ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
+        blocker.start();
+        for (int i = 0; i < 5; i++) {
+            blocker.submit(T0, 4, 0, ipv4(70 + i));
+            Thread.sleep(50);
+        }
+        Commands.run("touch", marker());
+        blocker.submit(T0, 4, 0, ipv4(99));
+        blocker.close();
+        Commands.run("rm", "-f", marker());
+        assertEquals(1, blocker.blocks(BlockStats.Result.ADDED));
+        assertEquals(5, blocker.blocks(BlockStats.Result.FAILED), "every failed block is counted");
+        assertEquals(1, logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).count(), "logged once per kind");
+        assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().equals("blocking works again")));
+        assertEquals(List.of("192.0.2.99"), working.blocked().stream().map(NftFirewall.Entry::address).toList());
+    }
+
+    private String marker() {
+        return "/tmp/" + namespace + ".nft-ok";
+    }
+}
