@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,6 @@ public final class Agent {
     private final AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
     private volatile CaptureLoop loop;
     private volatile boolean stopRequested;
-    private volatile int metricsPort = -1;
 
     /** @param nftCommand how to run nft (normally {@code [nft]}) */
     public Agent(Settings settings, OutputStream events, List<String> nftCommand, String version) {
@@ -98,7 +98,7 @@ public final class Agent {
                     }
                     if (live) {
                         LOG.info("capturing on {} (link type {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
-                                Libpcap.version(), mode.name().toLowerCase(java.util.Locale.ROOT),
+                                Libpcap.version(), mode.name().toLowerCase(Locale.ROOT),
                                 metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
                     }
                     try {
@@ -136,15 +136,6 @@ public final class Agent {
         }
     }
 
-    public CaptureCounters counters() {
-        return counters;
-    }
-
-    /** The port metrics are served on once running, or -1. */
-    public int metricsPort() {
-        return metricsPort;
-    }
-
     /** A file's scans are history: blocking their sources now would be wrong, so replays never touch nft. */
     private BlockSettings.Mode effectiveBlockMode(boolean live) {
         BlockSettings.Mode requested = settings.block().mode();
@@ -172,9 +163,7 @@ public final class Agent {
             return null;
         }
         try {
-            MetricsServer server = new MetricsServer(settings.metricsAddress().get(), collector);
-            metricsPort = server.port();
-            return server;
+            return new MetricsServer(settings.metricsAddress().get(), collector);
         } catch (IOException e) {
             throw new AgentFailure("cannot serve metrics on " + settings.metricsAddress().get() + ": " + e.getMessage(),
                     "choose a free port with --metrics-address [HOST]:PORT", e);
