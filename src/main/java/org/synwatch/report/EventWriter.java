@@ -35,6 +35,10 @@ public final class EventWriter implements ScanListener {
     private static final byte[] JSON_PORTS = "\",\"ports\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_TIMEOUT = "\",\"timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_REASON = "\",\"reason\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_NEW_CONNECTION = "new_connection".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_PORT_SCAN = "port_scan".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_BLOCKED = "blocked".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_NOT_BLOCKED = "not_blocked".getBytes(StandardCharsets.US_ASCII);
 
     /** Flushes early when a huge batch would otherwise grow the buffer without bound. */
     private static final int FLUSH_THRESHOLD = 64 * 1024;
@@ -53,7 +57,7 @@ public final class EventWriter implements ScanListener {
     @Override
     public void newConnection(SynHeader syn) {
         if (json) {
-            jsonStart(syn.timestampMicros, "new_connection", syn.family);
+            jsonStart(syn.timestampMicros, EVENT_NEW_CONNECTION, syn.family);
             buffer.append(JSON_SRC);
             appendAddress(syn.family, syn.srcHi, syn.srcLo);
             buffer.append(JSON_SRC_PORT).appendDecimal(syn.srcPort).append(JSON_DST);
@@ -72,7 +76,7 @@ public final class EventWriter implements ScanListener {
     @Override
     public void portScan(SynHeader syn, int[] ports, int count) {
         if (json) {
-            jsonStart(syn.timestampMicros, "port_scan", syn.family);
+            jsonStart(syn.timestampMicros, EVENT_PORT_SCAN, syn.family);
             buffer.append(JSON_SRC);
             appendAddress(syn.family, syn.srcHi, syn.srcLo);
             buffer.append(JSON_DST_AFTER_SRC);
@@ -105,7 +109,7 @@ public final class EventWriter implements ScanListener {
             return;
         }
         if (json) {
-            jsonStart(timeMicros, "blocked", family);
+            jsonStart(timeMicros, EVENT_BLOCKED, family);
             buffer.append(JSON_SRC);
             appendAddress(family, hi, lo);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append('}');
@@ -125,7 +129,7 @@ public final class EventWriter implements ScanListener {
     /** {@code Not blocking ADDR: REASON}. */
     public void notBlocked(long timeMicros, int family, long hi, long lo, String reason) {
         if (json) {
-            jsonStart(timeMicros, "not_blocked", family);
+            jsonStart(timeMicros, EVENT_NOT_BLOCKED, family);
             buffer.append(JSON_SRC);
             appendAddress(family, hi, lo);
             buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append('}');
@@ -158,10 +162,11 @@ public final class EventWriter implements ScanListener {
         return text.toString();
     }
 
-    private void jsonStart(long timeMicros, String event, int family) {
+    /** Event names are preallocated bytes: the per-SYN path must not allocate. */
+    private void jsonStart(long timeMicros, byte[] event, int family) {
         buffer.append(JSON_TIME);
         time.append(buffer, timeMicros);
-        buffer.append(JSON_EVENT).append(event.getBytes(StandardCharsets.US_ASCII))
+        buffer.append(JSON_EVENT).append(event)
                 .append(JSON_FAMILY).appendDecimal(family);
     }
 
