@@ -28,6 +28,12 @@ help:
 	@echo "make soak      - spoofed-source SYN flood in namespaces, SOAK_SECONDS=60 (as root)"
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
 	@echo "make bindings  - regenerate native-bindings/ with jextract (JEXTRACT=/path/to/jextract)"
+	@echo "make image            - container image synwatch:VERSION with docker or podman (BUILD_IMAGE=, RUNTIME_IMAGE=)"
+	@echo "make image-test       - build the image from local bases with podman, scan it in a namespace (as root)"
+	@echo "make install          - install launcher, jar, man page, systemd unit (PREFIX=/usr/local, DESTDIR=)"
+	@echo "make systemd-check    - verify the unit; capture + block as a uid with only its two capabilities (as root)"
+	@echo "make prometheus-check - promtool: check and unit-test prometheus/alerts.yml"
+	@echo "make manifests-check  - DaemonSet, scrape job, compose file and README agree"
 
 deps:
 	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install: $(DEB_PACKAGES)" >&2; exit 1; fi
@@ -71,3 +77,98 @@ bindings:
 
 clean:
 	$(MVN) $(MVN_FLAGS) clean
+
+# ---------------------------------------------------------------------------------------------------
+# Shipping: container image, `make install` with the systemd unit, fleet manifests, and their
+# checks (README, "Running it in production").
+VERSION = $(shell sed -n 's:^  <version>\(.*\)</version>$$:\1:p' pom.xml | head -n 1)
+IMAGE ?= synwatch
+# docker when its daemon answers, else podman; `make image CONTAINER_ENGINE=podman` chooses.
+CONTAINER_ENGINE ?= $(shell if docker info >/dev/null 2>&1; then echo docker; elif command -v podman >/dev/null 2>&1; then echo podman; fi)
+# Base images (empty: the Dockerfile's defaults, maven:3.9-eclipse-temurin-25 and debian:bookworm-slim).
+BUILD_IMAGE ?=
+RUNTIME_IMAGE ?=
+IMAGE_BUILD_FLAGS ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# What `make image-test` needs beyond `make deps`: podman with runc, debootstrap for the base image.
+IMAGE_TEST_PACKAGES := podman runc debootstrap nmap curl iproute2 nftables util-linux
+IMAGE_TEST_COMMANDS := podman runc debootstrap nmap curl ip nft nsenter
+
+.PHONY: image image-test image-test-deps install uninstall systemd-check prometheus-check manifests-check
+
+image:
+	@[ -n "$(CONTAINER_ENGINE)" ] || { echo "make image: neither docker (with a running daemon) nor podman found (hint: install podman, or set CONTAINER_ENGINE)" >&2; exit 1; }
+	$(CONTAINER_ENGINE) build $(IMAGE_BUILD_FLAGS) \
+	  $(if $(BUILD_IMAGE),--build-arg BUILD_IMAGE=$(BUILD_IMAGE)) \
+	  $(if $(RUNTIME_IMAGE),--build-arg RUNTIME_IMAGE=$(RUNTIME_IMAGE)) \
+	  --build-arg VERSION=$(VERSION) \
+	  --build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+	  --build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
+	  -t $(IMAGE):$(VERSION) -t $(IMAGE):latest -f Dockerfile .
+
+# Builds the Dockerfile here, without any registry, and runs the README's `docker run` command
+# (with podman) in a network namespace under an nmap scan. As root; state in /var/tmp/synwatch-image-test.
+image-test: image-test-deps
+	bash tests/image-test.sh
+
+image-test-deps:
+	@missing=0; for c in $(IMAGE_TEST_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+	 if [ $$missing = 1 ]; then \
+	   if [ "$$(id -u)" != 0 ]; then echo "make image-test: run as root to install: $(IMAGE_TEST_PACKAGES)" >&2; exit 1; fi; \
+	   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(IMAGE_TEST_PACKAGES); \
+	 fi
+
+# Installs what `make build` built (building it first if there is no jar). DESTDIR stages a package.
+install:
+	@[ -f $(JAR) ] || $(MAKE) --no-print-directory build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/synwatch $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSCONFDIR)/default
+	install -m 0644 $(JAR) $(DESTDIR)$(PREFIX)/share/synwatch/synwatch.jar
+	install -m 0755 bin/synwatch $(DESTDIR)$(PREFIX)/bin/synwatch
+	install -m 0644 packaging/synwatch.1 $(DESTDIR)$(PREFIX)/share/man/man1/synwatch.1
+	sed -e 's|/usr/local/bin/synwatch|$(PREFIX)/bin/synwatch|' -e 's|/etc/default/synwatch|$(SYSCONFDIR)/default/synwatch|' \
+	  packaging/systemd/synwatch.service >$(DESTDIR)$(SYSTEMDUNITDIR)/synwatch.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/synwatch.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/default/synwatch ]; then \
+	   echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/default/synwatch"; \
+	 else install -m 0644 packaging/systemd/synwatch.default $(DESTDIR)$(SYSCONFDIR)/default/synwatch; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/synwatch $(DESTDIR)$(PREFIX)/share/synwatch/synwatch.jar \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/synwatch.1 $(DESTDIR)$(SYSTEMDUNITDIR)/synwatch.service
+	-rmdir $(DESTDIR)$(PREFIX)/share/synwatch 2>/dev/null
+	@if cmp -s packaging/systemd/synwatch.default $(DESTDIR)$(SYSCONFDIR)/default/synwatch; then \
+	   rm -f $(DESTDIR)$(SYSCONFDIR)/default/synwatch; \
+	 elif [ -e $(DESTDIR)$(SYSCONFDIR)/default/synwatch ]; then echo "keeping the edited $(DESTDIR)$(SYSCONFDIR)/default/synwatch"; fi
+
+# The unit (systemd-analyze verify), `make install`, the man page, and capture + blocking as an
+# unprivileged uid with only the unit's two ambient capabilities (tests/systemd-caps.sh; as root).
+systemd-check: build
+	@command -v systemd-analyze >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd; } || true
+	bash tests/systemd-check.sh
+
+# promtool from PATH, else from Debian's prometheus package, unpacked (not installed: no server is
+# set up or started) into TOOLS_DIR.
+TOOLS_DIR ?= /var/tmp/synwatch-tools
+PROMTOOL ?= $(shell command -v promtool 2>/dev/null || echo $(TOOLS_DIR)/usr/bin/promtool)
+
+# The alert rules (promtool check rules, their unit tests) and the example Prometheus configuration.
+prometheus-check: $(PROMTOOL)
+	$(PROMTOOL) check rules prometheus/alerts.yml
+	cd prometheus && $(PROMTOOL) test rules alerts.test.yml
+	$(PROMTOOL) check config prometheus/prometheus.example.yml
+
+$(TOOLS_DIR)/usr/bin/promtool:
+	mkdir -p $(TOOLS_DIR)
+	cd $(TOOLS_DIR) && rm -f prometheus_*.deb && apt-get download prometheus 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+	cd $(TOOLS_DIR) && dpkg-deb --fsys-tarfile prometheus_*.deb | tar -x ./usr/bin/promtool && rm -f prometheus_*.deb
+	$@ --version | head -n 1
+
+# The DaemonSet, its scrape job and the Compose file against each other and the README (PyYAML).
+manifests-check:
+	@python3 -c 'import yaml' 2>/dev/null || /usr/bin/python3 -c 'import yaml' 2>/dev/null || \
+	 { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-yaml; }
+	@if python3 -c 'import yaml' 2>/dev/null; then python3 tests/manifests-check.py; else /usr/bin/python3 tests/manifests-check.py; fi
