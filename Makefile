@@ -74,6 +74,8 @@ bindings:
 	rm -rf native-bindings/java
 	$(JEXTRACT) @native-bindings/pcap.symbols --target-package org.synwatch.bindings \
 	  --output native-bindings/java /usr/include/pcap/pcap.h
+	$(JEXTRACT) @native-bindings/nftables.symbols --target-package org.synwatch.bindings \
+	  --header-class-name nftables_h --output native-bindings/java /usr/include/nftables/libnftables.h
 
 clean:
 	$(MVN) $(MVN_FLAGS) clean

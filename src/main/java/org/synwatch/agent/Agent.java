@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.time.ZoneId;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.block.Allowlist;
@@ -48,18 +48,18 @@ public final class Agent {
 
     private final Settings settings;
     private final OutputStream events;
-    private final List<String> nftCommand;
+    private final Supplier<NftFirewall> firewalls;
     private final String version;
     private final CaptureCounters counters = new CaptureCounters();
     private final AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
     private volatile CaptureLoop loop;
     private volatile boolean stopRequested;
 
-    /** @param nftCommand how to run nft (normally {@code [nft]}) */
-    public Agent(Settings settings, OutputStream events, List<String> nftCommand, String version) {
+    /** @param firewalls opens synwatch's nftables table (normally {@link NftFirewall#open}) */
+    public Agent(Settings settings, OutputStream events, Supplier<NftFirewall> firewalls, String version) {
         this.settings = settings;
         this.events = events;
-        this.nftCommand = List.copyOf(nftCommand);
+        this.firewalls = firewalls;
         this.version = version;
     }
 
@@ -143,8 +143,14 @@ public final class Agent {
     }
 
     private Blocker startBlocker(EventWriter blockerWriter) throws FirewallException {
-        NftFirewall firewall = new NftFirewall(nftCommand);
-        firewall.install();
+        NftFirewall firewall = firewalls.get();
+        try {
+            firewall.install();
+        } catch (FirewallException e) {
+            firewall.close();
+            throw e;
+        }
+        LOG.debug("blocking through {}", firewall.describe());
         Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter);
         blocker.start();
         return blocker;

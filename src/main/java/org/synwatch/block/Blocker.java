@@ -91,6 +91,7 @@ public final class Blocker implements AutoCloseable {
         stopping = true;
         queue.offer(STOP);
         thread.join(TimeUnit.SECONDS.toMillis(15));
+        firewall.close();
     }
 
     private void run() {

@@ -1,38 +1,52 @@
 package org.synwatch.block;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * synwatch's table in nftables, driven through {@code nft -f -}: every change is one script, which
- * nft applies as one atomic transaction. No shell is involved and every address in a script was
- * formatted from parsed bytes, so packet contents cannot inject nft syntax.
+ * synwatch's table in nftables. Every change is one nft script, which nftables applies as one
+ * atomic transaction, run in-process through libnftables or by the nft command. No shell is
+ * involved and every address in a script was formatted from parsed bytes, so packet contents
+ * cannot inject nft syntax.
  *
  * <p>Layout: {@code table inet synwatch} with sets {@code blocked4}/{@code blocked6} (flags timeout:
  * the kernel expires each element, so a block never outlives its time even if synwatch dies) and
  * chains hooked on {@code input} and {@code forward} that drop their members. Nothing outside that
  * table is ever touched.
  */
-public final class NftFirewall {
+public final class NftFirewall implements AutoCloseable {
     public static final String TABLE = "synwatch";
     public static final String SET_IPV4 = "blocked4";
     public static final String SET_IPV6 = "blocked6";
-    private static final long TIMEOUT_SECONDS = 10;
     private static final Pattern ELEMENTS = Pattern.compile("elements = \\{([^}]*)\\}", Pattern.DOTALL);
 
-    private final List<String> nft;
+    private final NftExecutor nft;
 
     /** @param nft the command that runs nft, e.g. {@code [nft]} or one prefixed by {@code ip netns exec NS} */
     public NftFirewall(List<String> nft) {
-        this.nft = List.copyOf(nft);
+        this(new NftCommand(nft));
+    }
+
+    private NftFirewall(NftExecutor nft) {
+        this.nft = nft;
+    }
+
+    /** In-process through libnftables where it is installed (it comes with nftables), else the nft command. */
+    public static NftFirewall open() {
+        Optional<Libnftables> library = Libnftables.open();
+        return new NftFirewall(library.isPresent() ? library.get() : new NftCommand(List.of("nft")));
+    }
+
+    public String describe() {
+        return nft.describe();
+    }
+
+    @Override
+    public void close() {
+        nft.close();
     }
 
     /**
@@ -84,7 +98,7 @@ public final class NftFirewall {
     }
 
     public boolean tableExists() throws FirewallException {
-        return run(List.of("list", "table", "inet", TABLE), null).status == 0;
+        return nft.execute("list table inet " + TABLE + "\n").status() == 0;
     }
 
     /** One blocked address and nft's own text for the time it has left. */
@@ -94,11 +108,11 @@ public final class NftFirewall {
     public List<Entry> blocked() throws FirewallException {
         List<Entry> entries = new ArrayList<>();
         for (String set : List.of(SET_IPV4, SET_IPV6)) {
-            Result result = run(List.of("list", "set", "inet", TABLE, set), null);
-            if (result.status != 0) {
-                throw failure("nft list set inet synwatch " + set, result.error);
+            NftExecutor.Reply reply = nft.execute("list set inet " + TABLE + " " + set + "\n");
+            if (reply.status() != 0) {
+                throw failure("nft list set inet synwatch " + set, reply.error());
             }
-            Matcher m = ELEMENTS.matcher(result.output);
+            Matcher m = ELEMENTS.matcher(reply.output());
             if (m.find()) {
                 for (String element : m.group(1).split(",")) {
                     String[] words = element.trim().split("\\s+");
@@ -125,9 +139,9 @@ public final class NftFirewall {
     }
 
     private void apply(String script) throws FirewallException {
-        Result result = run(List.of("-f", "-"), script);
-        if (result.status != 0) {
-            throw failure("nft -f -", result.error);
+        NftExecutor.Reply reply = nft.execute(script);
+        if (reply.status() != 0) {
+            throw failure("nft", reply.error());
         }
     }
 
@@ -138,55 +152,5 @@ public final class NftFirewall {
                 : error.contains("No such file or directory") ? FirewallException.Problem.TABLE_MISSING
                 : FirewallException.Problem.OTHER;
         return new FirewallException(problem, what + ": " + firstLine);
-    }
-
-    private record Result(int status, String output, String error) {
-    }
-
-    /** Runs nft with its replies going to files, so a long listing cannot fill a pipe and stall it. */
-    private Result run(List<String> args, String stdin) throws FirewallException {
-        List<String> command = new ArrayList<>(nft);
-        command.addAll(args);
-        Path output = null;
-        Path error = null;
-        try {
-            output = Files.createTempFile("synwatch-nft", ".out");
-            error = Files.createTempFile("synwatch-nft", ".err");
-            Process process;
-            try {
-                process = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectError(error.toFile()).start();
-            } catch (IOException e) {
-                throw new FirewallException(FirewallException.Problem.NFT_MISSING,
-                        "cannot run " + String.join(" ", nft) + ": " + e.getMessage());
-            }
-            try (OutputStream in = process.getOutputStream()) {
-                if (stdin != null) {
-                    in.write(stdin.getBytes(StandardCharsets.US_ASCII));
-                }
-            }
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new FirewallException(FirewallException.Problem.OTHER, "nft did not answer in " + TIMEOUT_SECONDS + " s");
-            }
-            return new Result(process.exitValue(), Files.readString(output), Files.readString(error));
-        } catch (IOException e) {
-            throw new FirewallException(FirewallException.Problem.OTHER, "talking to nft: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FirewallException(FirewallException.Problem.OTHER, "interrupted while waiting for nft");
-        } finally {
-            deleteQuietly(output);
-            deleteQuietly(error);
-        }
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException ignored) {
-                // A leftover temp file is harmless.
-            }
-        }
     }
 }

@@ -5,23 +5,16 @@ import static org.synwatch.bindings.pcap_h.PCAP_ERRBUF_SIZE;
 import static org.synwatch.bindings.pcap_h.pcap_init;
 import static org.synwatch.bindings.pcap_h.pcap_lib_version;
 
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.synwatch.nativelib.SonameLoader;
 
-/**
- * Loads libpcap by soname, so a host needs only the runtime package, never the -dev one. The
- * generated bindings resolve symbols through the class loader's libraries, which only
- * {@link System#load} with an absolute path feeds; the dynamic linker does the soname search and
- * /proc/self/maps then tells which file it picked.
- */
+/** Loads libpcap by soname (see {@link SonameLoader}) and says which version it is. */
 public final class Libpcap {
     /** Upstream's soname, Debian's historical one, and the -dev symlink as a last resort. */
     static final List<String> SONAMES = List.of("libpcap.so.1", "libpcap.so.0.8", "libpcap.so");
@@ -35,23 +28,14 @@ public final class Libpcap {
         if (loaded) {
             return;
         }
-        for (String soname : SONAMES) {
-            try {
-                SymbolLookup.libraryLookup(soname, Arena.global());
-            } catch (IllegalArgumentException notFound) {
-                continue;
-            }
-            Optional<Path> file = mappedFile(soname);
-            if (file.isPresent()) {
-                System.load(file.get().toString());
-                loaded = true;
-                initialize();
-                LOG.debug("loaded {} ({})", file.get(), version());
-                return;
-            }
+        Optional<Path> file = SonameLoader.load(SONAMES);
+        if (file.isEmpty()) {
+            throw new PcapException(PcapException.Problem.LIBRARY_MISSING,
+                    "libpcap not found (tried " + String.join(", ", SONAMES) + ")");
         }
-        throw new PcapException(PcapException.Problem.LIBRARY_MISSING,
-                "libpcap not found (tried " + String.join(", ", SONAMES) + ")");
+        loaded = true;
+        initialize();
+        LOG.debug("loaded {} ({})", file.get(), version());
     }
 
     public static String version() {
@@ -67,19 +51,6 @@ public final class Libpcap {
             }
         } catch (UnsatisfiedLinkError | IllegalArgumentException olderLibpcap) {
             LOG.debug("pcap_init unavailable in this libpcap");
-        }
-    }
-
-    private static Optional<Path> mappedFile(String soname) {
-        String stem = soname.substring(0, soname.indexOf(".so") + 3);
-        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return lines.map(line -> line.substring(line.lastIndexOf(' ') + 1))
-                    .filter(path -> path.startsWith("/"))
-                    .map(Path::of)
-                    .filter(path -> path.getFileName().toString().startsWith(stem))
-                    .findFirst();
-        } catch (IOException | RuntimeException e) {
-            return Optional.empty();
         }
     }
 }

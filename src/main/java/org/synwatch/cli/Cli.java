@@ -4,8 +4,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
 import org.synwatch.agent.AgentFailure;
 import org.synwatch.block.FirewallException;
@@ -23,22 +23,22 @@ final class Cli {
     private final OutputStream events;
     private final PrintStream err;
     private final Consumer<Agent> onAgentCreated;
-    private final List<String> nft;
+    private final Supplier<NftFirewall> firewalls;
 
     /**
      * @param events where event lines go (stdout in production)
      * @param onAgentCreated lets the caller hook stop requests (signals) to the agent before it runs
      */
     Cli(OutputStream events, PrintStream err, Consumer<Agent> onAgentCreated) {
-        this(events, err, onAgentCreated, List.of("nft"));
+        this(events, err, onAgentCreated, NftFirewall::open);
     }
 
-    /** @param nft how to run nft; tests prefix it with {@code ip netns exec NS} */
-    Cli(OutputStream events, PrintStream err, Consumer<Agent> onAgentCreated, List<String> nft) {
+    /** @param firewalls opens synwatch's nftables table; tests give one that runs nft elsewhere */
+    Cli(OutputStream events, PrintStream err, Consumer<Agent> onAgentCreated, Supplier<NftFirewall> firewalls) {
         this.events = events;
         this.err = err;
         this.onAgentCreated = onAgentCreated;
-        this.nft = List.copyOf(nft);
+        this.firewalls = firewalls;
     }
 
     int execute(String[] args) {
@@ -59,8 +59,10 @@ final class Cli {
                 }
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
-                    for (NftFirewall.Entry entry : firewall().blocked()) {
-                        out.println(entry.address() + (entry.expiresIn().isEmpty() ? "" : " expires in " + entry.expiresIn()));
+                    try (NftFirewall firewall = firewalls.get()) {
+                        for (NftFirewall.Entry entry : firewall.blocked()) {
+                            out.println(entry.address() + (entry.expiresIn().isEmpty() ? "" : " expires in " + entry.expiresIn()));
+                        }
                     }
                     return ExitCode.OK;
                 }
@@ -68,19 +70,24 @@ final class Cli {
                     InetAddress address = InetAddress.ofLiteral(parsed.unblockAddress());
                     String text = address.getHostAddress().contains(":")
                             ? canonicalIpv6(address) : address.getHostAddress();
-                    if (!firewall().unblock(text, address instanceof Inet6Address)) {
-                        return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked", "see 'synwatch --list-blocked'", null);
+                    try (NftFirewall firewall = firewalls.get()) {
+                        if (!firewall.unblock(text, address instanceof Inet6Address)) {
+                            return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked", "see 'synwatch --list-blocked'", null);
+                        }
                     }
                     new PrintStream(events, true).println("Unblocked " + text);
                     return ExitCode.OK;
                 }
                 case REMOVE_FIREWALL -> {
-                    boolean removed = firewall().remove();
+                    boolean removed;
+                    try (NftFirewall firewall = firewalls.get()) {
+                        removed = firewall.remove();
+                    }
                     new PrintStream(events, true).println(removed ? "Removed table inet synwatch" : "No table inet synwatch");
                     return ExitCode.OK;
                 }
                 default -> {
-                    Agent agent = new Agent(parsed.settings(), events, nft, version());
+                    Agent agent = new Agent(parsed.settings(), events, firewalls, version());
                     onAgentCreated.accept(agent);
                     agent.run();
                     return ExitCode.OK;
@@ -104,10 +111,6 @@ final class Cli {
         }
         err.flush();
         return status;
-    }
-
-    private NftFirewall firewall() {
-        return new NftFirewall(nft);
     }
 
     /** The address as nft and event lines write it (RFC 5952), not Java's uncompressed form. */

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.synwatch.block.NftFirewall;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -123,7 +124,7 @@ class CliTest {
     @Test
     void missingNftIsOneLineWithAHint() {
         int status = new Cli(out, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { },
-                java.util.List.of("/nonexistent/nft")).execute(new String[] {"--list-blocked"});
+                () -> new NftFirewall(java.util.List.of("/nonexistent/nft"))).execute(new String[] {"--list-blocked"});
         assertEquals(1, status);
         assertOneLineError("cannot run /nonexistent/nft");
         assertTrue(stderr().contains("apt-get install nftables"), stderr());

@@ -1,0 +1,80 @@
+package org.synwatch.block;
+
+import static org.synwatch.bindings.nftables_h.NFT_CTX_DEFAULT;
+import static org.synwatch.bindings.nftables_h.nft_ctx_buffer_error;
+import static org.synwatch.bindings.nftables_h.nft_ctx_buffer_output;
+import static org.synwatch.bindings.nftables_h.nft_ctx_free;
+import static org.synwatch.bindings.nftables_h.nft_ctx_get_error_buffer;
+import static org.synwatch.bindings.nftables_h.nft_ctx_get_output_buffer;
+import static org.synwatch.bindings.nftables_h.nft_ctx_new;
+import static org.synwatch.bindings.nftables_h.nft_run_cmd_from_buffer;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.synwatch.nativelib.SonameLoader;
+
+/**
+ * nft scripts run in-process through libnftables, the library the nft command is built on: a
+ * transaction costs a netlink round trip instead of a process start, which is what keeps
+ * scan-to-block latency in single milliseconds (see BENCHMARKS.md).
+ */
+final class Libnftables implements NftExecutor {
+    private static final List<String> SONAMES = List.of("libnftables.so.1", "libnftables.so");
+    private static Optional<Path> library;
+
+    private final MemorySegment context;
+    private boolean closed;
+
+    private Libnftables(MemorySegment context) {
+        this.context = context;
+    }
+
+    /** A context with buffered replies, or empty where libnftables is not installed. */
+    static synchronized Optional<Libnftables> open() {
+        if (library == null) {
+            library = SonameLoader.load(SONAMES);
+        }
+        if (library.isEmpty()) {
+            return Optional.empty();
+        }
+        MemorySegment context = nft_ctx_new(NFT_CTX_DEFAULT());
+        if (context.equals(MemorySegment.NULL)) {
+            return Optional.empty();
+        }
+        nft_ctx_buffer_output(context);
+        nft_ctx_buffer_error(context);
+        return Optional.of(new Libnftables(context));
+    }
+
+    @Override
+    public synchronized Reply execute(String commands) throws FirewallException {
+        if (closed) {
+            throw new FirewallException(FirewallException.Problem.OTHER, "libnftables context already closed");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            int status = nft_run_cmd_from_buffer(context, arena.allocateFrom(commands));
+            // Each read returns what the last command wrote and rewinds the buffer.
+            return new Reply(status, text(nft_ctx_get_output_buffer(context)), text(nft_ctx_get_error_buffer(context)));
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "libnftables (" + library.map(Path::toString).orElse("?") + ")";
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            nft_ctx_free(context);
+        }
+    }
+
+    private static String text(MemorySegment cString) {
+        return cString.equals(MemorySegment.NULL) ? "" : cString.reinterpret(Long.MAX_VALUE).getString(0);
+    }
+}
