@@ -9,8 +9,10 @@ import static org.synwatch.bindings.nftables_h.nft_ctx_get_output_buffer;
 import static org.synwatch.bindings.nftables_h.nft_ctx_new;
 import static org.synwatch.bindings.nftables_h.nft_run_cmd_from_buffer;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -23,6 +25,8 @@ import org.synwatch.nativelib.SonameLoader;
  */
 final class Libnftables implements NftExecutor {
     private static final List<String> SONAMES = List.of("libnftables.so.1", "libnftables.so");
+    /** From linux/capability.h. */
+    private static final int CAP_NET_ADMIN = 12;
     private static Optional<Path> library;
 
     private final MemorySegment context;
@@ -32,8 +36,15 @@ final class Libnftables implements NftExecutor {
         this.context = context;
     }
 
-    /** A context with buffered replies, or empty where libnftables is not installed. */
+    /**
+     * A context with buffered replies, or empty where libnftables is not installed or the process
+     * lacks CAP_NET_ADMIN: libnftables then writes "Operation not permitted" straight to stderr,
+     * outside its buffers, where the nft command keeps it in a reply synwatch can report in one line.
+     */
     static synchronized Optional<Libnftables> open() {
+        if (!hasEffectiveCapability(CAP_NET_ADMIN)) {
+            return Optional.empty();
+        }
         if (library == null) {
             library = SonameLoader.load(SONAMES);
         }
@@ -71,6 +82,16 @@ final class Libnftables implements NftExecutor {
         if (!closed) {
             closed = true;
             nft_ctx_free(context);
+        }
+    }
+
+    private static boolean hasEffectiveCapability(int capability) {
+        try (var lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(line -> line.startsWith("CapEff:"))
+                    .map(line -> Long.parseUnsignedLong(line.substring(7).trim(), 16))
+                    .anyMatch(mask -> (mask & (1L << capability)) != 0);
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
