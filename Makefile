@@ -17,7 +17,7 @@ DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl pyth
 # One probe per package above, so `make run`/`make test` install only when something is missing.
 NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv hping3
 
-.PHONY: help build test run bindings deps check-deps clean e2e fuzz soak
+.PHONY: help build test run bindings deps check-deps clean e2e fuzz soak bench aot-cache
 
 help:
 	@echo "make build     - build target/synwatch.jar"
@@ -27,6 +27,8 @@ help:
 	@echo "make e2e       - end-to-end: namespaces, nmap scan, nftables block, metrics (as root)"
 	@echo "make soak      - spoofed-source SYN flood in namespaces, SOAK_SECONDS=60 (as root)"
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
+	@echo "make aot-cache - optional JDK 25 AOT cache beside the jar: faster start-up (BENCHMARKS.md)"
+	@echo "make bench     - benchmarks: replay vs C floor and tcpdump, live drops, JMH, scan-to-block, memory, start-up (as root; ~6 min; BENCHMARKS.md)"
 	@echo "make bindings  - regenerate native-bindings/ with jextract (JEXTRACT=/path/to/jextract)"
 	@echo "make image            - container image synwatch:VERSION with docker or podman (BUILD_IMAGE=, RUNTIME_IMAGE=)"
 	@echo "make image-test       - build the image from local bases with podman, scan it in a namespace (as root)"
@@ -62,6 +64,20 @@ e2e: build
 # Spoofed-source SYN flood for SOAK_SECONDS (default 60; CI runs 20): memory, cap, accounting.
 soak: build
 	bash tests/soak.sh
+
+# Optional AOT cache for faster start-up (JDK 25, JEP 514): one training run replaying a fixture through
+# the launcher, so the cache matches its JVM flags and jar path; bin/synwatch uses it while it is newer
+# than the jar. Start-up numbers with and without it: BENCHMARKS.md, item 6.
+aot-cache: build
+	rm -f target/synwatch.aot
+	SYNWATCH_AOT_CACHE=none SYNWATCH_JAVA_OPTS=-XX:AOTCacheOutput=target/synwatch.aot \
+	  bin/synwatch -r test-fixtures/nmap-syn-ipv4.pcap --dry-run >/dev/null
+
+# Benchmarks (issue 7; not run by CI): prints a table of medians and ratios, raw numbers in
+# target/bench/. BENCH_SECTIONS picks some of: replay live jmh latency memory startup.
+BENCH_SECTIONS ?=
+bench: build
+	bash bench/run.sh $(BENCH_SECTIONS)
 
 # Coverage-guided fuzzing (Jazzer) of the parser and of the whole offline path, 30 s each.
 # Jazzer fuzzes one test per JVM, hence one Maven run per target; `make test` only replays the seeds.

@@ -149,8 +149,11 @@ public final class Blocker implements AutoCloseable {
                 LOG.debug("blocking {} failed: {}", addresses, e.getMessage());
             }
         }
-        refreshGauge(true);
         events.flush();
+        // Recounting the sets is a second nft round trip: not while more scanners wait in the queue.
+        if (queue.isEmpty()) {
+            refreshGauge(true);
+        }
     }
 
     /**

@@ -14,6 +14,8 @@ public final class Detector implements DetectorStats {
     public static final long RETRANSMISSION_HORIZON_MICROS = 60_000_000L;
     /** Idle pairs retired per SYN; a small constant keeps the cost per packet flat. */
     private static final int EXPIRIES_PER_SYN = 2;
+    /** Keeps the retransmission table's arrays within Java's array limit. */
+    private static final int MAX_RECENT_SYNS = 1 << 28;
 
     private final ScanListener listener;
     private final int portThreshold;
@@ -29,6 +31,7 @@ public final class Detector implements DetectorStats {
     private final AtomicLong scans = new AtomicLong();
     private final AtomicLong trackedPairs = new AtomicLong();
     private final AtomicLong evictedPairs = new AtomicLong();
+    private final AtomicLong forgottenSyns = new AtomicLong();
 
     public Detector(DetectionSettings settings, ScanListener listener) {
         this.listener = listener;
@@ -36,7 +39,9 @@ public final class Detector implements DetectorStats {
         this.windowMicros = settings.windowMicros();
         this.idleMicros = Math.max(windowMicros, RETRANSMISSION_HORIZON_MICROS);
         this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1);
-        this.recentSyns = new RecentSyns(pairs.slotCapacity());
+        // Two entries per pair slot to start with; up to four per allowed pair if the SYN rate needs it.
+        this.recentSyns = new RecentSyns(2 * pairs.slotCapacity(),
+                (int) Math.min(MAX_RECENT_SYNS, 4L * settings.maxTrackedPairs()));
         this.scanPorts = new int[portThreshold + 1];
     }
 
@@ -46,7 +51,7 @@ public final class Detector implements DetectorStats {
         int capacityBefore = pairs.slotCapacity();
         int slot = pairs.touch(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo, now);
         if (pairs.slotCapacity() != capacityBefore) {
-            recentSyns.resize(pairs.slotCapacity());
+            recentSyns.ensureEntries(2 * pairs.slotCapacity());
         }
         trackedPairs.lazySet(pairs.size());
         evictedPairs.lazySet(pairs.evictions());
@@ -55,6 +60,7 @@ public final class Detector implements DetectorStats {
             retransmissions.incrementAndGet();
             return;
         }
+        forgottenSyns.lazySet(recentSyns.freshEvictions());
         (syn.family == SynHeader.IPV4 ? newIpv4 : newIpv6).incrementAndGet();
         listener.newConnection(syn);
         int ports = pairs.recordNewConnection(slot, syn.dstPort, now, windowMicros);
@@ -88,5 +94,10 @@ public final class Detector implements DetectorStats {
     @Override
     public long evictedPairs() {
         return evictedPairs.get();
+    }
+
+    @Override
+    public long forgottenSyns() {
+        return forgottenSyns.get();
     }
 }

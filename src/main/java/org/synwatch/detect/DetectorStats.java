@@ -11,4 +11,7 @@ public interface DetectorStats {
     long trackedPairs();
 
     long evictedPairs();
+
+    /** 4-tuples forgotten within the retransmission horizon because that table was at its bound. */
+    long forgottenSyns();
 }

@@ -72,6 +72,9 @@ public final class SynwatchCollector extends Collector {
         all.add(new GaugeMetricFamily("synwatch_tracked_pairs", "Source/destination pairs the detector remembers.",
                 detector.trackedPairs()));
         all.add(counter("synwatch_tracked_pairs_evicted", "Pairs evicted at --max-tracked-pairs.", detector::evictedPairs));
+        all.add(counter("synwatch_recent_syns_evicted",
+                "Connection 4-tuples forgotten within 60 s because the retransmission table was full;"
+                        + " a retransmission of one is reported as new.", detector::forgottenSyns));
         GaugeMetricFamily build = new GaugeMetricFamily("synwatch_build_info", "synwatch's version.", List.of("version"));
         build.addMetric(List.of(version), 1);
         all.add(build);

@@ -1,6 +1,7 @@
 package org.synwatch.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.synwatch.testing.Syns.syn;
 
 import java.io.ByteArrayOutputStream;
@@ -103,6 +104,30 @@ class DetectorTest {
         d.onSyn(syn(T0 + 75 * SECOND, "192.0.2.56", 5973, "10.0.0.5", 80));
         assertEquals(4, lines().size());
         assertEquals(0, d.scansDetected());
+    }
+
+    @Test
+    void retransmissionsAreRecognisedWhateverTheConnectionRate() {
+        Detector d = defaults();
+        // One busy client: 20,000 connections in 20 s, far more 4-tuples than its one pair slot suggests.
+        for (int i = 0; i < 20_000; i++) {
+            d.onSyn(syn(T0 + i * 1_000L, "192.0.2.56", 10_000 + i, "10.0.0.5", 443));
+        }
+        for (int i = 0; i < 20_000; i++) {
+            d.onSyn(syn(T0 + 30 * SECOND + i * 1_000L, "192.0.2.56", 10_000 + i, "10.0.0.5", 443));
+        }
+        assertEquals(20_000, d.newConnections(SynHeader.IPV4));
+        assertEquals(20_000, d.retransmissions());
+        assertEquals(0, d.forgottenSyns());
+    }
+
+    @Test
+    void atItsBoundTheRetransmissionTableCountsWhatItForgets() {
+        Detector d = detector(3, 60 * SECOND, 2);
+        for (int i = 0; i < 1_000; i++) {
+            d.onSyn(syn(T0 + i, "192.0.2.56", 10_000 + i, "10.0.0.5", 443));
+        }
+        assertTrue(d.forgottenSyns() > 0, "a bound of 4 entries per allowed pair was exceeded");
     }
 
     @Test

@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# synwatch benchmarks (issue 7). `make bench` builds the jar and runs this; BENCHMARKS.md has the
+# method and the results. Prints a table of medians and ratios measured side by side in this run;
+# raw numbers and logs go to target/bench/. No pass/fail on absolute times: machines are noisy.
+#
+#   bash bench/run.sh [replay] [live] [jmh] [latency] [memory] [startup]   (default: all, as root)
+#
+# Knobs (environment): REPLAY_PACKETS=10M REPLAY_RUNS=3 LIVE_PACKETS=2M LIVE_RUNS=3 LIVE_RATE=--topspeed SCANS=120
+#   MEMORY_PACKETS=3M STARTUP_RUNS=5 JMH_ARGS='-wi 3 -i 5'
+#
+# Safety: live traffic only between network namespaces this script creates (names end in its PID)
+# and deletes on exit; no address outside them is ever a destination; every loop is bounded in count
+# and time; the host's own nft ruleset is never touched (nft runs only inside our namespaces).
+# shellcheck disable=SC2317
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+
+OUT=target/bench
+mkdir -p "$OUT"
+RESULTS=$OUT/results.tsv
+REPLAY_PACKETS=${REPLAY_PACKETS:-10M}
+REPLAY_RUNS=${REPLAY_RUNS:-3}
+LIVE_PACKETS=${LIVE_PACKETS:-2M}
+LIVE_RUNS=${LIVE_RUNS:-3}
+SCANS=${SCANS:-120}
+MEMORY_PACKETS=${MEMORY_PACKETS:-3M}
+STARTUP_RUNS=${STARTUP_RUNS:-5}
+JMH_ARGS=${JMH_ARGS:--wi 3 -i 5}
+LIVE_RATE=${LIVE_RATE:---topspeed}   # or e.g. --pps=150000
+SECTIONS=("$@")
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(replay live jmh latency memory startup)
+
+JAVA_HOME=$(bin/synwatch --java-home)
+export JAVA_HOME TZ=UTC LC_ALL=C
+JAVA=$JAVA_HOME/bin/java
+START=$(date +%s)
+log() { printf 'bench: [%4ds] %s\n' $(( $(date +%s) - START )) "$*" >&2; }
+result() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS"; }   # item measure value target verdict
+median() { python3 bench/report.py median "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+want() { local s; for s in "${SECTIONS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+# ------------------------------------------------------------------------------------------------
+# Cleanup: whatever happens, stop what we started and delete our namespaces.
+NAMESPACES=()
+PIDS=()
+cleanup() {
+  local rc=$? ns pid pids
+  trap - EXIT INT TERM
+  set +e
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  sleep 0.3
+  for ns in "${NAMESPACES[@]}"; do
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+delete_ns() {  # delete_ns NS...: kill whatever we started inside, then delete
+  local ns pids
+  for ns in "$@"; do
+    pids=$(ip netns pids "$ns" 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    log "$1: SKIPPED (needs root)"; result "$1" "skipped" "needs root" "" ""; return 1
+  fi
+}
+
+# The packages the benchmarks need beyond `make deps`: compiler and libpcap headers for the floor,
+# tcpreplay for live traffic, GNU time for CPU times.
+ensure_tools() {
+  local missing=() cmd
+  for cmd in gcc tcpreplay tcpdump python3 curl nft ip; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+  [ -x /usr/bin/time ] || missing+=(time)
+  [ -f /usr/include/pcap/pcap.h ] || missing+=(pcap.h)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "bench: missing ${missing[*]} (hint: as root: apt-get install gcc libc6-dev libpcap0.8-dev tcpreplay tcpdump time curl)" >&2
+    exit 1
+  fi
+  log "installing: gcc libc6-dev libpcap0.8-dev tcpreplay tcpdump time curl"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    gcc libc6-dev libpcap0.8-dev tcpreplay tcpdump time curl >/dev/null
+}
+
+# generate NAME ARGS...: target/bench/NAME.pcap from bench/GenerateSyns.java, regenerated only when
+# the generator or its arguments change.
+generate() {
+  local name=$1; shift
+  local file=$OUT/$name.pcap stamp
+  stamp="$(sha256sum bench/GenerateSyns.java | cut -c1-16) $*"
+  if [ -f "$file" ] && [ "$(cat "$file.args" 2>/dev/null)" = "$stamp" ]; then return 0; fi
+  log "generating $file: $*"
+  "$JAVA" bench/GenerateSyns.java --out "$file" "$@" 2>"$OUT/$name.summary"
+  cat "$OUT/$name.summary" >&2
+  echo "$stamp" >"$file.args"
+}
+
+build_floor() {
+  if [ ! -x "$OUT/floor" ] || [ bench/floor.c -nt "$OUT/floor" ]; then
+    log "gcc -O2 -o $OUT/floor bench/floor.c -lpcap"
+    gcc -O2 -Wall -o "$OUT/floor" bench/floor.c -lpcap
+  fi
+}
+
+# timed NAME LOGFILE COMMAND...: runs it with GNU time; appends "wall user+sys maxrss_kb" to LOGFILE.
+timed() {
+  local name=$1 logfile=$2; shift 2
+  /usr/bin/time -f '%e %U %S %M' -o "$OUT/time.tmp" "$@" >/dev/null 2>"$OUT/$name.stderr"
+  awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$OUT/time.tmp" >>"$logfile"
+}
+
+# ------------------------------------------------------------------------------------------------
+# 1+2. Replay throughput: synwatch --read against the C floor and tcpdump, interleaved, same file.
+bench_replay() {
+  build_floor
+  generate "mixed-$REPLAY_PACKETS" --packets "$REPLAY_PACKETS" --seed 1
+  local file=$OUT/mixed-$REPLAY_PACKETS.pcap filter r tool
+  filter=$("$OUT/floor" --print-filter)
+  cat "$file" >/dev/null   # into the page cache: every tool reads it from memory
+
+  log "replay: correctness: floor and synwatch print the same lines?"
+  "$OUT/floor" "$file" >"$OUT/replay.floor.out" 2>"$OUT/replay.floor.check"
+  bin/synwatch -r "$file" >"$OUT/replay.synwatch.out" 2>"$OUT/replay.synwatch.check"
+  local lines_floor lines_syn only_syn only_floor
+  lines_floor=$(wc -l <"$OUT/replay.floor.out")
+  lines_syn=$(wc -l <"$OUT/replay.synwatch.out")
+  if cmp -s "$OUT/replay.floor.out" "$OUT/replay.synwatch.out"; then
+    only_syn=0 only_floor=0
+  else
+    diff "$OUT/replay.floor.out" "$OUT/replay.synwatch.out" >"$OUT/replay.diff" || true
+    only_syn=$(grep -c '^>' "$OUT/replay.diff" || true)
+    only_floor=$(grep -c '^<' "$OUT/replay.diff" || true)
+  fi
+  log "replay: floor $lines_floor lines, synwatch $lines_syn; only in synwatch $only_syn, only in floor $only_floor"
+  result "2 replay" "output lines: floor / synwatch" "$lines_floor / $lines_syn" "identical" \
+    "$([ "$only_syn$only_floor" = 00 ] && echo identical || echo "DIFFER: +$only_syn -$only_floor lines (see $OUT/replay.diff)")"
+  rm -f "$OUT/replay.floor.out" "$OUT/replay.synwatch.out"
+
+  : >"$OUT/replay.floor.times"; : >"$OUT/replay.synwatch.times"; : >"$OUT/replay.tcpdump.times"
+  for r in $(seq 1 "$REPLAY_RUNS"); do
+    log "replay: round $r/$REPLAY_RUNS"
+    timed floor "$OUT/replay.floor.times" "$OUT/floor" "$file"
+    timed synwatch "$OUT/replay.synwatch.times" bin/synwatch -r "$file"
+    timed tcpdump "$OUT/replay.tcpdump.times" tcpdump -r "$file" -w /dev/null "$filter"
+  done
+  local fw fc sw sc tw tc srss frss
+  fw=$(median $(cut -d' ' -f1 "$OUT/replay.floor.times")); fc=$(median $(cut -d' ' -f2 "$OUT/replay.floor.times"))
+  sw=$(median $(cut -d' ' -f1 "$OUT/replay.synwatch.times")); sc=$(median $(cut -d' ' -f2 "$OUT/replay.synwatch.times"))
+  tw=$(median $(cut -d' ' -f1 "$OUT/replay.tcpdump.times")); tc=$(median $(cut -d' ' -f2 "$OUT/replay.tcpdump.times"))
+  srss=$(median $(cut -d' ' -f3 "$OUT/replay.synwatch.times")); frss=$(median $(cut -d' ' -f3 "$OUT/replay.floor.times"))
+  local sratio
+  sratio=$(ratio "$sw" "$fw")
+  result "2 replay" "wall s (median of $REPLAY_RUNS): floor / synwatch / tcpdump" "$fw / $sw / $tw" "" ""
+  result "2 replay" "cpu s (user+sys): floor / synwatch / tcpdump" "$fc / $sc / $tc" "" ""
+  result "2 replay" "synwatch / floor, wall" "${sratio}x" "<= 1.5x" "$(awk -v r="$sratio" 'BEGIN { print (r <= 1.5 ? "met" : "MISSED") }')"
+  result "2 replay" "synwatch / floor, cpu" "$(ratio "$sc" "$fc")x" "" ""
+  result "2 replay" "tcpdump / floor, wall" "$(ratio "$tw" "$fw")x" "" "(reads and filters only)"
+  result "2 replay" "max RSS MB: floor / synwatch" "$((${frss%.*} / 1024)) / $((${srss%.*} / 1024))" "" ""
+}
+
+# ------------------------------------------------------------------------------------------------
+# 3. Live capture: tcpreplay --topspeed into a veth pair; synwatch, then tcpdump, capture the far end.
+metric() {  # metric NS PORT NAME_REGEX: the value of the first matching sample, or -1
+  ip netns exec "$1" curl -s --max-time 2 "http://127.0.0.1:$2/metrics" 2>/dev/null \
+    | awk -v re="$3" '$0 !~ /^#/ && $1 ~ re { printf "%.0f\n", $2; found = 1; exit } END { if (!found) print -1 }'
+}
+
+cpu_ticks() {  # cpu_ticks PID: user+system clock ticks so far (0 once gone)
+  awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+wait_for() {  # wait_for FILE PATTERN SECONDS
+  local deadline=$(( $(date +%s) + $3 ))
+  until grep -q "$2" "$1" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.02
+  done
+}
+
+bench_live() {
+  need_root live || return 0
+  generate "live-$LIVE_PACKETS" --packets "$LIVE_PACKETS" --seed 2
+  local file=$OUT/live-$LIVE_PACKETS.pcap filter ns_tx=swbench-tx-$$ ns_rx=swbench-rx-$$ port=9897 r
+  filter=$("$OUT/floor" --print-filter)
+  NAMESPACES+=("$ns_tx" "$ns_rx")
+  ip netns add "$ns_tx"; ip netns add "$ns_rx"
+  ip link add vtx netns "$ns_tx" type veth peer name vrx netns "$ns_rx"
+  ip -n "$ns_tx" link set vtx up; ip -n "$ns_rx" link set vrx up; ip -n "$ns_rx" link set lo up
+  local syns
+  syns=$(sed -n 's/.*packets: \([0-9]*\) SYNs.*/\1/p' "$OUT/live-$LIVE_PACKETS.summary")
+  : >"$OUT/live.synwatch.tsv"; : >"$OUT/live.tcpdump.tsv"
+  for r in $(seq 1 "$LIVE_RUNS"); do
+    # synwatch: default settings, plus --no-block and a metrics address in its namespace.
+    ip netns exec "$ns_rx" bin/synwatch -i vrx --no-block --metrics-address "127.0.0.1:$port" \
+      >/dev/null 2>"$OUT/live.synwatch.stderr" &
+    local pid=$!; PIDS+=("$pid")
+    wait_for "$OUT/live.synwatch.stderr" "capturing on" 30 || { log "live: synwatch did not start"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
+    sleep 1
+    local cpu0 cpu1
+    cpu0=$(cpu_ticks "$pid")
+    ip netns exec "$ns_tx" timeout 120 tcpreplay -i vtx $LIVE_RATE --preload-pcap "$file" >"$OUT/live.tcpreplay.out" 2>&1
+    local pps captured last=-2 i
+    pps=$(sed -n 's/.*Rated: .* \([0-9.]*\) pps.*/\1/p' "$OUT/live.tcpreplay.out" | head -1)
+    for i in $(seq 1 30); do   # until the captured count settles (pcap_stats is read once a second)
+      sleep 1
+      captured=$(metric "$ns_rx" "$port" '^synwatch_packets_captured_total')
+      [ "$captured" = "$last" ] && break
+      last=$captured
+    done
+    local kdrop idrop rdrop newc
+    kdrop=$(metric "$ns_rx" "$port" 'synwatch_capture_dropped_packets_total.*kernel')
+    idrop=$(metric "$ns_rx" "$port" 'synwatch_capture_dropped_packets_total.*interface')
+    rdrop=$(metric "$ns_rx" "$port" '^synwatch_ring_dropped_total')
+    cpu1=$(cpu_ticks "$pid")
+    kill -TERM "$pid"; wait "$pid" || true
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" "$rdrop" "$idrop" "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.synwatch.tsv"
+    log "live: synwatch run $r: tcpreplay ${pps} pps; captured $captured of $syns SYNs; kernel drops $kdrop, ring drops $rdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
+
+    # tcpdump: the same buffer (16 MiB = synwatch's default), snaplen, no promiscuous mode, filter.
+    ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 16384 -w /dev/null "$filter" 2>"$OUT/live.tcpdump.stderr" &
+    pid=$!; PIDS+=("$pid")
+    wait_for "$OUT/live.tcpdump.stderr" "listening on" 30 || { log "live: tcpdump did not start"; return 1; }
+    sleep 1
+    cpu0=$(cpu_ticks "$pid")
+    ip netns exec "$ns_tx" timeout 120 tcpreplay -i vtx $LIVE_RATE --preload-pcap "$file" >"$OUT/live.tcpreplay.out" 2>&1
+    pps=$(sed -n 's/.*Rated: .* \([0-9.]*\) pps.*/\1/p' "$OUT/live.tcpreplay.out" | head -1)
+    sleep 2
+    cpu1=$(cpu_ticks "$pid")
+    kill -INT "$pid"; wait "$pid" || true
+    captured=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$OUT/live.tcpdump.stderr")
+    kdrop=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$OUT/live.tcpdump.stderr")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" 0 0 "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.tcpdump.tsv"
+    log "live: tcpdump run $r: tcpreplay ${pps} pps; captured $captured; kernel drops $kdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
+  done
+  local spps tpps skd tkd smax tmax srd
+  spps=$(median $(cut -f1 "$OUT/live.synwatch.tsv")); tpps=$(median $(cut -f1 "$OUT/live.tcpdump.tsv"))
+  skd=$(median $(cut -f3 "$OUT/live.synwatch.tsv")); tkd=$(median $(cut -f3 "$OUT/live.tcpdump.tsv"))
+  smax=$(cut -f3 "$OUT/live.synwatch.tsv" | sort -n | tail -1); tmax=$(cut -f3 "$OUT/live.tcpdump.tsv" | sort -n | tail -1)
+  srd=$(cut -f4 "$OUT/live.synwatch.tsv" | sort -n | tail -1)
+  result "3 live" "tcpreplay $LIVE_RATE pps (median of $LIVE_RUNS): with synwatch / with tcpdump" "${spps%.*} / ${tpps%.*}" "" ""
+  result "3 live" "kernel drops, median (max): synwatch / tcpdump" "${skd%.*} ($smax) / ${tkd%.*} ($tmax) of $syns SYNs" \
+    "0, <= tcpdump" "$( [ "$smax" = 0 ] && echo met || { [ "${smax%.*}" -le "${tmax%.*}" ] && echo "MISSED (not 0; <= tcpdump)" || echo "MISSED"; } )"
+  result "3 live" "capture process CPU ms per run (median): synwatch / tcpdump" \
+    "$(median $(cut -f6 "$OUT/live.synwatch.tsv")) / $(median $(cut -f6 "$OUT/live.tcpdump.tsv"))" "" ""
+  result "3 live" "synwatch ring drops (max)" "$srd" "0" "$([ "$srd" = 0 ] && echo met || echo MISSED)"
+  delete_ns "$ns_tx" "$ns_rx"
+}
+
+# ------------------------------------------------------------------------------------------------
+# 4. JMH microbenchmarks with -prof gc.
+bench_jmh() {
+  # Force a recompile of the benchmarks with JMH's annotation processor (the bench profile).
+  rm -rf target/test-classes/org/synwatch/bench target/test-classes/META-INF/BenchmarkList
+  log "jmh: mvn -Pbench test-compile"
+  mvn -B -ntp -q -Dstyle.color=never -Pbench -DskipTests test-compile >"$OUT/jmh.build.log" 2>&1 \
+    || { cat "$OUT/jmh.build.log" >&2; return 1; }
+  mvn -B -ntp -q -Dstyle.color=never dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$OUT/jmh.classpath" >>"$OUT/jmh.build.log" 2>&1
+  log "jmh: java -cp target/test-classes:target/classes:<deps> org.openjdk.jmh.Main 'org.synwatch.bench.*' $JMH_ARGS -f 1 -prof gc"
+  # shellcheck disable=SC2086
+  timeout 900 "$JAVA" -cp "target/test-classes:target/classes:$(cat "$OUT/jmh.classpath")" org.openjdk.jmh.Main \
+    'org.synwatch.bench.*' $JMH_ARGS -f 1 -prof gc -rf json -rff "$OUT/jmh.json" >"$OUT/jmh.log" 2>&1
+  python3 bench/report.py jmh "$OUT/jmh.json" 2>"$OUT/jmh.tsv" | tee "$OUT/jmh.table" >&2
+  local name ns bop
+  while IFS=$'\t' read -r name ns bop; do
+    result "4 jmh" "$name ns/op, B/op" "$ns, $bop" "0 B/op" "$(awk -v b="$bop" 'BEGIN { print (b < 0.1 ? "met" : "MISSED") }')"
+  done <"$OUT/jmh.tsv"
+}
+
+# ------------------------------------------------------------------------------------------------
+# 5. Scan-to-block latency: crossing SYN's capture time (port_scan "time") to the element in blocked4.
+bench_latency() {
+  need_root latency || return 0
+  local ns_t=swbench-lt-$$ ns_s=swbench-ls-$$ i
+  NAMESPACES+=("$ns_t" "$ns_s")
+  ip netns add "$ns_t"; ip netns add "$ns_s"
+  ip link add vlt netns "$ns_t" type veth peer name vls netns "$ns_s"
+  ip -n "$ns_t" link set lo up; ip -n "$ns_s" link set lo up
+  ip -n "$ns_t" addr add 192.0.2.1/24 dev vlt
+  for i in $(seq 0 $((SCANS - 1))); do echo "addr add 192.0.2.$((10 + i))/24 dev vls"; done | ip -n "$ns_s" -batch -
+  ip -n "$ns_t" link set vlt up; ip -n "$ns_s" link set vls up
+  [ "$SCANS" -le 240 ] || { log "latency: SCANS is at most 240 (one /24)"; return 1; }
+
+  # nft monitor, each line stamped with CLOCK_REALTIME microseconds as it arrives.
+  (ip netns exec "$ns_t" stdbuf -oL nft monitor 2>/dev/null | python3 -u bench/stamp.py >"$OUT/latency.monitor") &
+  PIDS+=($!)
+  sleep 0.5
+  ip netns exec "$ns_t" bin/synwatch -i vlt --format json --metrics-address 127.0.0.1:9897 \
+    >"$OUT/latency.events" 2>"$OUT/latency.stderr" &
+  local pid=$!; PIDS+=("$pid")
+  wait_for "$OUT/latency.stderr" "capturing on" 30 || { log "latency: synwatch did not start"; cat "$OUT/latency.stderr" >&2; return 1; }
+  sleep 1
+  log "latency: $SCANS scans of 4 ports from distinct sources, 50 ms apart"
+  ip netns exec "$ns_s" timeout 120 python3 bench/scans.py --target 192.0.2.1 --first 192.0.2.10 \
+    --count "$SCANS" --ports 4 --interval 0.05 --max-seconds 100
+  for i in $(seq 1 100); do   # at most 10 s for the last blocks
+    [ "$(grep -c 'add element inet synwatch blocked4' "$OUT/latency.monitor" || true)" -ge "$SCANS" ] && break
+    sleep 0.1
+  done
+  kill -TERM "$pid"; wait "$pid" || true
+  local n p50 p99 max scans missing
+  read -r n p50 p99 max scans missing < <(python3 bench/report.py latency "$OUT/latency.events" "$OUT/latency.monitor")
+  log "latency: $n blocks of $scans scans: p50 $p50 ms, p99 $p99 ms, max $max ms ($missing not seen in the set)"
+  result "5 latency" "scan-to-block ms, $n scans: p50 / p99 / max" "$p50 / $p99 / $max" "p99 < 10 ms" \
+    "$(awk -v p="$p99" -v n="$n" -v s="$SCANS" 'BEGIN { print (n >= s && p < 10 ? "met" : "MISSED") }')"
+  delete_ns "$ns_t" "$ns_s"
+}
+
+# ------------------------------------------------------------------------------------------------
+# 6a. Memory: RSS while the detector fills to 1,000,000 pairs, then keeps evicting (replay, sampled).
+bench_memory() {
+  generate "pairs-$MEMORY_PACKETS" --mode pairs --packets "$MEMORY_PACKETS" --rate 100000
+  local file=$OUT/pairs-$MEMORY_PACKETS.pcap port=$((20000 + $$ % 10000)) t0 pid rss pairs
+  cat "$file" >/dev/null
+  bin/synwatch -r "$file" --metrics-address "127.0.0.1:$port" >/dev/null 2>"$OUT/memory.stderr" &
+  pid=$!; PIDS+=("$pid")
+  : >"$OUT/memory.samples"
+  t0=$(date +%s%N)
+  while kill -0 "$pid" 2>/dev/null && [ $(( ($(date +%s%N) - t0) / 1000000000 )) -lt 300 ]; do
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+    pairs=$(curl -s --max-time 1 "http://127.0.0.1:$port/metrics" 2>/dev/null \
+      | awk '$1 == "synwatch_tracked_pairs" { printf "%.0f", $2 }' || true)
+    [ -n "$rss" ] && echo "$(( ($(date +%s%N) - t0) / 1000000 )) $rss ${pairs:--1}" >>"$OUT/memory.samples"
+    sleep 0.1
+  done
+  wait "$pid" || true
+  local at peak end n
+  read -r at peak end n < <(python3 bench/report.py rss "$OUT/memory.samples" 1000000)
+  log "memory: RSS at 1,000,000 pairs $at MB; highest after $peak MB; last $end MB ($n samples after)"
+  result "6 memory" "RSS MB at 1M pairs / peak after / last" "$at / $peak / $end" "< 300 MB, flat" \
+    "$(awk -v a="$at" -v p="$peak" 'BEGIN { print (p < 300 && p - a < 0.1 * a ? "met" : "MISSED") }')"
+}
+
+# 6b. Start-up: exec of bin/synwatch to the "capturing on" line (its millisecond timestamp), live on
+# a veth in a namespace with default settings (blocking on, metrics on), without and with an AOT cache.
+startup_run() {  # startup_run NS LABEL AOT_CACHE|none: appends the ms to target/bench/startup.LABEL
+  local ns=$1 label=$2 aot=$3 t0 pid line ts
+  t0=$(date +%s%3N)
+  SYNWATCH_AOT_CACHE="$aot" ip netns exec "$ns" bin/synwatch -i vst >/dev/null 2>"$OUT/startup.stderr" &
+  pid=$!; PIDS+=("$pid")
+  if wait_for "$OUT/startup.stderr" "capturing on" 30; then
+    line=$(grep -m1 "capturing on" "$OUT/startup.stderr")
+    ts=$(date -d "$(cut -c1-23 <<<"$line")" +%s%3N)
+    echo $((ts - t0)) >>"$OUT/startup.$label"
+  fi
+  kill -TERM "$pid"; wait "$pid" || true
+}
+
+bench_startup() {
+  need_root startup || return 0
+  local ns=swbench-st-$$ i aot=$OUT/synwatch.aot
+  NAMESPACES+=("$ns")
+  ip netns add "$ns"
+  ip link add vst netns "$ns" type veth peer name vst2 netns "$ns"
+  ip -n "$ns" link set vst up; ip -n "$ns" link set vst2 up; ip -n "$ns" link set lo up
+  : >"$OUT/startup.default"; : >"$OUT/startup.aot"
+  # AOT cache (JEP 483/514): the training run of `make aot-cache`, through the launcher.
+  rm -f "$aot"
+  SYNWATCH_AOT_CACHE=none SYNWATCH_JAVA_OPTS="-XX:AOTCacheOutput=$aot" \
+    bin/synwatch -r test-fixtures/nmap-syn-ipv4.pcap --dry-run >/dev/null 2>"$OUT/aot.log" || true
+  for i in $(seq 1 "$STARTUP_RUNS"); do
+    startup_run "$ns" default none
+    [ -f "$aot" ] && startup_run "$ns" aot "$aot"
+  done
+  local d a
+  d=$(median $(cat "$OUT/startup.default"))
+  result "6 start-up" "exec to capturing, ms (median of $STARTUP_RUNS)" "${d%.*}" "< 1000 ms" \
+    "$(awk -v d="$d" 'BEGIN { print (d < 1000 ? "met" : "MISSED") }')"
+  if [ -s "$OUT/startup.aot" ]; then
+    a=$(median $(cat "$OUT/startup.aot"))
+    result "6 start-up" "... with the AOT cache, make aot-cache (median of $STARTUP_RUNS)" "${a%.*}" "< 1000 ms" \
+      "$(awk -v d="$a" 'BEGIN { print (d < 1000 ? "met" : "MISSED") }')"
+  fi
+  delete_ns "$ns"
+}
+
+# ------------------------------------------------------------------------------------------------
+ensure_tools
+[ -f target/synwatch.jar ] || { echo "bench: target/synwatch.jar missing (hint: make bench builds it)" >&2; exit 1; }
+: >"$RESULTS"
+log "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ { print $2 }') GiB; load $(cut -d' ' -f1-3 /proc/loadavg)"
+log "sections: ${SECTIONS[*]}"
+want replay && bench_replay
+want live && bench_live
+want jmh && bench_jmh
+want latency && bench_latency
+want memory && bench_memory
+want startup && bench_startup
+echo
+echo "synwatch benchmarks: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); $(( $(date +%s) - START )) s; raw numbers in $OUT/"
+python3 bench/report.py table "$RESULTS"

@@ -1,0 +1,89 @@
+package org.synwatch.bench;
+
+import java.io.OutputStream;
+import java.time.ZoneOffset;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.synwatch.config.DetectionSettings;
+import org.synwatch.config.OutputFormat;
+import org.synwatch.detect.Detector;
+import org.synwatch.packet.SynHeader;
+import org.synwatch.report.EventOutput;
+import org.synwatch.report.EventWriter;
+
+/**
+ * Detector.onSyn as the detector thread runs it, with the real EventWriter formatting every line
+ * to a null stream (flushed every 256 SYNs, like a ring batch). SYNs rotate over a preallocated
+ * set of headers: {@code pairs} clients, each to one server, plus scanners sweeping ports; every
+ * pass over the set uses new source ports (new connections), and 1 in 32 SYNs repeats the previous
+ * one (a retransmission). Packet time advances 50 us per SYN (20,000 SYN/s), so pairs stay live.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+public class DetectorBenchmark {
+    private static final int HEADERS = 1 << 16;
+    private static final long STEP_MICROS = 50;
+
+    /** Distinct (source, destination) pairs among the headers: table size, so cache behaviour. */
+    @Param({"1024", "65536"})
+    public int pairs;
+
+    private final SynHeader[] headers = new SynHeader[HEADERS];
+    private Detector detector;
+    private EventWriter writer;
+    private long op;
+    private long now;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        writer = new EventWriter(new EventOutput(OutputStream.nullOutputStream()), ZoneOffset.UTC, OutputFormat.TEXT);
+        detector = new Detector(DetectionSettings.defaults(), writer);
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < HEADERS; i++) {
+            SynHeader h = new SynHeader();
+            boolean scanner = i % 64 == 0;
+            int client = scanner ? (i / 64) % 16 : random.nextInt(pairs);
+            boolean v6 = client % 3 == 0;
+            h.family = v6 ? SynHeader.IPV6 : SynHeader.IPV4;
+            h.srcHi = v6 ? 0x20010db8c0000000L : 0;
+            h.srcLo = scanner ? 0xCB007100L + client : v6 ? client : 0xC6120000L + client;
+            h.dstHi = v6 ? 0x20010db800010000L : 0;
+            h.dstLo = v6 ? 1 + client % 16 : 0xC0000201L + client % 16;
+            h.dstPort = scanner ? 1 + i / 64 : 443;
+            headers[i] = h;
+        }
+        now = 1_700_000_000_000_000L;
+    }
+
+    @Benchmark
+    public void onSyn() {
+        long n = op++;
+        SynHeader h = headers[(int) (n & (HEADERS - 1))];
+        now += STEP_MICROS;
+        h.timestampMicros = now;
+        if ((n & 31) != 31) {
+            // A new source port on every pass over the headers: a new 4-tuple.
+            h.srcPort = 32768 + (int) ((n * 7 + (n >>> 16) * 13) % 28000);
+        }
+        detector.onSyn(h);
+        if ((n & 255) == 255) {
+            writer.flush();
+        }
+    }
+}
