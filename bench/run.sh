@@ -14,6 +14,9 @@
 # shellcheck disable=SC2317
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+HARNESS=bench
+# shellcheck source=tests/lib.sh
+. tests/lib.sh   # cleanup; its log and reporting are not used here (log is redefined below)
 
 OUT=target/bench
 mkdir -p "$OUT"
@@ -41,24 +44,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 want() { local s; for s in "${SECTIONS[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 # ------------------------------------------------------------------------------------------------
-# Cleanup: whatever happens, stop what we started and delete our namespaces.
-NAMESPACES=()
-PIDS=()
-cleanup() {
-  local rc=$? ns pid pids
-  trap - EXIT INT TERM
-  set +e
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  sleep 0.3
-  for ns in "${NAMESPACES[@]}"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    # shellcheck disable=SC2086
-    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-  done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  exit "$rc"
-}
+# Cleanup (tests/lib.sh): whatever happens, stop what we started (PIDS) and delete our namespaces
+# (NAMESPACES).
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -20,10 +20,12 @@
 set -euo pipefail
 
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+HARNESS=e2e MORE_FAILURES=1
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 
 # ---------------------------------------------------------------------------------------------------
 # Skip when the environment cannot run this test.
-skip() { echo "e2e: SKIPPED: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, nftables, raw sockets)"
 for tool in ip nft nmap curl python3 timeout; do
   command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (install: iproute2 nftables nmap curl python3 coreutils)"
@@ -42,8 +44,6 @@ NS_SWITCH=swe2e-switch-$SUFFIX
 NS_TARGET=swe2e-target-$SUFFIX
 NS_SCANNER=swe2e-scanner-$SUFFIX
 NS_BENIGN=swe2e-benign-$SUFFIX
-NAMESPACES=()          # created so far; deleted by cleanup
-PIDS=()                # background processes started so far; killed by cleanup
 IFACE=e2e0             # each endpoint namespace's veth to the bridge
 
 TARGET4=192.0.2.1
@@ -71,42 +71,15 @@ BENIGN_STOP=$TMP/benign.stop
 SYNWATCH_PID=""
 BENIGN_PID=""
 CURRENT_ERR=$ERR1
-START_NS=$(date +%s%N)
 
 # ---------------------------------------------------------------------------------------------------
-# Teardown: whatever happens, kill what we started and delete our namespaces (their nftables go with them).
-CLEANED=0
-cleanup() {
-  local rc=$? ns pid pids
-  [ "$CLEANED" = 1 ] && return
-  CLEANED=1
-  trap - EXIT INT TERM
-  set +e
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  sleep 0.2
-  for ns in "${NAMESPACES[@]}"; do  # anything left inside our namespaces was started by us
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    # shellcheck disable=SC2086
-    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-  done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$TMP"
-  exit "$rc"
-}
+# Teardown (cleanup in tests/lib.sh): whatever happens, kill what we started and delete our namespaces.
 trap cleanup EXIT
 trap 'echo "e2e: interrupted" >&2; exit 130' INT
 trap 'echo "e2e: terminated" >&2; exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------------
-# Reporting.
-CHECKS=()
-FAILURES=()
-log() { printf 'e2e: [%5.1fs] %s\n' "$(elapsed_s)" "$*"; }
-elapsed_s() { local now; now=$(date +%s%N); awk -v d=$((now - START_NS)) 'BEGIN { printf "%.1f", d / 1e9 }'; }
-pass() { CHECKS+=("PASS  $1"); log "ok: $1"; }
-fail() { CHECKS+=("FAIL  $1"); FAILURES+=("$1"); log "FAIL: $1" >&2; }
-fatal() { fail "$1"; finish; }
+# Reporting (log, pass, fail, fatal and finish in tests/lib.sh; these are its hooks).
 
 dump_file() {  # title file [tail-lines]
   echo "----- $1 ($2) -----"
@@ -116,7 +89,7 @@ dump_file() {  # title file [tail-lines]
   else cat "$2"; fi
 }
 
-diagnostics() {
+diagnostics() {  # run by finish when a check failed
   echo
   echo "================ e2e diagnostics ================"
   dump_file "synwatch run 1 stdout" "$OUT1" 60
@@ -132,37 +105,11 @@ diagnostics() {
   echo "================================================="
 }
 
-finish() {  # prints the summary and exits; the EXIT trap then tears everything down
-  local check
-  if [ "${#FAILURES[@]}" -gt 0 ]; then diagnostics; fi
-  echo
-  echo "e2e: summary ($(elapsed_s) s):"
-  for check in "${CHECKS[@]}"; do echo "  $check"; done
-  echo "e2e: $(( ${#CHECKS[@]} - ${#FAILURES[@]} )) passed, ${#FAILURES[@]} failed"
-  if [ "${#FAILURES[@]}" -gt 0 ]; then
-    if [ "${#FAILURES[@]}" -gt 1 ]; then
-      echo "e2e: FAILED: ${FAILURES[0]} (and $(( ${#FAILURES[@]} - 1 )) more failed checks above)"
-    else
-      echo "e2e: FAILED: ${FAILURES[0]}"
-    fi
-    exit 1
-  fi
-  echo "e2e: PASSED"
-  exit 0
-}
+before_summary() { echo; }
 
 # ---------------------------------------------------------------------------------------------------
 # Helpers.
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-poll() {  # seconds command... : runs command every 0.1 s until it succeeds (0) or time is up (1)
-  local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-  while :; do
-    "$@" && return 0
-    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
 
 count() { grep -cE -- "$1" "$2" 2>/dev/null || true; }   # lines of file $2 matching ERE $1 (0 if none)
 has_line() { grep -qE -- "$1" "$2" 2>/dev/null; }

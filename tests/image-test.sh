@@ -23,8 +23,10 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
 REPO=$PWD
+HARNESS=image-test LOG_WIDTH=6
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 
-skip() { echo "image-test: SKIPPED: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root (podman storage, network namespaces, nftables)"
 for tool in podman runc debootstrap nmap curl ip nft nsenter flock tar; do
   command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (run 'make image-test', which installs it)"
@@ -47,63 +49,38 @@ NS_SCANNER=swimg-scanner-$SUFFIX
 IFACE=img0
 TARGET4=192.0.2.1
 SCANNER4=192.0.2.66
-NAMESPACES=()
 CONTAINER=""
 TMP=$(mktemp -d /tmp/synwatch-image-test.XXXXXX)
-START_NS=$(date +%s%N)
 
 mkdir -p "$STATE"
 exec 9>"$STATE/lock"
 flock -w 600 9 || { echo "image-test: FAILED: another image test holds $STATE/lock"; exit 1; }
 
-cleanup() {
-  local rc=$? ns
-  trap - EXIT INT TERM
-  set +e
+cleanup_extra() {  # run first by cleanup (tests/lib.sh), before the namespaces go
   if [ -n "$CONTAINER" ]; then "$PODMAN" rm -f -t 5 "$CONTAINER" >/dev/null 2>&1; fi
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$TMP" "$STATE/rootfs.tmp" "$STATE/jdk25-build-context"
-  exit "$rc"
+  rm -rf "$STATE/rootfs.tmp" "$STATE/jdk25-build-context"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-CHECKS=() FAILURES=() PHASES=()
-elapsed() { awk -v d=$(( $(date +%s%N) - START_NS )) 'BEGIN { printf "%.1f", d / 1e9 }'; }
-log() { printf 'image-test: [%6.1fs] %s\n' "$(elapsed)" "$*"; }
-pass() { CHECKS+=("PASS  $1"); log "ok: $1"; }
-fail() { CHECKS+=("FAIL  $1"); FAILURES+=("$1"); log "FAIL: $1" >&2; }
+PHASES=()
 PHASE_START=$START_NS
 phase_done() { PHASES+=("$(awk -v d=$(( $(date +%s%N) - PHASE_START )) 'BEGIN { printf "%6.1f s", d / 1e9 }')  $1"); PHASE_START=$(date +%s%N); }
-finish() {
-  local check
-  if [ "${#FAILURES[@]}" -gt 0 ]; then
-    for f in "$TMP"/*.log "$TMP"/*.out "$TMP"/*.err; do
-      [ -s "$f" ] && { echo "----- $f (last 40 lines) -----"; tail -n 40 "$f"; }
-    done
-    if [ "${#NAMESPACES[@]}" -gt 0 ]; then
-      echo "----- nft list ruleset in $NS_TARGET -----"
-      ip netns exec "$NS_TARGET" nft list ruleset 2>&1 || true
-    fi
-  fi
-  echo "image-test: phases:"
-  for check in "${PHASES[@]}"; do echo "  $check"; done
-  echo "image-test: summary ($(elapsed) s):"
-  for check in "${CHECKS[@]}"; do echo "  $check"; done
-  echo "image-test: $(( ${#CHECKS[@]} - ${#FAILURES[@]} )) passed, ${#FAILURES[@]} failed"
-  if [ "${#FAILURES[@]}" -gt 0 ]; then echo "image-test: FAILED: ${FAILURES[0]}"; exit 1; fi
-  echo "image-test: PASSED"
-  exit 0
-}
-fatal() { fail "$1"; finish; }
-poll() {  # seconds command...
-  local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-  while :; do
-    "$@" && return 0
-    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-    sleep 0.2
+diagnostics() {  # run by finish (tests/lib.sh) when a check failed
+  local f
+  for f in "$TMP"/*.log "$TMP"/*.out "$TMP"/*.err; do
+    [ -s "$f" ] && { echo "----- $f (last 40 lines) -----"; tail -n 40 "$f"; }
   done
+  if [ "${#NAMESPACES[@]}" -gt 0 ]; then
+    echo "----- nft list ruleset in $NS_TARGET -----"
+    ip netns exec "$NS_TARGET" nft list ruleset 2>&1 || true
+  fi
+}
+before_summary() {  # run by finish just before the summary
+  local phase
+  echo "image-test: phases:"
+  for phase in "${PHASES[@]}"; do echo "  $phase"; done
 }
 image_exists() { "$PODMAN" image exists "$1" 2>/dev/null; }
 

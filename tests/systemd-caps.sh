@@ -22,8 +22,10 @@
 # shellcheck disable=SC2317  # functions run through trap and poll
 set -euo pipefail
 cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.."
+HARNESS=systemd-caps
+# shellcheck source=tests/lib.sh
+. tests/lib.sh
 
-skip() { echo "systemd-caps: SKIPPED: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces, setpriv to another uid)"
 for tool in ip nft setpriv curl timeout; do
   command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (install: iproute2 nftables util-linux curl coreutils)"
@@ -32,8 +34,6 @@ done
 SUFFIX=$$
 NS_TARGET=swcaps-target-$SUFFIX
 NS_SCANNER=swcaps-scanner-$SUFFIX
-NAMESPACES=()
-PIDS=()
 IFACE=caps0
 TARGET4=192.0.2.1
 SCANNER4=192.0.2.66
@@ -43,55 +43,16 @@ RUN_GID=61899
 METRICS_URL=http://127.0.0.1:9897/metrics
 TMP=$(mktemp -d /tmp/synwatch-caps.XXXXXX)
 chmod 0755 "$TMP"
-START_NS=$(date +%s%N)
 
-cleanup() {
-  local rc=$? pid ns pids
-  trap - EXIT INT TERM
-  set +e
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  sleep 0.2
-  for ns in "${NAMESPACES[@]}"; do
-    pids=$(ip netns pids "$ns" 2>/dev/null)
-    # shellcheck disable=SC2086  # anything left inside our namespaces was started by us
-    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
-  done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$TMP"
-  exit "$rc"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-CHECKS=() FAILURES=()
-elapsed() { awk -v d=$(( $(date +%s%N) - START_NS )) 'BEGIN { printf "%.1f", d / 1e9 }'; }
-log() { printf 'systemd-caps: [%5.1fs] %s\n' "$(elapsed)" "$*"; }
-pass() { CHECKS+=("PASS  $1"); log "ok: $1"; }
-fail() { CHECKS+=("FAIL  $1"); FAILURES+=("$1"); log "FAIL: $1" >&2; }
-finish() {
-  local check
-  if [ "${#FAILURES[@]}" -gt 0 ]; then
-    for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "----- $f -----"; tail -n 30 "$f"; }; done
-    echo "----- nft list ruleset in $NS_TARGET -----"
-    ip netns exec "$NS_TARGET" nft list ruleset 2>&1 || true
-  fi
-  echo "systemd-caps: summary ($(elapsed) s):"
-  for check in "${CHECKS[@]}"; do echo "  $check"; done
-  echo "systemd-caps: $(( ${#CHECKS[@]} - ${#FAILURES[@]} )) passed, ${#FAILURES[@]} failed"
-  if [ "${#FAILURES[@]}" -gt 0 ]; then echo "systemd-caps: FAILED: ${FAILURES[0]}"; exit 1; fi
-  echo "systemd-caps: PASSED"
-  exit 0
-}
-fatal() { fail "$1"; finish; }
-poll() {  # seconds command...
-  local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
-  while :; do
-    "$@" && return 0
-    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
+diagnostics() {  # run by finish (tests/lib.sh) when a check failed
+  local f
+  for f in "$TMP"/*.out "$TMP"/*.err; do [ -s "$f" ] && { echo "----- $f -----"; tail -n 30 "$f"; }; done
+  echo "----- nft list ruleset in $NS_TARGET -----"
+  ip netns exec "$NS_TARGET" nft list ruleset 2>&1 || true
 }
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Helpers shared by the scripts that test or measure synwatch in network namespaces of their own:
+# tests/e2e.sh, tests/systemd-caps.sh, tests/image-test.sh and bench/run.sh. Sourced, never run:
+#
+#   HARNESS=e2e
+#   . "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"
+#
+# Set before sourcing: HARNESS, the name that starts every line ("e2e: PASSED"); optionally
+# LOG_WIDTH (width of the seconds in log lines, default 5) and MORE_FAILURES=1 (the FAILED line
+# also counts the further failed checks).
+# Filled in by the script: NAMESPACES (deleted by cleanup, after killing what is left inside them),
+# PIDS (background processes, killed by cleanup), TMP (a scratch directory, removed by cleanup).
+# Hooks the script may define: cleanup_extra (runs first in cleanup), diagnostics (run by finish
+# when a check failed), before_summary (run by finish just before the summary).
+# shellcheck disable=SC2317  # functions run through trap and poll
+
+NAMESPACES=()          # created so far; deleted by cleanup
+PIDS=()                # background processes started so far; killed by cleanup
+CHECKS=()
+FAILURES=()
+START_NS=$(date +%s%N)
+CLEANED=0
+
+skip() { echo "$HARNESS: SKIPPED: $*"; exit 0; }
+
+# Teardown, for `trap cleanup EXIT`: whatever happens, kill what we started and delete our
+# namespaces (their nftables go with them), then exit with the status the script was leaving with.
+cleanup() {
+  local rc=$? ns pid pids
+  [ "$CLEANED" = 1 ] && return
+  CLEANED=1
+  trap - EXIT INT TERM
+  set +e
+  if declare -F cleanup_extra >/dev/null; then cleanup_extra; fi
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  [ "${#PIDS[@]}" -gt 0 ] && sleep 0.3
+  for ns in "${NAMESPACES[@]}"; do  # anything left inside our namespaces was started by us
+    pids=$(ip netns pids "$ns" 2>/dev/null)
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && kill -KILL $pids 2>/dev/null
+  done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  for ns in "${NAMESPACES[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  [ -n "${TMP:-}" ] && rm -rf "$TMP"
+  exit "$rc"
+}
+
+# Reporting.
+elapsed() { awk -v d=$(( $(date +%s%N) - START_NS )) 'BEGIN { printf "%.1f", d / 1e9 }'; }
+# shellcheck disable=SC2183  # %*.1f takes its width as an argument
+log() { printf '%s: [%*.1fs] %s\n' "$HARNESS" "${LOG_WIDTH:-5}" "$(elapsed)" "$*"; }
+pass() { CHECKS+=("PASS  $1"); log "ok: $1"; }
+fail() { CHECKS+=("FAIL  $1"); FAILURES+=("$1"); log "FAIL: $1" >&2; }
+fatal() { fail "$1"; finish; }
+
+finish() {  # prints the summary and exits; the EXIT trap then tears everything down
+  local check
+  if [ "${#FAILURES[@]}" -gt 0 ] && declare -F diagnostics >/dev/null; then diagnostics; fi
+  if declare -F before_summary >/dev/null; then before_summary; fi
+  echo "$HARNESS: summary ($(elapsed) s):"
+  for check in "${CHECKS[@]}"; do echo "  $check"; done
+  echo "$HARNESS: $(( ${#CHECKS[@]} - ${#FAILURES[@]} )) passed, ${#FAILURES[@]} failed"
+  if [ "${#FAILURES[@]}" -gt 0 ]; then
+    if [ "${MORE_FAILURES:-0}" = 1 ] && [ "${#FAILURES[@]}" -gt 1 ]; then
+      echo "$HARNESS: FAILED: ${FAILURES[0]} (and $(( ${#FAILURES[@]} - 1 )) more failed checks above)"
+    else
+      echo "$HARNESS: FAILED: ${FAILURES[0]}"
+    fi
+    exit 1
+  fi
+  echo "$HARNESS: PASSED"
+  exit 0
+}
+
+poll() {  # seconds command...: runs command every 0.1 s until it succeeds (0) or time is up (1)
+  local deadline=$(( $(date +%s%N) + $1 * 1000000000 )); shift
+  while :; do
+    "$@" && return 0
+    [ "$(date +%s%N)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}
