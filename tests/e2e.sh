@@ -134,8 +134,10 @@ http_get() {  # ns url max-time
 http_ok() { [ "$(http_get "$1" "$2" "${3:-2}")" = "0 200" ]; }
 
 set_has_scanner() {  # true when blocked4 in the target namespace holds the scanner
+  # grep reads all of nft's output: with -q it could exit first, and pipefail would turn nft's
+  # SIGPIPE into a false "not in the set".
   in_ns "$NS_TARGET" nft list set inet synwatch blocked4 2>/dev/null \
-    | grep -qE "(^|[^0-9.])$(re_escape "$SCANNER4")([^0-9.]|\$)"
+    | grep -E "(^|[^0-9.])$(re_escape "$SCANNER4")([^0-9.]|\$)" >/dev/null
 }
 set_lacks_scanner() { ! set_has_scanner; }
 synwatch_alive() { [ -n "$SYNWATCH_PID" ] && kill -0 "$SYNWATCH_PID" 2>/dev/null; }

@@ -282,7 +282,9 @@ fi
 TS='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
 S=${SCANNER4//./\\.} T=${TARGET4//./\\.}
 has() { logs; grep -qE -- "$1" "$TMP/container.out"; }
-in_set() { ip netns exec "$NS_TARGET" nft list set inet synwatch blocked4 2>/dev/null | grep -qw "$SCANNER4"; }
+# grep reads all of nft's output: with -q it could exit first, and pipefail would turn
+# nft's SIGPIPE into a false "not in the set".
+in_set() { ip netns exec "$NS_TARGET" nft list set inet synwatch blocked4 2>/dev/null | grep -w "$SCANNER4" >/dev/null; }
 if poll 10 has "^$TS: New connection: $S:[0-9]+ -> $T:[0-9]+\$"; then
   pass "New connection lines from the scanner: $(grep -c "New connection: $SCANNER4:" "$TMP/container.out")"
 else

@@ -130,7 +130,9 @@ wait_exit() {  # pid seconds: waits for the pid to exit, SIGKILLs it after that;
 }
 capturing() { grep -q "capturing on $IFACE " "$TMP/service.err" 2>/dev/null; }
 capturing_or_dead() { capturing || ! alive "$SERVICE_PID"; }
-in_set() { ip netns exec "$NS_TARGET" nft list set inet synwatch blocked4 2>/dev/null | grep -qw "$SCANNER4"; }
+# grep reads all of nft's output: with -q it could exit first, and pipefail would turn
+# nft's SIGPIPE into a false "not in the set".
+in_set() { ip netns exec "$NS_TARGET" nft list set inet synwatch blocked4 2>/dev/null | grep -w "$SCANNER4" >/dev/null; }
 has() { grep -qE -- "$1" "$TMP/service.out"; }
 
 # ---------------------------------------------------------------------------------------------------
@@ -181,7 +183,7 @@ if poll 10 in_set; then
 else
   fail "$SCANNER4 is not in inet synwatch blocked4 in $NS_TARGET"
 fi
-if ip netns exec "$NS_TARGET" curl -s --max-time 3 "$METRICS_URL" 2>/dev/null | grep -q '^synwatch_blocks_total{result="added",} 1'; then
+if ip netns exec "$NS_TARGET" curl -s --max-time 3 "$METRICS_URL" 2>/dev/null | grep '^synwatch_blocks_total{result="added",} 1' >/dev/null; then
   pass "metrics served by the unprivileged process: synwatch_blocks_total{result=\"added\"} 1"
 else
   fail "$METRICS_URL did not report synwatch_blocks_total{result=\"added\"} 1"
