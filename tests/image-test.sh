@@ -235,14 +235,7 @@ done
 [ -n "$CONTAINER" ] || fatal "the README's docker run has no --name"
 "$PODMAN" rm -f "$CONTAINER" >/dev/null 2>&1 || true
 
-ip netns add "$NS_TARGET" 2>"$TMP/netns.err" || skip "cannot create network namespaces here: $(cat "$TMP/netns.err")"
-NAMESPACES+=("$NS_TARGET")
-ip netns add "$NS_SCANNER"
-NAMESPACES+=("$NS_SCANNER")
-ip -n "$NS_TARGET" link add "$IFACE" type veth peer name "$IFACE" netns "$NS_SCANNER"
-ip -n "$NS_TARGET" addr add "$TARGET4/24" dev "$IFACE"
-ip -n "$NS_SCANNER" addr add "$SCANNER4/24" dev "$IFACE"
-for ns in "$NS_TARGET" "$NS_SCANNER"; do ip -n "$ns" link set lo up; ip -n "$ns" link set "$IFACE" up; done
+veth_pair "$NS_TARGET" "$TARGET4" "$NS_SCANNER" "$SCANNER4" "$IFACE"
 log "namespaces $NS_TARGET ($TARGET4, the container's 'host') and $NS_SCANNER ($SCANNER4)"
 
 # nsenter --net: podman (and so conmon and the container) join the target's network namespace only;

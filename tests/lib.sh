@@ -80,3 +80,20 @@ poll() {  # seconds command...: runs command every 0.1 s until it succeeds (0) o
     sleep 0.1
   done
 }
+
+# Two namespaces joined by a veth pair named IFACE at both ends, with the given IPv4 addresses (/24),
+# loopback and links up; both are registered for cleanup. Skips when namespaces can't be created.
+veth_pair() {  # target_ns target_ipv4 peer_ns peer_ipv4 iface
+  local ns
+  ip netns add "$1" 2>"$TMP/netns.err" || skip "cannot create network namespaces here: $(cat "$TMP/netns.err")"
+  NAMESPACES+=("$1")
+  ip netns add "$3"
+  NAMESPACES+=("$3")
+  ip -n "$1" link add "$5" type veth peer name "$5" netns "$3"
+  ip -n "$1" addr add "$2/24" dev "$5"
+  ip -n "$3" addr add "$4/24" dev "$5"
+  for ns in "$1" "$3"; do
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set "$5" up
+  done
+}

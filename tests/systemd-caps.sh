@@ -91,17 +91,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------------
 # 2. Namespaces.
-ip netns add "$NS_TARGET" 2>"$TMP/netns.err" || skip "cannot create network namespaces here: $(cat "$TMP/netns.err")"
-NAMESPACES+=("$NS_TARGET")
-ip netns add "$NS_SCANNER"
-NAMESPACES+=("$NS_SCANNER")
-ip -n "$NS_TARGET" link add "$IFACE" type veth peer name "$IFACE" netns "$NS_SCANNER"
-ip -n "$NS_TARGET" addr add "$TARGET4/24" dev "$IFACE"
-ip -n "$NS_SCANNER" addr add "$SCANNER4/24" dev "$IFACE"
-for ns in "$NS_TARGET" "$NS_SCANNER"; do
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$IFACE" up
-done
+veth_pair "$NS_TARGET" "$TARGET4" "$NS_SCANNER" "$SCANNER4" "$IFACE"
 log "namespaces $NS_TARGET ($TARGET4) and $NS_SCANNER ($SCANNER4); launcher $LAUNCHER"
 
 # Runs the installed launcher in the target as uid $RUN_UID with the given capabilities (setpriv's

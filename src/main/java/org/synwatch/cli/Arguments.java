@@ -71,7 +71,7 @@ final class Arguments {
     private Arguments() {
     }
 
-    static Parsed parse(String[] args) throws UsageException {
+    static Parsed parse(String[] args) throws ConfigException {
         String iface = null;
         String file = null;
         String bufferSize = null;
@@ -99,16 +99,16 @@ final class Arguments {
                      "--max-tracked-pairs", "--block-timeout", "--allow", "--metrics-address", "--format",
                      "--unblock" -> true;
                 default -> throw arg.startsWith("-")
-                        ? new UsageException("unknown option '" + arg + "'", HELP_HINT)
-                        : new UsageException("unexpected argument '" + arg + "'", "give a file with -r FILE; " + HELP_HINT);
+                        ? new ConfigException("unknown option '" + arg + "'", HELP_HINT)
+                        : new ConfigException("unexpected argument '" + arg + "'", "give a file with -r FILE; " + HELP_HINT);
             };
             if (!takesValue && inline != null) {
-                throw new UsageException(name + " takes no value", HELP_HINT);
+                throw new ConfigException(name + " takes no value", HELP_HINT);
             }
             String value = null;
             if (takesValue) {
                 if (inline == null && (i + 1 >= args.length || args[i + 1].isEmpty())) {
-                    throw new UsageException(name + " needs a value", HELP_HINT);
+                    throw new ConfigException(name + " needs a value", HELP_HINT);
                 }
                 value = inline != null ? inline : args[++i];
             }
@@ -141,77 +141,69 @@ final class Arguments {
             }
         }
         if (noBlock && dryRun) {
-            throw new UsageException("--no-block and --dry-run exclude each other",
+            throw new ConfigException("--no-block and --dry-run exclude each other",
                     "--no-block reports scans only; --dry-run also says what it would block");
         }
         if (management != null) {
             if (iface != null || file != null) {
-                throw new UsageException("--list-blocked, --unblock and --remove-firewall run alone",
+                throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone",
                         "manage blocks in a separate command, without -i or -r");
             }
             if (management == Action.UNBLOCK) {
-                try {
-                    Values.ipLiteral("--unblock", unblock, "give the address as --list-blocked prints it");
-                } catch (ConfigException e) {
-                    throw new UsageException(e.getMessage(), e.hint());
-                }
+                Values.ipLiteral("--unblock", unblock, "give the address as --list-blocked prints it");
             }
             return new Parsed(management, null, debug, unblock);
         }
         if (iface != null && file != null) {
-            throw new UsageException("--interface and --read exclude each other",
+            throw new ConfigException("--interface and --read exclude each other",
                     "capture live with -i IFACE or replay a file with -r FILE, not both");
         }
         if (file != null && bufferSize != null) {
-            throw new UsageException("--buffer-size applies to live capture only", "drop it when using --read");
+            throw new ConfigException("--buffer-size applies to live capture only", "drop it when using --read");
         }
-        try {
-            CaptureSource source = file != null
-                    ? new CaptureSource.File(Path.of(file))
-                    : new CaptureSource.Live(Optional.ofNullable(iface), bufferSize == null
-                            ? CaptureSource.Live.DEFAULT_BUFFER_SIZE
-                            : Values.integer("--buffer-size", bufferSize, 65536, 1 << 30));
-            DetectionSettings detection = new DetectionSettings(
-                    scanPorts == null ? DetectionSettings.DEFAULT_PORT_THRESHOLD
-                            : Values.integer("--scan-ports", scanPorts, 1, DetectionSettings.MAX_PORT_THRESHOLD),
-                    Values.durationMicros("--scan-window",
-                            scanWindow == null ? DetectionSettings.DEFAULT_WINDOW : scanWindow,
-                            DetectionSettings.MAX_WINDOW_MICROS),
-                    maxPairs == null ? DetectionSettings.DEFAULT_MAX_TRACKED_PAIRS
-                            : Values.integer("--max-tracked-pairs", maxPairs, 1, DetectionSettings.MAX_TRACKED_PAIRS_LIMIT));
-            List<Cidr> allowed = new ArrayList<>();
-            for (String network : allow) {
-                allowed.add(Cidr.parse("--allow", network));
-            }
-            BlockSettings block = new BlockSettings(
-                    noBlock ? BlockSettings.Mode.OFF : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE,
-                    Values.durationMicros("--block-timeout", blockTimeout == null ? BlockSettings.DEFAULT_TIMEOUT : blockTimeout,
-                            BlockSettings.MAX_TIMEOUT_MICROS) / 1_000_000L,
-                    allowed);
-            Optional<InetSocketAddress> metrics = metricsAddress != null
-                    ? Optional.of(Values.socketAddress("--metrics-address", metricsAddress))
-                    : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
-            OutputFormat outputFormat = switch (format == null ? "text" : format) {
-                case "text" -> OutputFormat.TEXT;
-                case "json" -> OutputFormat.JSON;
-                default -> throw new UsageException("--format: '" + format + "' is not a format", "use text or json");
-            };
-            return new Parsed(Action.RUN, new Settings(source, detection, block, metrics, outputFormat, debug), debug);
-        } catch (ConfigException e) {
-            throw new UsageException(e.getMessage(), e.hint());
+        CaptureSource source = file != null
+                ? new CaptureSource.File(Path.of(file))
+                : new CaptureSource.Live(Optional.ofNullable(iface), bufferSize == null
+                        ? CaptureSource.Live.DEFAULT_BUFFER_SIZE
+                        : Values.integer("--buffer-size", bufferSize, 65536, 1 << 30));
+        DetectionSettings detection = new DetectionSettings(
+                scanPorts == null ? DetectionSettings.DEFAULT_PORT_THRESHOLD
+                        : Values.integer("--scan-ports", scanPorts, 1, DetectionSettings.MAX_PORT_THRESHOLD),
+                Values.durationMicros("--scan-window",
+                        scanWindow == null ? DetectionSettings.DEFAULT_WINDOW : scanWindow,
+                        DetectionSettings.MAX_WINDOW_MICROS),
+                maxPairs == null ? DetectionSettings.DEFAULT_MAX_TRACKED_PAIRS
+                        : Values.integer("--max-tracked-pairs", maxPairs, 1, DetectionSettings.MAX_TRACKED_PAIRS_LIMIT));
+        List<Cidr> allowed = new ArrayList<>();
+        for (String network : allow) {
+            allowed.add(Cidr.parse("--allow", network));
         }
+        BlockSettings block = new BlockSettings(
+                noBlock ? BlockSettings.Mode.OFF : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE,
+                Values.durationMicros("--block-timeout", blockTimeout == null ? BlockSettings.DEFAULT_TIMEOUT : blockTimeout,
+                        BlockSettings.MAX_TIMEOUT_MICROS) / 1_000_000L,
+                allowed);
+        Optional<InetSocketAddress> metrics = metricsAddress != null
+                ? Optional.of(Values.socketAddress("--metrics-address", metricsAddress))
+                : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
+        OutputFormat outputFormat = switch (format == null ? "text" : format) {
+            case "text" -> OutputFormat.TEXT;
+            case "json" -> OutputFormat.JSON;
+            default -> throw new ConfigException("--format: '" + format + "' is not a format", "use text or json");
+        };
+        return new Parsed(Action.RUN, new Settings(source, detection, block, metrics, outputFormat, debug), debug);
     }
 
-    private static Action oneAction(Action previous, Action next) throws UsageException {
+    private static Action oneAction(Action previous, Action next) throws ConfigException {
         if (previous != null) {
-            throw new UsageException("--list-blocked, --unblock and --remove-firewall run alone", "give one of them");
+            throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone", "give one of them");
         }
         return next;
     }
 
-    private static String once(String name, String previous, String value) throws UsageException {
+    private static String once(String name, String previous, String value) throws ConfigException {
         if (previous != null) {
-            throw new UsageException(name + " given twice", "give it once");
+            throw new ConfigException(name + " given twice", "give it once");
         }
         return value;
     }

@@ -11,6 +11,7 @@ import org.synwatch.agent.AgentFailure;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.Cidr;
+import org.synwatch.config.ConfigException;
 import org.synwatch.report.EventWriter;
 import org.synwatch.capture.Libpcap;
 import org.synwatch.capture.PcapException;
@@ -93,7 +94,7 @@ final class Cli {
                     return ExitCode.OK;
                 }
             }
-        } catch (UsageException e) {
+        } catch (ConfigException e) {
             return fail(ExitCode.USAGE_ERROR, e.getMessage(), e.hint(), debug ? e : null);
         } catch (PcapException e) {
             return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), hintFor(e.problem()), debug ? e : null);
