@@ -162,8 +162,9 @@ bench_replay() {
 # ------------------------------------------------------------------------------------------------
 # 3. Live capture: tcpreplay --topspeed into a veth pair; synwatch, then tcpdump, capture the far end.
 metric() {  # metric NS PORT NAME_REGEX: the value of the first matching sample, or -1
+  # awk reads to the end: exiting early would fail curl with SIGPIPE under pipefail.
   ip netns exec "$1" curl -s --max-time 2 "http://127.0.0.1:$2/metrics" 2>/dev/null \
-    | awk -v re="$3" '$0 !~ /^#/ && $1 ~ re { printf "%.0f\n", $2; found = 1; exit } END { if (!found) print -1 }'
+    | awk -v re="$3" '!found && $0 !~ /^#/ && $1 ~ re { printf "%.0f\n", $2; found = 1 } END { if (!found) print -1 }'
 }
 
 cpu_ticks() {  # cpu_ticks PID: user+system clock ticks so far (0 once gone)
@@ -202,18 +203,20 @@ bench_live() {
     ip netns exec "$ns_tx" timeout 120 tcpreplay -i vtx $LIVE_RATE --preload-pcap "$file" >"$OUT/live.tcpreplay.out" 2>&1
     local pps captured last=-2 i
     pps=$(sed -n 's/.*Rated: .* \([0-9.]*\) pps.*/\1/p' "$OUT/live.tcpreplay.out" | head -1)
-    for i in $(seq 1 30); do   # until the captured count settles (pcap_stats is read once a second)
+    for i in $(seq 1 30); do   # until the capture thread has caught up with the buffer
       sleep 1
       captured=$(metric "$ns_rx" "$port" '^synwatch_packets_captured_total')
       [ "$captured" = "$last" ] && break
       last=$captured
     done
-    local kdrop idrop rdrop newc
-    kdrop=$(metric "$ns_rx" "$port" 'synwatch_capture_dropped_packets_total.*kernel')
-    idrop=$(metric "$ns_rx" "$port" 'synwatch_capture_dropped_packets_total.*interface')
-    rdrop=$(metric "$ns_rx" "$port" '^synwatch_ring_dropped_total')
+    local kdrop idrop rdrop stopped
     cpu1=$(cpu_ticks "$pid")
     kill -TERM "$pid"; wait "$pid" || true
+    # The final counts: pcap_stats is read once more when capture stops (an idle link never wakes it).
+    stopped=$(grep -o 'captured [0-9]* packets.*dropped [0-9]* in the kernel, [0-9]* at the interface, [0-9]* in the ring' \
+      "$OUT/live.synwatch.stderr" | tail -1)
+    read -r captured kdrop idrop rdrop < <(sed 's/captured \([0-9]*\) packets.*dropped \([0-9]*\) in the kernel, \([0-9]*\) at the interface, \([0-9]*\) in the ring/\1 \2 \3 \4/' <<<"$stopped")
+    [ -n "$rdrop" ] || { log "live: no 'capture stopped' line"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" "$rdrop" "$idrop" "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.synwatch.tsv"
     log "live: synwatch run $r: tcpreplay ${pps} pps; captured $captured of $syns SYNs; kernel drops $kdrop, ring drops $rdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
 

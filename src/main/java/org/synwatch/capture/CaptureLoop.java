@@ -35,6 +35,9 @@ public final class CaptureLoop {
         while (!stopRequested) {
             int status = handle.next();
             if (status == PcapHandle.END) {
+                if (!lossless) {
+                    readKernelStats();
+                }
                 return;
             }
             if (!lossless && System.nanoTime() - statsReadAt >= STATS_INTERVAL_NANOS) {
@@ -61,7 +64,8 @@ public final class CaptureLoop {
 
     /**
      * pcap_stats is read here, on the capture thread, because libpcap handles are not thread-safe;
-     * the metrics thread only reads the copies.
+     * the metrics thread only reads the copies. A quiet link blocks this thread, so the copies are
+     * refreshed once a second while packets arrive, and once more when capture stops.
      */
     private void readKernelStats() throws PcapException {
         statsReadAt = System.nanoTime();

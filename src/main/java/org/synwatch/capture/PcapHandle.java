@@ -81,10 +81,13 @@ public final class PcapHandle implements AutoCloseable {
     }
 
     /**
-     * Opens {@code device} for live capture in immediate mode, so each SYN reaches us at once, with
-     * {@code timeoutMillis} as the longest a quiet link keeps {@link #next} blocked.
+     * Opens {@code device} for live capture in buffered mode (TPACKET_V3): the kernel fills 256 KiB
+     * blocks of the buffer and hands one over when it is full or {@code blockTimeoutMillis} after its
+     * first packet. A busy link then costs one wake-up per block instead of one per packet (immediate
+     * mode cost about 2 µs of CPU per packet here), and no SYN waits longer than the timeout. A quiet
+     * link keeps {@link #next} blocked until a packet or {@link #breakLoop}.
      */
-    public static PcapHandle openLive(String device, int snaplen, int bufferSize, int timeoutMillis)
+    public static PcapHandle openLive(String device, int snaplen, int bufferSize, int blockTimeoutMillis)
             throws PcapException {
         Libpcap.load();
         MemorySegment pcap;
@@ -99,8 +102,8 @@ public final class PcapHandle implements AutoCloseable {
         try {
             handle.check("pcap_set_snaplen", pcap_set_snaplen(pcap, snaplen));
             handle.check("pcap_set_promisc", pcap_set_promisc(pcap, 0));
-            handle.check("pcap_set_timeout", pcap_set_timeout(pcap, timeoutMillis));
-            handle.check("pcap_set_immediate_mode", pcap_set_immediate_mode(pcap, 1));
+            handle.check("pcap_set_timeout", pcap_set_timeout(pcap, blockTimeoutMillis));
+            handle.check("pcap_set_immediate_mode", pcap_set_immediate_mode(pcap, 0));
             handle.check("pcap_set_buffer_size", pcap_set_buffer_size(pcap, bufferSize));
             int status = pcap_activate(pcap);
             if (status < 0) {
