@@ -73,6 +73,13 @@ final class PairTable {
         return generation[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
     }
 
+    /** Whether {@code slot} still holds the pair that had {@code generation}: not evicted, expired or replaced. */
+    boolean holds(int slot, int generation) {
+        int p = slot >>> PAGE_SHIFT;
+        int i = slot & PAGE_MASK;
+        return family[p][i] != 0 && this.generation[p][i] == generation;
+    }
+
     int slotCapacity() {
         return slotCapacity;
     }

@@ -1,7 +1,9 @@
 package org.synwatch.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.synwatch.packet.SynHeader;
@@ -53,11 +55,13 @@ class PairTableTest {
         touch(table, 0, T0 + CAP);
         int gone = slots[1];
         int generation = table.generation(gone);
+        assertTrue(table.holds(gone, generation));
         int slot = touch(table, CAP, T0 + CAP + 1);
         assertEquals(1, table.evictions());
         assertEquals(CAP, table.size());
         assertEquals(CAP, table.slotCapacity(), "no page beyond the cap");
         assertEquals(gone, slot, "the evicted pair's slot is reused");
+        assertFalse(table.holds(gone, generation), "the slot now holds another pair");
         assertNotEquals(generation, table.generation(slot));
         assertEquals(slots[0], touch(table, 0, T0 + CAP + 2), "pair 0 was kept");
         assertEquals(1, table.evictions());
@@ -67,5 +71,16 @@ class PairTableTest {
         // Pair 2, gone too, comes back in the slot of pair 3, which it evicts.
         assertEquals(slots[3], touch(table, 2, T0 + CAP + 4));
         assertEquals(3, table.evictions());
+    }
+
+    @Test
+    void anExpiredPairNoLongerHoldsItsSlot() {
+        PairTable table = new PairTable(CAP, 4);
+        int slot = touch(table, 7, T0);
+        int generation = table.generation(slot);
+        touch(table, 8, T0 + WINDOW);
+        table.expireIdle(T0, 10);
+        assertFalse(table.holds(slot, generation));
+        assertEquals(1, table.size());
     }
 }
