@@ -40,7 +40,7 @@ public final class Detector implements DetectorStats {
         this.idleMicros = Math.max(windowMicros, RETRANSMISSION_HORIZON_MICROS);
         this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1);
         // Two entries per pair slot to start with; up to four per allowed pair if the SYN rate needs it.
-        this.recentSyns = new RecentSyns(2 * pairs.slotCapacity(),
+        this.recentSyns = new RecentSyns(pairs, 2 * pairs.slotCapacity(),
                 (int) Math.min(MAX_RECENT_SYNS, 4L * settings.maxTrackedPairs()));
         this.scanPorts = new int[portThreshold + 1];
     }

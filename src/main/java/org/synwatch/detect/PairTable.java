@@ -9,35 +9,41 @@ import java.util.Arrays;
  * ports are kept: that is enough to tell whether more than {@code portSlots - 1} are in the window,
  * and at the crossing they are exactly the window's ports.
  *
- * <p>Arrays start small and double up to the cap, so memory follows the traffic; growth is the only
- * allocation and happens at most log2(cap) times. Single-threaded: the detector thread owns it.
+ * <p>Slots live in fixed-size pages (slot {@code >>> PAGE_SHIFT} picks the page), added one at a
+ * time up to the cap, so memory follows the traffic and growth never copies the slots: a doubling
+ * would briefly hold the old arrays beside the new ones, which at a million pairs is what set the
+ * process's peak. Only the index, 8 bytes a pair, is rebuilt as it doubles. Growth is the only
+ * allocation. Single-threaded: the detector thread owns it.
  */
 final class PairTable {
     static final int NONE = -1;
-    private static final int INITIAL_SLOTS = 1024;
+    /** 16,384 slots a page: a page of longs is 128 KiB, and the default cap is 62 pages. */
+    static final int PAGE_SHIFT = 14;
+    static final int PAGE_SLOTS = 1 << PAGE_SHIFT;
+    private static final int PAGE_MASK = PAGE_SLOTS - 1;
     private static final byte EPISODE_ACTIVE = 1;
 
     private final int maxPairs;
     private final int portSlots;
 
-    private long[] srcHi;
-    private long[] srcLo;
-    private long[] dstHi;
-    private long[] dstLo;
-    private byte[] family;
-    private byte[] state;
-    private int[] hash;
-    private int[] generation;
-    private long[] lastActivity;
-    private long[] lastNewConnection;
-    private int[] older;
-    private int[] newer;
-    private byte[] portCount;
-    private char[] ports;
-    private long[] portTimes;
+    private long[][] srcHi = new long[0][];
+    private long[][] srcLo = new long[0][];
+    private long[][] dstHi = new long[0][];
+    private long[][] dstLo = new long[0][];
+    private byte[][] family = new byte[0][];
+    private byte[][] state = new byte[0][];
+    private int[][] hash = new int[0][];
+    private int[][] generation = new int[0][];
+    private long[][] lastActivity = new long[0][];
+    private long[][] lastNewConnection = new long[0][];
+    private int[][] older = new int[0][];
+    private int[][] newer = new int[0][];
+    private byte[][] portCount = new byte[0][];
+    private char[][] ports = new char[0][];
+    private long[][] portTimes = new long[0][];
 
     /** Index positions hold slot + 1; 0 marks an empty position. */
-    private int[] index;
+    private int[] index = new int[0];
     private int indexMask;
 
     private int slotCapacity;
@@ -52,7 +58,7 @@ final class PairTable {
     PairTable(int maxPairs, int portSlots) {
         this.maxPairs = maxPairs;
         this.portSlots = portSlots;
-        allocate(Math.min(INITIAL_SLOTS, maxPairs));
+        addPage();
     }
 
     int size() {
@@ -64,7 +70,14 @@ final class PairTable {
     }
 
     int generation(int slot) {
-        return generation[slot];
+        return generation[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
+    }
+
+    /** Whether {@code slot} still holds the pair that had {@code generation}: not evicted, expired or replaced. */
+    boolean holds(int slot, int generation) {
+        int p = slot >>> PAGE_SHIFT;
+        int i = slot & PAGE_MASK;
+        return family[p][i] != 0 && this.generation[p][i] == generation;
     }
 
     int slotCapacity() {
@@ -83,9 +96,11 @@ final class PairTable {
                 break;
             }
             int slot = entry - 1;
-            if (hash[slot] == h && srcLo[slot] == sLo && dstLo[slot] == dLo && srcHi[slot] == sHi
-                    && dstHi[slot] == dHi && family[slot] == fam) {
-                lastActivity[slot] = now;
+            int p = slot >>> PAGE_SHIFT;
+            int i = slot & PAGE_MASK;
+            if (hash[p][i] == h && srcLo[p][i] == sLo && dstLo[p][i] == dLo && srcHi[p][i] == sHi
+                    && dstHi[p][i] == dHi && family[p][i] == fam) {
+                lastActivity[p][i] = now;
                 moveToNewest(slot);
                 return slot;
             }
@@ -95,20 +110,22 @@ final class PairTable {
             remove(oldest);
         }
         int slot = takeSlot();
-        srcHi[slot] = sHi;
-        srcLo[slot] = sLo;
-        dstHi[slot] = dHi;
-        dstLo[slot] = dLo;
-        family[slot] = (byte) fam;
-        state[slot] = 0;
-        hash[slot] = h;
-        generation[slot] = nextGeneration++;
+        int p = slot >>> PAGE_SHIFT;
+        int i = slot & PAGE_MASK;
+        srcHi[p][i] = sHi;
+        srcLo[p][i] = sLo;
+        dstHi[p][i] = dHi;
+        dstLo[p][i] = dLo;
+        family[p][i] = (byte) fam;
+        state[p][i] = 0;
+        hash[p][i] = h;
+        generation[p][i] = nextGeneration++;
         if (nextGeneration == 0) {
             nextGeneration = 1;
         }
-        lastActivity[slot] = now;
-        lastNewConnection[slot] = Long.MIN_VALUE;
-        portCount[slot] = 0;
+        lastActivity[p][i] = now;
+        lastNewConnection[p][i] = Long.MIN_VALUE;
+        portCount[p][i] = 0;
         insertIntoIndex(slot);
         linkAsNewest(slot);
         size++;
@@ -117,7 +134,7 @@ final class PairTable {
 
     /** Removes up to {@code limit} pairs idle since {@code cutoff} or earlier; cheap enough to call per packet. */
     void expireIdle(long cutoff, int limit) {
-        for (int i = 0; i < limit && oldest != NONE && lastActivity[oldest] <= cutoff; i++) {
+        for (int i = 0; i < limit && oldest != NONE && lastActivity[oldest >>> PAGE_SHIFT][oldest & PAGE_MASK] <= cutoff; i++) {
             remove(oldest);
         }
     }
@@ -128,14 +145,18 @@ final class PairTable {
      * The pair's scan episode ends first if it had been silent for a full window.
      */
     int recordNewConnection(int slot, int port, long now, long window) {
-        if (state[slot] == EPISODE_ACTIVE && now - lastNewConnection[slot] >= window) {
-            state[slot] = 0;
+        int p = slot >>> PAGE_SHIFT;
+        int s = slot & PAGE_MASK;
+        if (state[p][s] == EPISODE_ACTIVE && now - lastNewConnection[p][s] >= window) {
+            state[p][s] = 0;
         }
-        lastNewConnection[slot] = now;
-        int base = slot * portSlots;
+        lastNewConnection[p][s] = now;
+        char[] ports = this.ports[p];
+        long[] portTimes = this.portTimes[p];
+        int base = s * portSlots;
         long cutoff = now - window;
         int kept = 0;
-        int count = portCount[slot];
+        int count = portCount[p][s];
         int match = NONE;
         for (int i = 0; i < count; i++) {
             if (portTimes[base + i] > cutoff) {
@@ -163,24 +184,26 @@ final class PairTable {
             ports[base + stalest] = (char) port;
             portTimes[base + stalest] = now;
         }
-        portCount[slot] = (byte) kept;
+        portCount[p][s] = (byte) kept;
         return kept;
     }
 
     boolean episodeActive(int slot) {
-        return state[slot] == EPISODE_ACTIVE;
+        return state[slot >>> PAGE_SHIFT][slot & PAGE_MASK] == EPISODE_ACTIVE;
     }
 
     void startEpisode(int slot) {
-        state[slot] = EPISODE_ACTIVE;
+        state[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = EPISODE_ACTIVE;
     }
 
     /** Copies the pair's window ports into {@code into}, ascending, and returns how many. */
     int sortedPorts(int slot, int[] into) {
-        int count = portCount[slot];
-        int base = slot * portSlots;
+        int p = slot >>> PAGE_SHIFT;
+        int s = slot & PAGE_MASK;
+        int count = portCount[p][s];
+        int base = s * portSlots;
         for (int i = 0; i < count; i++) {
-            into[i] = ports[base + i];
+            into[i] = ports[p][base + i];
         }
         Arrays.sort(into, 0, count);
         return count;
@@ -189,11 +212,11 @@ final class PairTable {
     private int takeSlot() {
         if (freeList != NONE) {
             int slot = freeList;
-            freeList = newer[slot];
+            freeList = newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
             return slot;
         }
         if (usedSlots == slotCapacity) {
-            grow();
+            addPage();
         }
         return usedSlots++;
     }
@@ -201,17 +224,25 @@ final class PairTable {
     private void remove(int slot) {
         removeFromIndex(slot);
         unlink(slot);
-        family[slot] = 0;
-        newer[slot] = freeList;
+        family[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = 0;
+        newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = freeList;
         freeList = slot;
         size--;
     }
 
+    private void setOlder(int slot, int value) {
+        older[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = value;
+    }
+
+    private void setNewer(int slot, int value) {
+        newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = value;
+    }
+
     private void linkAsNewest(int slot) {
-        older[slot] = newest;
-        newer[slot] = NONE;
+        setOlder(slot, newest);
+        setNewer(slot, NONE);
         if (newest != NONE) {
-            newer[newest] = slot;
+            setNewer(newest, slot);
         }
         newest = slot;
         if (oldest == NONE) {
@@ -220,15 +251,15 @@ final class PairTable {
     }
 
     private void unlink(int slot) {
-        int o = older[slot];
-        int n = newer[slot];
+        int o = older[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
+        int n = newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
         if (o != NONE) {
-            newer[o] = n;
+            setNewer(o, n);
         } else {
             oldest = n;
         }
         if (n != NONE) {
-            older[n] = o;
+            setOlder(n, o);
         } else {
             newest = o;
         }
@@ -241,8 +272,12 @@ final class PairTable {
         }
     }
 
+    private int hashAt(int slot) {
+        return hash[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
+    }
+
     private void insertIntoIndex(int slot) {
-        int pos = hash[slot] & indexMask;
+        int pos = hashAt(slot) & indexMask;
         while (index[pos] != 0) {
             pos = (pos + 1) & indexMask;
         }
@@ -251,13 +286,13 @@ final class PairTable {
 
     /** Backward-shift deletion keeps linear probing correct without tombstones. */
     private void removeFromIndex(int slot) {
-        int hole = hash[slot] & indexMask;
+        int hole = hashAt(slot) & indexMask;
         while (index[hole] != slot + 1) {
             hole = (hole + 1) & indexMask;
         }
         index[hole] = 0;
         for (int pos = (hole + 1) & indexMask; index[pos] != 0; pos = (pos + 1) & indexMask) {
-            int home = hash[index[pos] - 1] & indexMask;
+            int home = hashAt(index[pos] - 1) & indexMask;
             boolean homeBetweenHoleAndPos = hole <= pos ? home > hole && home <= pos : home > hole || home <= pos;
             if (!homeBetweenHoleAndPos) {
                 index[hole] = index[pos];
@@ -267,47 +302,35 @@ final class PairTable {
         }
     }
 
-    private void grow() {
-        allocate((int) Math.min((long) slotCapacity * 2, maxPairs));
-    }
-
-    private void allocate(int capacity) {
-        srcHi = resize(srcHi, capacity);
-        srcLo = resize(srcLo, capacity);
-        dstHi = resize(dstHi, capacity);
-        dstLo = resize(dstLo, capacity);
-        family = resize(family, capacity);
-        state = resize(state, capacity);
-        hash = resize(hash, capacity);
-        generation = resize(generation, capacity);
-        lastActivity = resize(lastActivity, capacity);
-        lastNewConnection = resize(lastNewConnection, capacity);
-        older = resize(older, capacity);
-        newer = resize(newer, capacity);
-        portCount = resize(portCount, capacity);
-        ports = ports == null ? new char[capacity * portSlots] : Arrays.copyOf(ports, capacity * portSlots);
-        portTimes = portTimes == null ? new long[capacity * portSlots] : Arrays.copyOf(portTimes, capacity * portSlots);
-        slotCapacity = capacity;
-        // At most half full, so probe sequences stay short.
-        index = new int[Integer.highestOneBit(Math.max(capacity, 2) - 1) << 2];
-        indexMask = index.length - 1;
-        for (int slot = 0; slot < usedSlots; slot++) {
-            if (family[slot] != 0) {
-                insertIntoIndex(slot);
+    /** One more page of slots, the last one cut to the cap; the index doubles when it would pass half full. */
+    private void addPage() {
+        int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
+        srcHi = Pages.add(srcHi, new long[length]);
+        srcLo = Pages.add(srcLo, new long[length]);
+        dstHi = Pages.add(dstHi, new long[length]);
+        dstLo = Pages.add(dstLo, new long[length]);
+        family = Pages.add(family, new byte[length]);
+        state = Pages.add(state, new byte[length]);
+        hash = Pages.add(hash, new int[length]);
+        generation = Pages.add(generation, new int[length]);
+        lastActivity = Pages.add(lastActivity, new long[length]);
+        lastNewConnection = Pages.add(lastNewConnection, new long[length]);
+        older = Pages.add(older, new int[length]);
+        newer = Pages.add(newer, new int[length]);
+        portCount = Pages.add(portCount, new byte[length]);
+        ports = Pages.add(ports, new char[length * portSlots]);
+        portTimes = Pages.add(portTimes, new long[length * portSlots]);
+        slotCapacity += length;
+        int indexLength = Integer.highestOneBit(Math.max(slotCapacity, 2) - 1) << 2;
+        if (indexLength != index.length) {
+            index = new int[indexLength];
+            indexMask = indexLength - 1;
+            for (int slot = 0; slot < usedSlots; slot++) {
+                if (family[slot >>> PAGE_SHIFT][slot & PAGE_MASK] != 0) {
+                    insertIntoIndex(slot);
+                }
             }
         }
-    }
-
-    private static long[] resize(long[] array, int capacity) {
-        return array == null ? new long[capacity] : Arrays.copyOf(array, capacity);
-    }
-
-    private static int[] resize(int[] array, int capacity) {
-        return array == null ? new int[capacity] : Arrays.copyOf(array, capacity);
-    }
-
-    private static byte[] resize(byte[] array, int capacity) {
-        return array == null ? new byte[capacity] : Arrays.copyOf(array, capacity);
     }
 
     static int hashOf(int fam, long sHi, long sLo, long dHi, long dLo) {

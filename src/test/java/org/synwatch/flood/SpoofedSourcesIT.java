@@ -21,7 +21,7 @@ import org.synwatch.testing.SpoofedSynCapture;
  * get through it, every SYN reported, inside the heap the README states for the cap.
  */
 class SpoofedSourcesIT {
-    /** The README's figure: the smallest heap that holds 1,000,000 pairs, growth included. */
+    /** The README's figure: the launcher's default heap, which holds 1,000,000 pairs, growth included. */
     private static final String STATED_HEAP = "-Xmx256m";
     private static final int SOURCES = 1_000_000;
 
