@@ -13,8 +13,11 @@ import java.util.Arrays;
  * minute rather than the number of pairs; only at {@code maxEntries} does it forget fresh entries,
  * and it counts each one (a retransmission of it would then be reported as new).
  *
- * <p>Entries live in pages, and a doubling splits each bucket in place into itself and its new
- * twin (one more hash bit), so growth never holds a copy of the table.
+ * <p>Entries live in pages, and a doubling splits each bucket in place into itself and its twin
+ * (one more hash bit), so growth never holds a copy of the table. Past one page the split is
+ * incremental: a few buckets per SYN, plus any bucket a SYN needs at once, with the twin's page
+ * allocated when first needed. Splitting 4,194,304 entries at once stalled the detector for about
+ * 190 ms, longer than the ring holds at 350,000 SYNs per second.
  */
 final class RecentSyns {
     private static final int WAYS = 8;
@@ -23,33 +26,54 @@ final class RecentSyns {
     static final int PAGE_ENTRIES = 1 << PAGE_SHIFT;
     private static final int PAGE_MASK = PAGE_ENTRIES - 1;
     private static final long EMPTY = Long.MIN_VALUE;
+    /** Buckets split per SYN while a doubling is under way: it ends after a quarter as many SYNs as the table had buckets. */
+    private static final int SPLIT_STEP = 4;
+    private static final int NOT_SPLITTING = Integer.MAX_VALUE;
 
     private final PairTable pairs;
     private final int maxEntries;
-    private long[][] keys = new long[0][];
-    private int[][] generations = new int[0][];
-    private long[][] times = new long[0][];
+    private final long[][] keys;
+    private final int[][] generations;
+    private final long[][] times;
     private int entries;
     private int bucketMask;
+    /** While a doubling is under way, buckets [0, half) split into [half, 2 half); otherwise NOT_SPLITTING. */
+    private int half = NOT_SPLITTING;
+    /** Bit b: bucket b has been split in the doubling under way. */
+    private long[] split;
+    private int unsplit;
+    private int sweep;
     private long freshEvictions;
 
     RecentSyns(PairTable pairs, int entries, int maxEntries) {
         this.pairs = pairs;
         this.maxEntries = powerOfTwoAtLeast(Math.max(maxEntries, WAYS));
-        extendTo(Math.max(Math.min(powerOfTwoAtLeast(entries), this.maxEntries), WAYS));
+        int pageCount = Math.max(1, this.maxEntries >>> PAGE_SHIFT);
+        keys = new long[pageCount][];
+        generations = new int[pageCount][];
+        times = new long[pageCount][];
+        this.entries = Math.max(Math.min(powerOfTwoAtLeast(entries), this.maxEntries), WAYS);
         bucketMask = this.entries / WAYS - 1;
+        for (int page = 0; (long) page * PAGE_ENTRIES < this.entries; page++) {
+            allocatePage(page, Math.min(this.entries, PAGE_ENTRIES));
+        }
     }
 
     /** Grows to at least {@code entries} (bounded by the maximum); never shrinks. */
     void ensureEntries(int entries) {
         int wanted = Math.min(powerOfTwoAtLeast(entries), maxEntries);
         while (this.entries < wanted) {
-            doubleInPlace();
+            finishSplit();
+            startDoubling();
         }
     }
 
     int entries() {
         return entries;
+    }
+
+    boolean splitting() {
+        return half != NOT_SPLITTING;
     }
 
     long freshEvictions() {
@@ -61,6 +85,9 @@ final class RecentSyns {
      * records {@code now} as its latest SYN either way.
      */
     boolean seenWithin(int slot, int generation, int srcPort, int dstPort, long now, long horizon) {
+        for (int i = 0; i < SPLIT_STEP && half != NOT_SPLITTING; i++) {
+            splitNext();
+        }
         long key = keyOf(slot, srcPort, dstPort);
         int base = bucketOf(key);
         long[] keyPage = keys[base >>> PAGE_SHIFT];
@@ -82,11 +109,17 @@ final class RecentSyns {
                 victim = dead;
                 break;
             }
-            if (entries == maxEntries) {
+            int bucket = base / WAYS;
+            if (splitting() && bucket < half && !isSplit(bucket)) {
+                // The bucket still holds its twin's entries too: splitting it may be enough.
+                splitBucket(bucket);
+            } else if (entries == maxEntries) {
                 freshEvictions++;
                 break;
+            } else {
+                finishSplit();
+                startDoubling();
             }
-            doubleInPlace();
             base = bucketOf(key);
             victim = stalest(base);
         }
@@ -132,58 +165,88 @@ final class RecentSyns {
     }
 
     /**
-     * Doubles the buckets: bucket b's entries either stay or move to bucket b + old count, as the
-     * next hash bit says, and at most 8 can move, so each always finds an empty way there.
+     * Doubles the buckets. Until bucket b is split, its twin b + half stays empty and b holds the
+     * entries of both; below one page the table is small enough to split at once.
      */
-    private void doubleInPlace() {
-        int oldEntries = entries;
-        extendTo(2 * oldEntries);
+    private void startDoubling() {
+        int oldBuckets = entries / WAYS;
+        entries *= 2;
         bucketMask = entries / WAYS - 1;
-        for (int from = 0; from < oldEntries; from++) {
-            long time = timeAt(from);
-            if (time == EMPTY) {
-                continue;
+        half = oldBuckets;
+        unsplit = oldBuckets;
+        sweep = 0;
+        split = new long[(oldBuckets + 63) >>> 6];
+        if (entries <= PAGE_ENTRIES) {
+            growFirstPage(entries);
+            finishSplit();
+        }
+    }
+
+    private void splitNext() {
+        while (isSplit(sweep)) {
+            sweep++;
+        }
+        splitBucket(sweep);
+    }
+
+    private void finishSplit() {
+        while (half != NOT_SPLITTING) {
+            splitNext();
+        }
+    }
+
+    /** Moves the entries of {@code bucket} that the new hash bit sends to its twin; at most 8, into 8 empty ways. */
+    private void splitBucket(int bucket) {
+        split[bucket >>> 6] |= 1L << bucket;
+        int from = bucket * WAYS;
+        int to = (bucket + half) * WAYS;
+        if (times[to >>> PAGE_SHIFT] == null) {
+            allocatePage(to >>> PAGE_SHIFT, PAGE_ENTRIES);
+        }
+        for (int i = from; i < from + WAYS; i++) {
+            long time = timeAt(i);
+            if (time != EMPTY && hashOf(keyAt(i)) != bucket) {
+                write(to++, keyAt(i), generations[i >>> PAGE_SHIFT][i & PAGE_MASK], time);
+                times[i >>> PAGE_SHIFT][i & PAGE_MASK] = EMPTY;
             }
-            long key = keyAt(from);
-            int to = bucketOf(key);
-            if (to != from - from % WAYS) {
-                while (timeAt(to) != EMPTY) {
-                    to++;
-                }
-                write(to, key, generations[from >>> PAGE_SHIFT][from & PAGE_MASK], time);
-                times[from >>> PAGE_SHIFT][from & PAGE_MASK] = EMPTY;
-            }
+        }
+        if (--unsplit == 0) {
+            half = NOT_SPLITTING;
+            split = null;
         }
     }
 
-    /** Room for {@code entries}: while the table is under a page, page 0 itself grows (a small copy); then whole pages are added. */
-    private void extendTo(int entries) {
-        int firstLength = Math.min(entries, PAGE_ENTRIES);
-        if (times.length == 0) {
-            addPage(firstLength);
-        } else if (times[0].length < firstLength) {
-            int old = times[0].length;
-            keys[0] = Arrays.copyOf(keys[0], firstLength);
-            generations[0] = Arrays.copyOf(generations[0], firstLength);
-            times[0] = Arrays.copyOf(times[0], firstLength);
-            Arrays.fill(times[0], old, firstLength, EMPTY);
-        }
-        while ((long) times.length * PAGE_ENTRIES < entries) {
-            addPage(PAGE_ENTRIES);
-        }
-        this.entries = entries;
+    private boolean isSplit(int bucket) {
+        return (split[bucket >>> 6] & 1L << bucket) != 0;
     }
 
-    private void addPage(int length) {
-        long[] timePage = new long[length];
-        Arrays.fill(timePage, EMPTY);
-        keys = Pages.add(keys, new long[length]);
-        generations = Pages.add(generations, new int[length]);
-        times = Pages.add(times, timePage);
+    /** While the table is under a page, page 0 itself grows (a small copy). */
+    private void growFirstPage(int length) {
+        int old = times[0].length;
+        keys[0] = Arrays.copyOf(keys[0], length);
+        generations[0] = Arrays.copyOf(generations[0], length);
+        times[0] = Arrays.copyOf(times[0], length);
+        Arrays.fill(times[0], old, length, EMPTY);
     }
 
+    private void allocatePage(int page, int length) {
+        keys[page] = new long[length];
+        generations[page] = new int[length];
+        times[page] = new long[length];
+        Arrays.fill(times[page], EMPTY);
+    }
+
+    /** The bucket's first entry; a twin not yet split off still lives in its lower bucket. */
     private int bucketOf(long key) {
-        return (Hashing.finish(Hashing.mix(Hashing.start(), key)) & bucketMask) * WAYS;
+        int bucket = hashOf(key);
+        if (bucket >= half && !isSplit(bucket - half)) {
+            bucket -= half;
+        }
+        return bucket * WAYS;
+    }
+
+    private int hashOf(long key) {
+        return Hashing.finish(Hashing.mix(Hashing.start(), key)) & bucketMask;
     }
 
     private static int powerOfTwoAtLeast(int n) {

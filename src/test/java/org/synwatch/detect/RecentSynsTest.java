@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.IntPredicate;
 import org.junit.jupiter.api.Test;
 import org.synwatch.packet.SynHeader;
 
@@ -67,5 +68,88 @@ class RecentSynsTest {
                     "4-tuple " + i + " is a retransmission");
         }
         assertEquals(0, syns.freshEvictions());
+    }
+
+    @Test
+    void aDoublingPastOnePageSplitsBucketsAsTheyAreNeededAndLosesNothing() {
+        PairTable pairs = new PairTable(2, 4);
+        int entries = 2 * RecentSyns.PAGE_ENTRIES;
+        RecentSyns syns = new RecentSyns(pairs, entries, 1 << 22);
+        int slot = touch(pairs, 0, T0);
+        int generation = pairs.generation(slot);
+        int buckets = entries / 8;
+        // Nine 4-tuples of one bucket, which the next hash bit divides five and four.
+        int[] first = sameBucket(slot, buckets - 1, 2 * buckets - 1, h -> true);
+        int firstBucket = hashOf(slot, first[0]) & (buckets - 1);
+        for (int i = 0; i < 9; i++) {
+            assertFalse(syns.seenWithin(slot, generation, srcPort(first[i]), dstPort(first[i]), T0 + i, HORIZON));
+        }
+        assertEquals(2 * entries, syns.entries(), "the ninth fresh 4-tuple doubled the table");
+        assertTrue(syns.splitting(), "past one page, the doubling goes on while SYNs are handled");
+
+        // Nine of another bucket that the doubling under way does not divide, but the next one does:
+        // the ninth has to finish this split and start another.
+        int[] second = sameBucket(slot, 2 * buckets - 1, 4 * buckets - 1, h -> (h & (buckets - 1)) != firstBucket);
+        for (int i = 0; i < 9; i++) {
+            assertFalse(syns.seenWithin(slot, generation, srcPort(second[i]), dstPort(second[i]), T0 + 10 + i, HORIZON));
+        }
+        assertEquals(4 * entries, syns.entries());
+        assertAllSeen(syns, slot, generation, first, T0 + 20, "found while splitting");
+        assertAllSeen(syns, slot, generation, second, T0 + 20, "found while splitting");
+        for (int i = 0; syns.splitting() && i < 4 * buckets; i++) {
+            syns.seenWithin(slot, generation, 443, 443, T0 + 30, HORIZON);
+        }
+        assertFalse(syns.splitting(), "the split ends after a bounded number of SYNs");
+        assertAllSeen(syns, slot, generation, first, T0 + 40, "found after the split");
+        assertAllSeen(syns, slot, generation, second, T0 + 40, "found after the split");
+        assertEquals(0, syns.freshEvictions());
+    }
+
+    private static void assertAllSeen(RecentSyns syns, int slot, int generation, int[] tuples, long now, String what) {
+        for (int tuple : tuples) {
+            assertTrue(syns.seenWithin(slot, generation, srcPort(tuple), dstPort(tuple), now, HORIZON), what + ": " + tuple);
+        }
+    }
+
+    /**
+     * Nine port pairs (see {@link #srcPort} and {@link #dstPort}) whose 4-tuples share a bucket under
+     * {@code mask}, the first hash that {@code accept}s choosing it, and which {@code nextMask}
+     * divides five and four.
+     */
+    private static int[] sameBucket(int slot, int mask, int nextMask, IntPredicate accept) {
+        int[] found = new int[9];
+        int bucket = -1;
+        int lows = 0;
+        int highs = 0;
+        for (int tuple = 0; tuple < 1 << 24 && lows + highs < found.length; tuple++) {
+            int h = hashOf(slot, tuple);
+            if (bucket == -1 && accept.test(h)) {
+                bucket = h & mask;
+            }
+            if ((h & mask) != bucket) {
+                continue;
+            }
+            boolean upper = (h & nextMask) != (h & mask);
+            if (upper && highs < 4) {
+                found[5 + highs++] = tuple;
+            } else if (!upper && lows < 5) {
+                found[lows++] = tuple;
+            }
+        }
+        assertEquals(found.length, lows + highs, "enough port pairs for the test");
+        return found;
+    }
+
+    private static int srcPort(int tuple) {
+        return tuple & 0xFFFF;
+    }
+
+    private static int dstPort(int tuple) {
+        return 1 + (tuple >>> 16);
+    }
+
+    /** The table's own hash of the 4-tuple. */
+    private static int hashOf(int slot, int tuple) {
+        return Hashing.finish(Hashing.mix(Hashing.start(), (long) slot << 32 | (long) srcPort(tuple) << 16 | dstPort(tuple)));
     }
 }
