@@ -206,6 +206,15 @@ elif grep -q '^libpcap0.8 ' "$TMP/contents.out" && grep -q '^nftables ' "$TMP/co
 else
   fail "libpcap0.8 or nftables missing from the runtime image: $(tr '\n' ' ' <"$TMP/contents.out")"
 fi
+# The launcher must pass the image's cache, and -XX:AOTMode=on makes the JVM refuse to start if
+# the cache it was given is unusable.
+aot=/opt/synwatch/share/synwatch/synwatch.aot   # the launcher names it from the jar's path, bin/../share/...
+if "$PODMAN" run --rm --network none -e SYNWATCH_JAVA_OPTS="-XX:AOTMode=on -Xlog:aot:stderr" "$REF" --version \
+     >"$TMP/aot.out" 2>"$TMP/aot.err" && grep -q "Opened AOT cache /opt/synwatch/bin/\.\./share/synwatch/synwatch\.aot" "$TMP/aot.err"; then
+  pass "the launcher uses the image's AOT cache $aot, and it is valid (-XX:AOTMode=on)"
+else
+  fail "the image's AOT cache $aot is missing, unused or unusable: $(head -c 300 "$TMP/aot.out") $(grep -m3 -i 'error\|aot cache' "$TMP/aot.err")"
+fi
 log "$(grep '^modules: ' "$TMP/contents.out" || true)"
 log "image size: $("$PODMAN" image inspect -f '{{.Size}}' "$REF" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 phase_done "image checks"
