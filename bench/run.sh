@@ -220,8 +220,8 @@ bench_live() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" "$rdrop" "$idrop" "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.synwatch.tsv"
     log "live: synwatch run $r: tcpreplay ${pps} pps; captured $captured of $syns SYNs; kernel drops $kdrop, ring drops $rdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
 
-    # tcpdump: the same buffer (16 MiB = synwatch's default), snaplen, no promiscuous mode, filter.
-    ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 16384 -w /dev/null "$filter" 2>"$OUT/live.tcpdump.stderr" &
+    # tcpdump: the same buffer (32 MiB = synwatch's default), snaplen, no promiscuous mode, filter.
+    ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 32768 -w /dev/null "$filter" 2>"$OUT/live.tcpdump.stderr" &
     pid=$!; PIDS+=("$pid")
     wait_for "$OUT/live.tcpdump.stderr" "listening on" 30 || { log "live: tcpdump did not start"; return 1; }
     sleep 1

@@ -44,8 +44,8 @@ public final class Agent {
     static final int SNAPLEN = 256;
     /**
      * The longest the kernel holds a SYN before handing its block over. Each of the buffer's 256 KiB
-     * blocks may be handed over this soon, so a default 16 MiB buffer (64 blocks) rides out a capture
-     * thread stalled for 64 × 2 ms = 128 ms at any rate, against about 40 ms for the longest GC pause
+     * blocks may be handed over this soon, so a default 32 MiB buffer (128 blocks) rides out a capture
+     * thread stalled for 128 × 2 ms = 256 ms at any rate, against about 10 ms for the longest GC pause
      * measured at 1,000,000 pairs; scan-to-block latency keeps most of its 10 ms budget.
      */
     static final int BLOCK_TIMEOUT_MILLIS = 2;

@@ -36,7 +36,7 @@ final class Arguments {
                                          libpcap's first interface that is up and not loopback
               -r, --read FILE            replay a pcap or pcapng file, using packet timestamps,
                                          and exit at its end
-                  --buffer-size BYTES    kernel capture buffer, live only (default 16777216)
+                  --buffer-size BYTES    kernel capture buffer, live only (default 33554432, at least 1048576)
             Detection:
                   --scan-ports N         a scan is MORE than N distinct ports of one host from
                                          one source (default 3, at most 64)
@@ -165,7 +165,8 @@ final class Arguments {
                 ? new CaptureSource.File(Path.of(file))
                 : new CaptureSource.Live(Optional.ofNullable(iface), bufferSize == null
                         ? CaptureSource.Live.DEFAULT_BUFFER_SIZE
-                        : Values.integer("--buffer-size", bufferSize, 65536, 1 << 30));
+                        : Values.integer("--buffer-size", bufferSize,
+                                CaptureSource.Live.MIN_BUFFER_SIZE, CaptureSource.Live.MAX_BUFFER_SIZE));
         DetectionSettings detection = new DetectionSettings(
                 scanPorts == null ? DetectionSettings.DEFAULT_PORT_THRESHOLD
                         : Values.integer("--scan-ports", scanPorts, 1, DetectionSettings.MAX_PORT_THRESHOLD),

@@ -7,7 +7,18 @@ import java.util.Optional;
 public sealed interface CaptureSource {
     /** Live capture; an empty interface means libpcap's first interface that is up and not loopback. */
     record Live(Optional<String> interfaceName, int bufferSizeBytes) implements CaptureSource {
-        public static final int DEFAULT_BUFFER_SIZE = 16 << 20;
+        /**
+         * 128 of the kernel's 256 KiB blocks: about 200,000 SYNs, enough to ride out the JIT's
+         * warm-up when a flood of 380,000 SYNs per second meets a fresh process (16 MiB lost SYNs
+         * in half of such starts without the AOT cache; BENCHMARKS.md, item 3).
+         */
+        public static final int DEFAULT_BUFFER_SIZE = 32 << 20;
+        /**
+         * Four of the kernel's 256 KiB blocks: with fewer, the kernel has nowhere to write while
+         * synwatch reads a block, and each block may leave 2 ms after its first packet.
+         */
+        public static final int MIN_BUFFER_SIZE = 1 << 20;
+        public static final int MAX_BUFFER_SIZE = 1 << 30;
     }
 
     /** Offline replay of a pcap or pcapng file. */

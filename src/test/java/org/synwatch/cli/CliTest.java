@@ -10,8 +10,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.block.NftFirewall;
+import org.synwatch.config.CaptureSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -67,6 +69,7 @@ class CliTest {
         "--scan-ports many                    | --scan-ports: 'many' is not a whole number",
         "--max-tracked-pairs 0                | --max-tracked-pairs: 0 is out of range",
         "--buffer-size 12                     | --buffer-size: 12 is out of range",
+        "--buffer-size 1048575                | --buffer-size: 1048575 is out of range",
         "--debug=yes                          | --debug takes no value",
         "--no-block --dry-run                 | --no-block and --dry-run exclude each other",
         "--block-timeout forever              | --block-timeout: 'forever' is not a duration",
@@ -135,6 +138,13 @@ class CliTest {
         assertEquals(1, run("--debug", "-r", "/nonexistent/capture.pcap"));
         assertTrue(stderr().lines().count() > 1);
         assertTrue(stderr().contains("at org.synwatch."), stderr());
+    }
+
+    @Test
+    void bufferSizeDefaultsTo32MiBAndAcceptsItsMinimum() throws Exception {
+        assertEquals(new CaptureSource.Live(Optional.of("lo"), 32 << 20), Arguments.parse(new String[] {"-i", "lo"}).settings().source());
+        assertEquals(new CaptureSource.Live(Optional.of("lo"), 1 << 20),
+                Arguments.parse(new String[] {"-i", "lo", "--buffer-size", "1048576"}).settings().source());
     }
 
     @Test
