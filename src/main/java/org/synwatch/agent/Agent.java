@@ -42,13 +42,6 @@ import org.synwatch.ring.SynRing;
 public final class Agent {
     /** Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and a TCP header. */
     static final int SNAPLEN = 256;
-    /**
-     * The longest the kernel holds a SYN before handing its block over. Each of the buffer's 256 KiB
-     * blocks may be handed over this soon, so a default 32 MiB buffer (128 blocks) rides out a capture
-     * thread stalled for 128 × 2 ms = 256 ms at any rate, against about 10 ms for the longest GC pause
-     * measured at 1,000,000 pairs; scan-to-block latency keeps most of its 10 ms budget.
-     */
-    static final int BLOCK_TIMEOUT_MILLIS = 2;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
@@ -103,8 +96,8 @@ public final class Agent {
                         capture.requestStop();
                     }
                     if (live) {
-                        LOG.info("capturing on {} (link type {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
-                                Libpcap.version(), mode.name().toLowerCase(Locale.ROOT),
+                        LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
+                                Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
                                 metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
                     }
                     try {
@@ -143,6 +136,11 @@ public final class Agent {
         if (current != null) {
             current.requestStop();
         }
+    }
+
+    private String delivery() {
+        return settings.source() instanceof CaptureSource.Live live && live.immediateMode() ? "immediate mode"
+                : "kernel blocks of at most " + PcapHandle.BLOCK_TIMEOUT_MILLIS + " ms";
     }
 
     /** A file's scans are history: blocking their sources now would be wrong, so replays never touch nft. */
@@ -190,7 +188,7 @@ public final class Agent {
             case CaptureSource.File file -> PcapHandle.openOffline(file.path());
             case CaptureSource.Live live -> PcapHandle.openLive(
                     live.interfaceName().isPresent() ? live.interfaceName().get() : defaultInterface(),
-                    SNAPLEN, live.bufferSizeBytes(), BLOCK_TIMEOUT_MILLIS);
+                    SNAPLEN, live.bufferSizeBytes(), live.immediateMode());
         };
     }
 

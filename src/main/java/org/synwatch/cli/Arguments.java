@@ -37,6 +37,8 @@ final class Arguments {
               -r, --read FILE            replay a pcap or pcapng file, using packet timestamps,
                                          and exit at its end
                   --buffer-size BYTES    kernel capture buffer, live only (default 33554432, at least 1048576)
+                  --immediate-mode       hand each packet over at once instead of in kernel blocks
+                                         of at most 2 ms: lower latency, several times the CPU
             Detection:
                   --scan-ports N         a scan is MORE than N distinct ports of one host from
                                          one source (default 3, at most 64)
@@ -86,6 +88,7 @@ final class Arguments {
         boolean debug = false;
         boolean noBlock = false;
         boolean dryRun = false;
+        boolean immediateMode = false;
         Action management = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -94,7 +97,7 @@ final class Arguments {
             String inline = equals > 0 ? arg.substring(equals + 1) : null;
             boolean takesValue = switch (name) {
                 case "-h", "--help", "--version", "--debug", "--no-block", "--dry-run", "--list-blocked",
-                     "--remove-firewall" -> false;
+                     "--remove-firewall", "--immediate-mode" -> false;
                 case "-i", "--interface", "-r", "--read", "--buffer-size", "--scan-ports", "--scan-window",
                      "--max-tracked-pairs", "--block-timeout", "--allow", "--metrics-address", "--format",
                      "--unblock" -> true;
@@ -122,6 +125,7 @@ final class Arguments {
                 case "--debug" -> debug = true;
                 case "--no-block" -> noBlock = true;
                 case "--dry-run" -> dryRun = true;
+                case "--immediate-mode" -> immediateMode = true;
                 case "--list-blocked" -> management = oneAction(management, Action.LIST_BLOCKED);
                 case "--remove-firewall" -> management = oneAction(management, Action.REMOVE_FIREWALL);
                 case "--unblock" -> {
@@ -161,12 +165,16 @@ final class Arguments {
         if (file != null && bufferSize != null) {
             throw new ConfigException("--buffer-size applies to live capture only", "drop it when using --read");
         }
+        if (file != null && immediateMode) {
+            throw new ConfigException("--immediate-mode applies to live capture only", "drop it when using --read");
+        }
         CaptureSource source = file != null
                 ? new CaptureSource.File(Path.of(file))
                 : new CaptureSource.Live(Optional.ofNullable(iface), bufferSize == null
                         ? CaptureSource.Live.DEFAULT_BUFFER_SIZE
                         : Values.integer("--buffer-size", bufferSize,
-                                CaptureSource.Live.MIN_BUFFER_SIZE, CaptureSource.Live.MAX_BUFFER_SIZE));
+                                CaptureSource.Live.MIN_BUFFER_SIZE, CaptureSource.Live.MAX_BUFFER_SIZE),
+                        immediateMode);
         DetectionSettings detection = new DetectionSettings(
                 scanPorts == null ? DetectionSettings.DEFAULT_PORT_THRESHOLD
                         : Values.integer("--scan-ports", scanPorts, 1, DetectionSettings.MAX_PORT_THRESHOLD),

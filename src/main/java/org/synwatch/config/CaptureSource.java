@@ -5,8 +5,11 @@ import java.util.Optional;
 
 /** Where packets come from: a live interface or a capture file. */
 public sealed interface CaptureSource {
-    /** Live capture; an empty interface means libpcap's first interface that is up and not loopback. */
-    record Live(Optional<String> interfaceName, int bufferSizeBytes) implements CaptureSource {
+    /**
+     * Live capture; an empty interface means libpcap's first interface that is up and not loopback.
+     * Immediate mode hands each packet over as it arrives; otherwise the kernel hands over blocks.
+     */
+    record Live(Optional<String> interfaceName, int bufferSizeBytes, boolean immediateMode) implements CaptureSource {
         /**
          * 128 of the kernel's 256 KiB blocks: about 200,000 SYNs, enough to ride out the JIT's
          * warm-up when a flood of 380,000 SYNs per second meets a fresh process (16 MiB lost SYNs

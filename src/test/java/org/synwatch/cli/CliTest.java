@@ -43,7 +43,7 @@ class CliTest {
     void helpPrintsUsageOnStdout() {
         assertEquals(0, run("--help"));
         String usage = out.toString(StandardCharsets.UTF_8);
-        for (String flag : new String[] {"-i, --interface", "-r, --read", "--buffer-size", "--scan-ports",
+        for (String flag : new String[] {"-i, --interface", "-r, --read", "--buffer-size", "--immediate-mode", "--scan-ports",
                 "--scan-window", "--max-tracked-pairs", "--debug", "-h, --help"}) {
             assertTrue(usage.contains(flag), flag);
         }
@@ -61,6 +61,8 @@ class CliTest {
         "-r                                   | -r needs a value",
         "-i lo -r x.pcap                      | --interface and --read exclude each other",
         "-r x.pcap --buffer-size 1048576      | --buffer-size applies to live capture only",
+        "-r x.pcap --immediate-mode           | --immediate-mode applies to live capture only",
+        "--immediate-mode=yes                 | --immediate-mode takes no value",
         "-r x.pcap -r y.pcap                  | -r given twice",
         "--scan-window 10                     | --scan-window: '10' is not a duration",
         "--scan-window 0s                     | --scan-window: '0s' is out of range",
@@ -141,10 +143,10 @@ class CliTest {
     }
 
     @Test
-    void bufferSizeDefaultsTo32MiBAndAcceptsItsMinimum() throws Exception {
-        assertEquals(new CaptureSource.Live(Optional.of("lo"), 32 << 20), Arguments.parse(new String[] {"-i", "lo"}).settings().source());
-        assertEquals(new CaptureSource.Live(Optional.of("lo"), 1 << 20),
-                Arguments.parse(new String[] {"-i", "lo", "--buffer-size", "1048576"}).settings().source());
+    void liveDefaultsAre32MiBInKernelBlocks() throws Exception {
+        assertEquals(new CaptureSource.Live(Optional.of("lo"), 32 << 20, false), Arguments.parse(new String[] {"-i", "lo"}).settings().source());
+        assertEquals(new CaptureSource.Live(Optional.of("lo"), 1 << 20, true),
+                Arguments.parse(new String[] {"-i", "lo", "--buffer-size", "1048576", "--immediate-mode"}).settings().source());
     }
 
     @Test

@@ -121,8 +121,23 @@ class LiveCaptureIT {
             }
 
             assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)), "SIGTERM exits 0");
+            assertTrue(synwatch.stderr().stream().anyMatch(l -> l.contains("kernel blocks of at most 2 ms")),
+                    () -> String.join("\n", synwatch.stderr()));
             assertTrue(synwatch.stderr().stream().noneMatch(l -> l.contains("ERROR") || l.contains("Exception")),
                     () -> String.join("\n", synwatch.stderr()));
+        }
+    }
+
+    @Test
+    void immediateModeReportsConnectionsAndSaysSo() throws Exception {
+        try (SynwatchProcess synwatch = startOn(net.targetLink, "--no-block", "--immediate-mode")) {
+            net.connectFromClient(TARGET_IPV4, 6060);
+            assertNotNull(synwatch.awaitLine(newConnection(CLIENT_IPV4, TARGET_IPV4 + ":6060"), EVENT));
+            assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)));
+            assertTrue(synwatch.stderr().stream().anyMatch(l -> l.contains("capturing on " + net.targetLink) && l.contains("immediate mode")),
+                    () -> String.join("\n", synwatch.stderr()));
+            assertTrue(synwatch.stderr().stream().anyMatch(l -> l.contains("capture stopped: captured ")
+                    && l.contains("dropped 0 in the kernel, 0 at the interface, 0 in the ring")), () -> String.join("\n", synwatch.stderr()));
         }
     }
 
