@@ -209,13 +209,12 @@ bench_live() {
       [ "$captured" = "$last" ] && break
       last=$captured
     done
-    local kdrop idrop rdrop stopped
+    local kdrop idrop rdrop
     cpu1=$(cpu_ticks "$pid")
     kill -TERM "$pid"; wait "$pid" || true
     # The final counts: pcap_stats is read once more when capture stops (an idle link never wakes it).
-    stopped=$(grep -o 'captured [0-9]* packets.*dropped [0-9]* in the kernel, [0-9]* at the interface, [0-9]* in the ring' \
-      "$OUT/live.synwatch.stderr" | tail -1)
-    read -r captured kdrop idrop rdrop < <(sed 's/captured \([0-9]*\) packets.*dropped \([0-9]*\) in the kernel, \([0-9]*\) at the interface, \([0-9]*\) in the ring/\1 \2 \3 \4/' <<<"$stopped")
+    read -r captured kdrop idrop rdrop < <(sed -n 's/.*captured \([0-9]*\) packets.*dropped \([0-9]*\) in the kernel, \([0-9]*\) at the interface, \([0-9]*\) in the ring.*/\1 \2 \3 \4/p' \
+      "$OUT/live.synwatch.stderr" | tail -1) || true
     [ -n "$rdrop" ] || { log "live: no 'capture stopped' line"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" "$rdrop" "$idrop" "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.synwatch.tsv"
     log "live: synwatch run $r: tcpreplay ${pps} pps; captured $captured of $syns SYNs; kernel drops $kdrop, ring drops $rdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"

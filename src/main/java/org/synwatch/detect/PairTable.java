@@ -225,7 +225,7 @@ final class PairTable {
         removeFromIndex(slot);
         unlink(slot);
         family[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = 0;
-        newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = freeList;
+        setNewer(slot, freeList);
         freeList = slot;
         size--;
     }

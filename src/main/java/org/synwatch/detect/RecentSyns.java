@@ -131,7 +131,7 @@ final class RecentSyns {
     private int deadWay(int base) {
         for (int i = base; i < base + WAYS; i++) {
             long key = keyAt(i);
-            if (!pairs.holds((int) (key >>> 32), generations[i >>> PAGE_SHIFT][i & PAGE_MASK])) {
+            if (!pairs.holds((int) (key >>> 32), generationAt(i))) {
                 return i;
             }
         }
@@ -152,6 +152,10 @@ final class RecentSyns {
 
     private long keyAt(int index) {
         return keys[index >>> PAGE_SHIFT][index & PAGE_MASK];
+    }
+
+    private int generationAt(int index) {
+        return generations[index >>> PAGE_SHIFT][index & PAGE_MASK];
     }
 
     private long timeAt(int index) {
@@ -205,8 +209,8 @@ final class RecentSyns {
         }
         for (int i = from; i < from + WAYS; i++) {
             long time = timeAt(i);
-            if (time != EMPTY && hashOf(keyAt(i)) != bucket) {
-                write(to++, keyAt(i), generations[i >>> PAGE_SHIFT][i & PAGE_MASK], time);
+            if (time != EMPTY && (hash(keyAt(i)) & bucketMask) != bucket) {
+                write(to++, keyAt(i), generationAt(i), time);
                 times[i >>> PAGE_SHIFT][i & PAGE_MASK] = EMPTY;
             }
         }
@@ -238,22 +242,23 @@ final class RecentSyns {
 
     /** The bucket's first entry; a twin not yet split off still lives in its lower bucket. */
     private int bucketOf(long key) {
-        int bucket = hashOf(key);
+        int bucket = hash(key) & bucketMask;
         if (bucket >= half && !isSplit(bucket - half)) {
             bucket -= half;
         }
         return bucket * WAYS;
     }
 
-    private int hashOf(long key) {
-        return Hashing.finish(Hashing.mix(Hashing.start(), key)) & bucketMask;
+    /** The keyed hash whose low bits pick a 4-tuple's bucket. */
+    static int hash(long key) {
+        return Hashing.finish(Hashing.mix(Hashing.start(), key));
     }
 
     private static int powerOfTwoAtLeast(int n) {
         return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
     }
 
-    private static long keyOf(int slot, int srcPort, int dstPort) {
+    static long keyOf(int slot, int srcPort, int dstPort) {
         return (long) slot << 32 | (long) srcPort << 16 | dstPort;
     }
 }

@@ -148,8 +148,7 @@ class RecentSynsTest {
         return 1 + (tuple >>> 16);
     }
 
-    /** The table's own hash of the 4-tuple. */
     private static int hashOf(int slot, int tuple) {
-        return Hashing.finish(Hashing.mix(Hashing.start(), (long) slot << 32 | (long) srcPort(tuple) << 16 | dstPort(tuple)));
+        return RecentSyns.hash(RecentSyns.keyOf(slot, srcPort(tuple), dstPort(tuple)));
     }
 }

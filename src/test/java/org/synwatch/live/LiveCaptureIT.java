@@ -12,6 +12,7 @@ import static org.synwatch.testing.NetworkNamespaces.TARGET_IPV6;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -71,6 +72,10 @@ class LiveCaptureIT {
         return synwatch;
     }
 
+    private static void assertStderrHas(SynwatchProcess synwatch, Predicate<String> line) {
+        assertTrue(synwatch.stderr().stream().anyMatch(line), () -> String.join("\n", synwatch.stderr()));
+    }
+
     private static Pattern newConnection(String from, String to) {
         return Pattern.compile(LINE_PREFIX + "New connection: " + Pattern.quote(from) + ":\\d+ -> " + Pattern.quote(to) + "$");
     }
@@ -121,8 +126,7 @@ class LiveCaptureIT {
             }
 
             assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)), "SIGTERM exits 0");
-            assertTrue(synwatch.stderr().stream().anyMatch(l -> l.contains("kernel blocks of at most 2 ms")),
-                    () -> String.join("\n", synwatch.stderr()));
+            assertStderrHas(synwatch, l -> l.contains("kernel blocks of at most 2 ms"));
             assertTrue(synwatch.stderr().stream().noneMatch(l -> l.contains("ERROR") || l.contains("Exception")),
                     () -> String.join("\n", synwatch.stderr()));
         }
@@ -134,10 +138,9 @@ class LiveCaptureIT {
             net.connectFromClient(TARGET_IPV4, 6060);
             assertNotNull(synwatch.awaitLine(newConnection(CLIENT_IPV4, TARGET_IPV4 + ":6060"), EVENT));
             assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)));
-            assertTrue(synwatch.stderr().stream().anyMatch(l -> l.contains("capturing on " + net.targetLink) && l.contains("immediate mode")),
-                    () -> String.join("\n", synwatch.stderr()));
-            assertTrue(synwatch.stderr().stream().anyMatch(l -> l.contains("capture stopped: captured ")
-                    && l.contains("dropped 0 in the kernel, 0 at the interface, 0 in the ring")), () -> String.join("\n", synwatch.stderr()));
+            assertStderrHas(synwatch, l -> l.contains("capturing on " + net.targetLink) && l.contains("immediate mode"));
+            assertStderrHas(synwatch, l -> l.contains("capture stopped: captured ")
+                    && l.contains("dropped 0 in the kernel, 0 at the interface, 0 in the ring"));
         }
     }
 
