@@ -26,6 +26,8 @@ import org.synwatch.config.BlockSettings;
 import org.synwatch.config.CaptureSource;
 import org.synwatch.config.Settings;
 import org.synwatch.detect.Detector;
+import org.synwatch.detect.ScanListener;
+import org.synwatch.fleet.Fleet;
 import org.synwatch.metrics.MetricsServer;
 import org.synwatch.metrics.SynwatchCollector;
 import org.synwatch.packet.LinkType;
@@ -35,9 +37,10 @@ import org.synwatch.ring.SynRing;
 
 /**
  * One run of synwatch. Start order: libpcap handle and filter, firewall table, blocker thread,
- * detector thread, metrics server, then the capture loop on the calling thread. Stop order is the
- * reverse: capture stops, the detector finishes every SYN already read, the blocker applies every
- * block already decided, the metrics server closes, the handle closes.
+ * fleet threads (with --fleet), detector thread, metrics server, then the capture loop on the
+ * calling thread. Stop order is the reverse: capture stops, the detector finishes every SYN already
+ * read, the metrics server closes, the fleet sends what it has queued, the blocker applies every
+ * block already decided, the handle closes.
  */
 public final class Agent {
     /** Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and a TCP header. */
@@ -77,18 +80,32 @@ public final class Agent {
             EventWriter writer = new EventWriter(output, zone, settings.format());
             BlockSettings.Mode mode = effectiveBlockMode(live);
             Blocker blocker = mode == BlockSettings.Mode.ENFORCE ? startBlocker(new EventWriter(output, zone, settings.format())) : null;
+            Fleet fleet = null;
             try {
                 ScanResponder responder = new ScanResponder(writer,
                         new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
                         new Allowlist(settings.block().allow()), blocker);
-                Detector detector = new Detector(settings.detection(), responder);
+                ScanListener listener = responder;
+                // A replay is history: it neither tells the fleet nor takes its decisions.
+                if (live && settings.fleet().isPresent()) {
+                    fleet = new Fleet(settings.fleet().get(), settings.detection().windowMicros() / 1000,
+                            settings.block().timeoutSeconds(), new FleetBlockPath(responder,
+                            new EventWriter(output, zone, settings.format()), settings.block().timeoutSeconds()));
+                    listener = fleet.listening(responder);
+                    if (blocker != null) {
+                        blocker.listener(fleet::announce);
+                    }
+                    fleet.start();
+                }
+                Detector detector = new Detector(settings.detection(), listener);
                 try (SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
                     detector.onSyn(syn);
                     if (endOfBatch) {
                         writer.flush();
                     }
                 }, this::consumerFailed);
-                     MetricsServer metrics = startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder))) {
+                     MetricsServer metrics = startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder,
+                             fleet))) {
                     CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live);
                     ring.start();
                     loop = capture;
@@ -113,6 +130,10 @@ public final class Agent {
                             counters.interfaceDrops(), ring.dropped());
                 }
             } finally {
+                // The fleet first: what it still applies goes to the blocker, which then drains.
+                if (fleet != null) {
+                    closeFleet(fleet);
+                }
                 if (blocker != null) {
                     closeBlocker(blocker);
                 }
@@ -161,6 +182,14 @@ public final class Agent {
         Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter);
         blocker.start();
         return blocker;
+    }
+
+    private static void closeFleet(Fleet fleet) {
+        try {
+            fleet.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void closeBlocker(Blocker blocker) {

@@ -3,6 +3,7 @@ package org.synwatch.block;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,15 +30,26 @@ public final class Blocker implements AutoCloseable {
     private static final long QUEUE_FULL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final Logger LOG = LoggerFactory.getLogger(Blocker.class);
 
-    private record Request(long timeMicros, int family, long hi, long lo) {
+    /** Told of each block this host decided itself (not a fleet peer's), once nft has it. */
+    public interface Listener {
+        void blocked(int family, long hi, long lo, long timeoutSeconds);
+    }
+
+    /**
+     * @param origin the fleet peer whose decision this is, or null for this host's own
+     * @param remove a fleet-wide unblock rather than a block
+     */
+    private record Request(long timeMicros, int family, long hi, long lo, long timeoutSeconds, String origin,
+                           boolean remove) {
     }
 
     /** Queued behind every real request by {@link #close}, so the thread stops without waiting out a poll. */
-    private static final Request STOP = new Request(0, 0, 0, 0);
+    private static final Request STOP = new Request(0, 0, 0, 0, 0, null, false);
 
     private final long timeoutSeconds;
     private final NftFirewall firewall;
     private final EventWriter events;
+    private volatile Listener listener;
     private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Map<BlockStats.Result, AtomicLong> counts = new EnumMap<>(BlockStats.Result.class);
     private final AtomicLong blockedSources = new AtomicLong(-1);
@@ -45,8 +57,8 @@ public final class Blocker implements AutoCloseable {
     private volatile boolean stopping;
     /** Kinds of nft failure already logged since blocking last worked: each is logged once. */
     private final Set<FirewallException.Problem> failing = EnumSet.noneOf(FirewallException.Problem.class);
-    /** Written by the detector thread only. */
-    private long queueFullLoggedAt = System.nanoTime() - QUEUE_FULL_LOG_INTERVAL_NANOS;
+    /** Written by the submitting threads (the detector's, the fleet's): at worst a warning is doubled. */
+    private volatile long queueFullLoggedAt = System.nanoTime() - QUEUE_FULL_LOG_INTERVAL_NANOS;
     private long gaugeReadAt = System.nanoTime() - GAUGE_REFRESH_NANOS;
 
     /** @param events this thread's own writer for the {@code Blocked} lines */
@@ -64,9 +76,28 @@ public final class Blocker implements AutoCloseable {
         thread.start();
     }
 
+    /** Set before {@link #start}; fleet mode announces this host's blocks through it. */
+    public void listener(Listener onLocalBlock) {
+        this.listener = onLocalBlock;
+    }
+
     /** Called on the detector thread: never waits. */
     public void submit(long timeMicros, int family, long hi, long lo) {
-        if (!queue.offer(new Request(timeMicros, family, hi, lo))) {
+        submit(timeMicros, family, hi, lo, timeoutSeconds, null);
+    }
+
+    /** A block for {@code seconds}, this host's own ({@code origin} null) or a fleet peer's; never waits. */
+    public void submit(long timeMicros, int family, long hi, long lo, long seconds, String origin) {
+        offer(new Request(timeMicros, family, hi, lo, seconds, origin, false));
+    }
+
+    /** Removes a block a fleet peer lifted fleet-wide; never waits. */
+    public void submitUnblock(long timeMicros, int family, long hi, long lo, String origin) {
+        offer(new Request(timeMicros, family, hi, lo, 0, origin, true));
+    }
+
+    private void offer(Request request) {
+        if (!queue.offer(request)) {
             counts.get(BlockStats.Result.FAILED).incrementAndGet();
             long now = System.nanoTime();
             if (now - queueFullLoggedAt >= QUEUE_FULL_LOG_INTERVAL_NANOS) {
@@ -124,16 +155,51 @@ public final class Blocker implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
+        // One nft transaction per timeout: local blocks share one, fleet decisions carry their remaining time.
+        Map<Long, List<Request>> byTimeout = new LinkedHashMap<>();
+        for (Request r : batch) {
+            if (r.remove) {
+                unblock(r);
+            } else {
+                byTimeout.computeIfAbsent(r.timeoutSeconds, t -> new ArrayList<>()).add(r);
+            }
+        }
+        for (Map.Entry<Long, List<Request>> group : byTimeout.entrySet()) {
+            block(group.getValue(), group.getKey());
+        }
+        events.flush();
+        // Recounting the sets is a second nft round trip: not while more scanners wait in the queue.
+        if (queue.isEmpty()) {
+            refreshGauge(true);
+        }
+    }
+
+    private void unblock(Request r) {
+        String address = EventWriter.addressText(r.family, r.hi, r.lo);
+        try {
+            if (firewall.unblock(address, r.family == SynHeader.IPV6)) {
+                LOG.info("unblocked {} (fleet: {})", address, r.origin);
+            }
+        } catch (FirewallException e) {
+            LOG.warn("unblocking {} (fleet: {}) failed: {}", address, r.origin, e.getMessage());
+        }
+    }
+
+    private void block(List<Request> batch, long seconds) {
         List<String> ipv4 = new ArrayList<>();
         List<String> ipv6 = new ArrayList<>();
         for (Request r : batch) {
             (r.family == SynHeader.IPV4 ? ipv4 : ipv6).add(EventWriter.addressText(r.family, r.hi, r.lo));
         }
         try {
-            blockRestoringTable(ipv4, ipv6);
+            blockRestoringTable(ipv4, ipv6, seconds);
+            Listener onLocalBlock = listener;
             for (Request r : batch) {
                 counts.get(BlockStats.Result.ADDED).incrementAndGet();
-                events.blocked(r.timeMicros, r.family, r.hi, r.lo, timeoutSeconds, false);
+                events.blocked(r.timeMicros, r.family, r.hi, r.lo, seconds, false, r.origin);
+                if (r.origin == null && onLocalBlock != null) {
+                    onLocalBlock.blocked(r.family, r.hi, r.lo, seconds);
+                }
             }
             if (!failing.isEmpty()) {
                 LOG.info("blocking works again");
@@ -149,27 +215,22 @@ public final class Blocker implements AutoCloseable {
                 LOG.debug("blocking {} failed: {}", addresses, e.getMessage());
             }
         }
-        events.flush();
-        // Recounting the sets is a second nft round trip: not while more scanners wait in the queue.
-        if (queue.isEmpty()) {
-            refreshGauge(true);
-        }
     }
 
     /**
      * Someone may have deleted synwatch's table (a firewall reload, {@code nft flush ruleset}):
      * put it back and try once more, so blocking heals without a restart.
      */
-    private void blockRestoringTable(List<String> ipv4, List<String> ipv6) throws FirewallException {
+    private void blockRestoringTable(List<String> ipv4, List<String> ipv6, long seconds) throws FirewallException {
         try {
-            firewall.block(ipv4, ipv6, timeoutSeconds);
+            firewall.block(ipv4, ipv6, seconds);
         } catch (FirewallException e) {
             if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
                 throw e;
             }
             LOG.warn("table inet synwatch was deleted by someone else: recreating it");
             firewall.install();
-            firewall.block(ipv4, ipv6, timeoutSeconds);
+            firewall.block(ipv4, ipv6, seconds);
         }
     }
 

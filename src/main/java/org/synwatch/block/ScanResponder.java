@@ -38,17 +38,40 @@ public final class ScanResponder implements ScanListener, BlockStats {
     @Override
     public void portScan(SynHeader syn, int[] ports, int count) {
         events.portScan(syn, ports, count);
+        decide(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, settings.timeoutSeconds(), null, events);
+    }
+
+    /**
+     * The one path to a block, for this host's scans and the fleet's decisions alike: the safety
+     * checks, then the blocker's queue. Safe on any thread that passes its own writer.
+     *
+     * @param origin  the fleet peer whose decision this is, or null for this host's own detection
+     * @param writer  the calling thread's writer, for the lines said at once
+     * @return whether the block was handed on (or, dry run, reported); false if the checks refused it
+     */
+    public boolean decide(long timeMicros, int family, long hi, long lo, long timeoutSeconds, String origin,
+                          EventWriter writer) {
         if (settings.mode() == BlockSettings.Mode.OFF) {
-            return;
+            return false;
         }
-        if (allowlist.allows(syn.family, syn.srcHi, syn.srcLo, System.nanoTime() / 1000)) {
+        if (allowlist.allows(family, hi, lo, System.nanoTime() / 1000)) {
             decisions.get(Result.ALLOWLISTED).incrementAndGet();
-            events.notBlocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, "allowlisted");
-        } else if (settings.mode() == BlockSettings.Mode.DRY_RUN) {
+            writer.notBlocked(timeMicros, family, hi, lo, "allowlisted", origin);
+            return false;
+        }
+        if (settings.mode() == BlockSettings.Mode.DRY_RUN) {
             decisions.get(Result.DRY_RUN).incrementAndGet();
-            events.blocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, settings.timeoutSeconds(), true);
+            writer.blocked(timeMicros, family, hi, lo, timeoutSeconds, true, origin);
         } else {
-            blocker.submit(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo);
+            blocker.submit(timeMicros, family, hi, lo, timeoutSeconds, origin);
+        }
+        return true;
+    }
+
+    /** A fleet-wide unblock; without a blocker (dry run, off) there is nothing to remove. */
+    public void undo(long timeMicros, int family, long hi, long lo, String origin) {
+        if (blocker != null) {
+            blocker.submitUnblock(timeMicros, family, hi, lo, origin);
         }
     }
 

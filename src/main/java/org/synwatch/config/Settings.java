@@ -3,8 +3,15 @@ package org.synwatch.config;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
-/** Everything one run of synwatch was asked to do. */
+/** Everything one run of synwatch was asked to do; without {@code fleet} the agent is alone. */
 public record Settings(CaptureSource source, DetectionSettings detection, BlockSettings block,
-                       Optional<InetSocketAddress> metricsAddress, OutputFormat format, boolean debug) {
+                       Optional<InetSocketAddress> metricsAddress, OutputFormat format, boolean debug,
+                       Optional<FleetSettings> fleet) {
     public static final int DEFAULT_METRICS_PORT = 9897;
+
+    /** A lone agent. */
+    public Settings(CaptureSource source, DetectionSettings detection, BlockSettings block,
+                    Optional<InetSocketAddress> metricsAddress, OutputFormat format, boolean debug) {
+        this(source, detection, block, metricsAddress, format, debug, Optional.empty());
+    }
 }

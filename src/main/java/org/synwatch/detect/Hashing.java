@@ -2,22 +2,22 @@ package org.synwatch.detect;
 
 import java.security.SecureRandom;
 
-/** Keyed mixing for the tables, so that spoofed sources cannot be chosen to collide. */
-final class Hashing {
+/** Keyed mixing for the tables (the fleet's too), so that spoofed sources cannot be chosen to collide. */
+public final class Hashing {
     private static final long SEED = new SecureRandom().nextLong();
 
     private Hashing() {
     }
 
-    static long mix(long h, long value) {
+    public static long mix(long h, long value) {
         return fmix64(h ^ value) * 0x9E3779B97F4A7C15L;
     }
 
-    static long start() {
+    public static long start() {
         return SEED;
     }
 
-    static int finish(long h) {
+    public static int finish(long h) {
         long f = fmix64(h);
         return (int) (f ^ (f >>> 32));
     }

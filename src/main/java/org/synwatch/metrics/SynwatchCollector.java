@@ -10,6 +10,7 @@ import java.util.function.LongSupplier;
 import org.synwatch.block.BlockStats;
 import org.synwatch.capture.CaptureCounters;
 import org.synwatch.detect.DetectorStats;
+import org.synwatch.fleet.FleetStats;
 import org.synwatch.packet.SynHeader;
 
 /**
@@ -28,15 +29,23 @@ public final class SynwatchCollector extends Collector {
     private final DetectorStats detector;
     private final RingStats ring;
     private final BlockStats blocks;
+    private final FleetStats fleet;
 
     /** @param blocks null when blocking is off; the block metrics then stay at zero */
     public SynwatchCollector(String version, CaptureCounters capture, DetectorStats detector, RingStats ring,
                              BlockStats blocks) {
+        this(version, capture, detector, ring, blocks, null);
+    }
+
+    /** @param fleet null without --fleet: a lone agent exposes no fleet metrics at all */
+    public SynwatchCollector(String version, CaptureCounters capture, DetectorStats detector, RingStats ring,
+                             BlockStats blocks, FleetStats fleet) {
         this.version = version;
         this.capture = capture;
         this.detector = detector;
         this.ring = ring;
         this.blocks = blocks;
+        this.fleet = fleet;
     }
 
     @Override
@@ -75,10 +84,40 @@ public final class SynwatchCollector extends Collector {
         all.add(counter("synwatch_recent_syns_evicted",
                 "Connection 4-tuples forgotten within 60 s because the retransmission table was full;"
                         + " a retransmission of one is reported as new.", detector::forgottenSyns));
+        if (fleet != null) {
+            addFleet(all);
+        }
         GaugeMetricFamily build = new GaugeMetricFamily("synwatch_build_info", "synwatch's version.", List.of("version"));
         build.addMetric(List.of(version), 1);
         all.add(build);
         return all;
+    }
+
+    private void addFleet(List<MetricFamilySamples> all) {
+        all.add(new GaugeMetricFamily("synwatch_fleet_connected",
+                "1 while both connections to the fleet's Redis (commands, subscription) are up.", fleet.connected() ? 1 : 0));
+        CounterMetricFamily messages = new CounterMetricFamily("synwatch_fleet_messages",
+                "Fleet messages by direction (out: decisions and sweep reports sent; in: peers' decisions) and result.",
+                List.of("direction", "result"));
+        for (FleetStats.MessageResult result : List.of(FleetStats.MessageResult.SENT, FleetStats.MessageResult.DROPPED,
+                FleetStats.MessageResult.FAILED)) {
+            messages.addMetric(List.of("out", label(result)), fleet.messages(FleetStats.Direction.OUT, result));
+        }
+        for (FleetStats.MessageResult result : List.of(FleetStats.MessageResult.RECEIVED, FleetStats.MessageResult.INVALID)) {
+            messages.addMetric(List.of("in", label(result)), fleet.messages(FleetStats.Direction.IN, result));
+        }
+        all.add(messages);
+        CounterMetricFamily fleetBlocks = new CounterMetricFamily("synwatch_fleet_blocks",
+                "Fleet block decisions: local blocks announced; peers' decisions applied, refused by this host's checks, unblocked.",
+                List.of("result"));
+        for (FleetStats.BlockResult result : FleetStats.BlockResult.values()) {
+            fleetBlocks.addMetric(List.of(label(result)), fleet.blocks(result));
+        }
+        all.add(fleetBlocks);
+    }
+
+    private static String label(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
     }
 
     private static CounterMetricFamily counter(String name, String help, LongSupplier value) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import java.util.List;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
@@ -23,6 +24,9 @@ public final class EventWriter implements ScanListener {
     private static final byte[] ON_PORTS = " on ports ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FOR = " for ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DRY_RUN = " (dry run)".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FLEET = " (fleet: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PORT_SWEEP = ": Port sweep detected: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] HOSTS_ON_PORT = " hosts on port ".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte[] JSON_TIME = "{\"time\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_EVENT = "\",\"event\":\"".getBytes(StandardCharsets.US_ASCII);
@@ -39,6 +43,11 @@ public final class EventWriter implements ScanListener {
     private static final byte[] EVENT_PORT_SCAN = "port_scan".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_BLOCKED = "blocked".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_NOT_BLOCKED = "not_blocked".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_PORT_SWEEP = "port_sweep".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_FLEET = ",\"fleet\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_PORT = "\",\"port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_HOST_COUNT = ",\"host_count\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_HOSTS = ",\"hosts\":[".getBytes(StandardCharsets.US_ASCII);
 
     /** Flushes early when a huge batch would otherwise grow the buffer without bound. */
     private static final int FLUSH_THRESHOLD = 64 * 1024;
@@ -104,21 +113,36 @@ public final class EventWriter implements ScanListener {
 
     /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
     public void blocked(long timeMicros, int family, long hi, long lo, long timeoutSeconds, boolean dryRun) {
+        blocked(timeMicros, family, hi, lo, timeoutSeconds, dryRun, null);
+    }
+
+    /**
+     * As above; a fleet decision ({@code origin} is the peer that made it, else null) ends with
+     * {@code (fleet: ORIGIN)} and gives its remaining time in every unit, {@code 59m12s}.
+     */
+    public void blocked(long timeMicros, int family, long hi, long lo, long timeoutSeconds, boolean dryRun, String origin) {
         if (json && dryRun) {
-            notBlocked(timeMicros, family, hi, lo, "dry_run");
+            notBlocked(timeMicros, family, hi, lo, "dry_run", origin);
             return;
         }
         if (json) {
             jsonStart(timeMicros, EVENT_BLOCKED, family);
             buffer.append(JSON_SRC);
             appendAddress(family, hi, lo);
-            buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append('}');
+            buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds);
+            jsonOrigin(origin);
+            buffer.append('}');
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
             appendAddress(family, hi, lo);
             buffer.append(FOR);
-            appendDuration(timeoutSeconds);
+            if (origin == null) {
+                appendDuration(timeoutSeconds);
+            } else {
+                appendRemaining(timeoutSeconds);
+            }
+            textOrigin(origin);
             if (dryRun) {
                 buffer.append(DRY_RUN);
             }
@@ -128,16 +152,51 @@ public final class EventWriter implements ScanListener {
 
     /** {@code Not blocking ADDR: REASON}. */
     public void notBlocked(long timeMicros, int family, long hi, long lo, String reason) {
+        notBlocked(timeMicros, family, hi, lo, reason, null);
+    }
+
+    /** {@code Not blocking ADDR: REASON}, with {@code (fleet: ORIGIN)} for a peer's decision. */
+    public void notBlocked(long timeMicros, int family, long hi, long lo, String reason, String origin) {
         if (json) {
             jsonStart(timeMicros, EVENT_NOT_BLOCKED, family);
             buffer.append(JSON_SRC);
             appendAddress(family, hi, lo);
-            buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append('}');
+            buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"');
+            jsonOrigin(origin);
+            buffer.append('}');
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
             appendAddress(family, hi, lo);
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
+            textOrigin(origin);
+        }
+        endLine();
+    }
+
+    /**
+     * {@code Port sweep detected: SRC -> 11 hosts on port 22}; JSON lists the {@code hosts} (as many
+     * as the caller read) beside the exact {@code host_count}. Host names are addresses the fleet
+     * validated, so they need no escaping.
+     */
+    public void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount, List<String> hosts) {
+        if (json) {
+            jsonStart(timeMicros, EVENT_PORT_SWEEP, family);
+            buffer.append(JSON_SRC);
+            appendAddress(family, hi, lo);
+            buffer.append(JSON_PORT).appendDecimal(port).append(JSON_HOST_COUNT).appendDecimal(hostCount).append(JSON_HOSTS);
+            for (int i = 0; i < hosts.size(); i++) {
+                if (i > 0) {
+                    buffer.append(',');
+                }
+                buffer.append('"').append(hosts.get(i).getBytes(StandardCharsets.US_ASCII)).append('"');
+            }
+            buffer.append(']').append('}');
+        } else {
+            time.append(buffer, timeMicros);
+            buffer.append(PORT_SWEEP);
+            appendAddress(family, hi, lo);
+            buffer.append(ARROW).appendDecimal(hostCount).append(HOSTS_ON_PORT).appendDecimal(port);
         }
         endLine();
     }
@@ -185,6 +244,35 @@ public final class EventWriter implements ScanListener {
             buffer.appendDecimal(seconds / 60).append('m');
         } else {
             buffer.appendDecimal(seconds).append('s');
+        }
+    }
+
+    /** 3552 → 59m12s, 3600 → 1h, 3601 → 1h0m1s: a remaining time, to the second. */
+    private void appendRemaining(long seconds) {
+        long hours = seconds / 3600;
+        long minutes = seconds % 3600 / 60;
+        long rest = seconds % 60;
+        if (hours > 0) {
+            buffer.appendDecimal(hours).append('h');
+        }
+        if (minutes > 0 || hours > 0 && rest > 0) {
+            buffer.appendDecimal(minutes).append('m');
+        }
+        if (rest > 0 || seconds == 0) {
+            buffer.appendDecimal(rest).append('s');
+        }
+    }
+
+    private void textOrigin(String origin) {
+        if (origin != null) {
+            buffer.append(FLEET).append(origin.getBytes(StandardCharsets.US_ASCII)).append(')');
+        }
+    }
+
+    /** Origins are node names the fleet validated ({@code FleetSettings.NODE_NAME}): no escaping needed. */
+    private void jsonOrigin(String origin) {
+        if (origin != null) {
+            buffer.append(JSON_FLEET).append(origin.getBytes(StandardCharsets.US_ASCII)).append('"');
         }
     }
 

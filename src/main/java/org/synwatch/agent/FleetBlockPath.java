@@ -1,0 +1,53 @@
+package org.synwatch.agent;
+
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.synwatch.block.ScanResponder;
+import org.synwatch.fleet.FleetDecisions;
+import org.synwatch.report.EventWriter;
+
+/**
+ * The fleet's one way into this host's blocking: every decision goes through {@link
+ * ScanResponder#decide}, the same safety checks as a local scan. The fleet calls it from two
+ * threads, so the writer they share is used under this object's lock; nothing inside waits.
+ */
+final class FleetBlockPath implements FleetDecisions {
+    private static final Logger LOG = LoggerFactory.getLogger(FleetBlockPath.class);
+
+    private final ScanResponder responder;
+    private final EventWriter writer;
+    private final long localTimeoutSeconds;
+
+    FleetBlockPath(ScanResponder responder, EventWriter writer, long localTimeoutSeconds) {
+        this.responder = responder;
+        this.writer = writer;
+        this.localTimeoutSeconds = localTimeoutSeconds;
+    }
+
+    @Override
+    public synchronized boolean peerBlock(int family, long hi, long lo, long remainingSeconds, String origin) {
+        boolean handedOn = responder.decide(nowMicros(), family, hi, lo, remainingSeconds, origin, writer);
+        writer.flush();
+        return handedOn;
+    }
+
+    @Override
+    public synchronized void peerUnblock(int family, long hi, long lo, String origin) {
+        LOG.debug("fleet: {} lifted the block of {}", origin, EventWriter.addressText(family, hi, lo));
+        responder.undo(nowMicros(), family, hi, lo, origin);
+    }
+
+    @Override
+    public synchronized void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount,
+                                       List<String> hosts) {
+        writer.portSweep(timeMicros, family, hi, lo, port, hostCount, hosts);
+        responder.decide(timeMicros, family, hi, lo, localTimeoutSeconds, null, writer);
+        writer.flush();
+    }
+
+    /** Fleet decisions happen now, not at a packet's capture time. */
+    private static long nowMicros() {
+        return System.currentTimeMillis() * 1000;
+    }
+}
