@@ -111,6 +111,22 @@ class CliTest {
     }
 
     @Test
+    void aFailingOutputIsBlamedOnTheOutput() throws IOException {
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        Path fixture = Path.of("test-fixtures", "nmap-syn-ipv4.pcap");
+        int status = new Cli(full, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { }).execute(
+                new String[] {"-r", fixture.toString()});
+        assertEquals(1, status);
+        assertOneLineError("writing events failed: No space left on device");
+        assertTrue(stderr().contains("check that stdout is still open"), stderr());
+    }
+
+    @Test
     void missingFileIsARuntimeError() {
         assertEquals(1, run("-r", "/nonexistent/capture.pcap"));
         assertOneLineError("No such file or directory");
