@@ -5,13 +5,12 @@ import java.util.Optional;
 
 /** Everything one run of synwatch was asked to do; without {@code fleet} the agent is alone. */
 public record Settings(CaptureSource source, DetectionSettings detection, BlockSettings block,
-                       Optional<InetSocketAddress> metricsAddress, OutputFormat format, boolean debug,
-                       Optional<FleetSettings> fleet) {
+                       Optional<InetSocketAddress> metricsAddress, OutputFormat format, Optional<FleetSettings> fleet) {
     public static final int DEFAULT_METRICS_PORT = 9897;
 
     /** A lone agent. */
     public Settings(CaptureSource source, DetectionSettings detection, BlockSettings block,
-                    Optional<InetSocketAddress> metricsAddress, OutputFormat format, boolean debug) {
-        this(source, detection, block, metricsAddress, format, debug, Optional.empty());
+                    Optional<InetSocketAddress> metricsAddress, OutputFormat format) {
+        this(source, detection, block, metricsAddress, format, Optional.empty());
     }
 }

@@ -1,7 +1,6 @@
 package org.synwatch.report;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.util.List;
@@ -210,7 +209,7 @@ public final class EventWriter implements ScanListener {
             out.write(buffer);
         } catch (IOException e) {
             buffer.clear();
-            throw new UncheckedIOException(e);
+            throw new EventOutputException(e);
         }
     }
 
