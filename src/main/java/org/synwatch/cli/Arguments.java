@@ -1,7 +1,9 @@
 package org.synwatch.cli;
 
 import java.util.List;
+import java.util.Optional;
 import org.synwatch.config.ConfigException;
+import org.synwatch.config.FleetSettings;
 import org.synwatch.config.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -17,8 +19,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
 final class Arguments {
     enum Action { RUN, HELP, VERSION, LIST_BLOCKED, UNBLOCK, REMOVE_FIREWALL }
 
-    /** @param unblockAddress the address for {@link Action#UNBLOCK}, else null */
-    record Parsed(Action action, Settings settings, boolean debug, String unblockAddress) {
+    /**
+     * @param unblockAddress the address for {@link Action#UNBLOCK}, else null
+     * @param fleet          with {@code --fleet}: the fleet to run in, or to unblock in
+     */
+    record Parsed(Action action, Settings settings, boolean debug, String unblockAddress, Optional<FleetSettings> fleet) {
     }
 
     static final String HELP_HINT = "see 'synwatch --help'";
@@ -43,10 +48,10 @@ final class Arguments {
             throw translate(e);
         }
         if (commandLine.isUsageHelpRequested()) {
-            return new Parsed(Action.HELP, null, options.debug(), null);
+            return new Parsed(Action.HELP, null, options.debug(), null, Optional.empty());
         }
         if (commandLine.isVersionHelpRequested()) {
-            return new Parsed(Action.VERSION, null, options.debug(), null);
+            return new Parsed(Action.VERSION, null, options.debug(), null, Optional.empty());
         }
         return options.toParsed();
     }

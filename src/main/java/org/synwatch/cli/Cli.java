@@ -12,6 +12,9 @@ import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
+import org.synwatch.config.FleetSettings;
+import org.synwatch.fleet.Fleet;
+import org.synwatch.fleet.FleetException;
 import org.synwatch.report.EventWriter;
 import org.synwatch.capture.Libpcap;
 import org.synwatch.capture.PcapException;
@@ -71,6 +74,9 @@ final class Cli {
                     InetAddress address = InetAddress.ofLiteral(parsed.unblockAddress());
                     String text = address.getHostAddress().contains(":")
                             ? canonicalIpv6(address) : address.getHostAddress();
+                    if (parsed.fleet().isPresent()) {
+                        return unblockFleetWide(parsed.fleet().get(), address, text, debug);
+                    }
                     try (NftFirewall firewall = firewalls.get()) {
                         if (!firewall.unblock(text, address instanceof Inet6Address)) {
                             return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked", "see 'synwatch --list-blocked'", null);
@@ -103,6 +109,40 @@ final class Cli {
         } catch (AgentFailure e) {
             return fail(ExitCode.RUNTIME_ERROR, e.getMessage(), e.hint(), debug ? e : null);
         }
+    }
+
+    /**
+     * Removes the fleet's decision (every agent then drops its element) and this host's element if
+     * it has one: a host without synwatch's table can still lift a block fleet-wide.
+     */
+    private int unblockFleetWide(FleetSettings fleet, InetAddress address, String text, boolean debug)
+            throws FirewallException {
+        boolean local;
+        try (NftFirewall firewall = firewalls.get()) {
+            local = firewall.unblock(text, address instanceof Inet6Address);
+        } catch (FirewallException e) {
+            if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
+                throw e;
+            }
+            local = false;
+        }
+        Cidr host = Cidr.of(address, address.getAddress().length * 8);
+        boolean fleetWide;
+        try {
+            fleetWide = Fleet.unblockFleetWide(fleet, host.family(), host.hi(), host.lo());
+        } catch (FleetException e) {
+            return fail(ExitCode.RUNTIME_ERROR, "cannot reach the fleet at " + fleet.uri() + ": " + e.getMessage()
+                            + (local ? " (unblocked on this host only)" : ""),
+                    "check --fleet and the password (" + FleetSettings.PASSWORD_ENV + " or --fleet-password-file)",
+                    debug ? e : null);
+        }
+        if (!local && !fleetWide) {
+            return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked here nor in the fleet",
+                    "see 'synwatch --list-blocked' on the agents", null);
+        }
+        // The announcement goes out either way: agents may still hold an element whose key expired early.
+        new PrintStream(events, true).println("Unblocked " + text + " fleet-wide");
+        return ExitCode.OK;
     }
 
     private int fail(int status, String message, String hint, Throwable trace) {

@@ -10,6 +10,7 @@ import org.synwatch.config.CaptureSource;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
+import org.synwatch.config.FleetSettings;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.config.Settings;
 import org.synwatch.config.Values;
@@ -36,6 +37,7 @@ final class Options {
         CAPTURE("Capture"),
         DETECTION("Detection"),
         BLOCKING("Blocking (live capture; nftables table 'inet synwatch')"),
+        FLEET("Fleet (live capture; shared blocks and sweeps through Redis or Valkey)"),
         OUTPUT("Output"),
         OTHER("Other");
 
@@ -55,8 +57,9 @@ final class Options {
     private static final int CAPTURE = 0;
     private static final int DETECTION = Section.SPAN;
     private static final int BLOCKING = 2 * Section.SPAN;
-    private static final int OUTPUT = 3 * Section.SPAN;
-    private static final int OTHER = 4 * Section.SPAN;
+    private static final int FLEET = 3 * Section.SPAN;
+    private static final int OUTPUT = 4 * Section.SPAN;
+    private static final int OTHER = 5 * Section.SPAN;
 
     private static final String LIVE_ONLY = "drop it when using --read";
 
@@ -76,6 +79,10 @@ final class Options {
     private OutputFormat format;
     private InetSocketAddress metricsAddress;
     private boolean debug;
+    private String fleetUri;
+    private String fleetPasswordFile;
+    private String fleetName;
+    private String fleetSweepHosts;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, order = OTHER + 2, description = "show this help")
     private boolean help;
@@ -183,6 +190,33 @@ final class Options {
         management(Arguments.Action.REMOVE_FIREWALL);
     }
 
+    @Option(names = "--fleet", paramLabel = "URI", order = FLEET + 1, description =
+            "join the fleet at redis://HOST:PORT[/DB] (rediss:// for TLS): share blocks and detect "
+            + "sweeps with every agent there; password from $" + FleetSettings.PASSWORD_ENV
+            + " or --fleet-password-file; never in the URI")
+    void fleet(String value) throws ConfigException {
+        fleetUri = Values.nonEmpty("--fleet", value, "write redis://HOST:PORT[/DB]");
+    }
+
+    @Option(names = "--fleet-password-file", paramLabel = "FILE", order = FLEET + 2,
+            description = "read the fleet's password from the first line of FILE")
+    void fleetPasswordFile(String value) throws ConfigException {
+        fleetPasswordFile = Values.nonEmpty("--fleet-password-file", value, "give a file holding the password");
+    }
+
+    @Option(names = "--fleet-name", paramLabel = "NAME", order = FLEET + 3, description =
+            "this agent's name in the fleet, unique per agent (default: the host name)")
+    void fleetName(String value) {
+        fleetName = value;
+    }
+
+    @Option(names = "--fleet-sweep-hosts", paramLabel = "N", order = FLEET + 4, description =
+            "a sweep is one source reaching MORE than N destination addresses of the fleet on one "
+            + "port within --scan-window (default " + FleetSettings.DEFAULT_SWEEP_HOSTS + ")")
+    void fleetSweepHosts(String value) {
+        fleetSweepHosts = value;
+    }
+
     @Option(names = "--format", paramLabel = "text|json", order = OUTPUT + 1, defaultValue = "text",
             description = "event lines as text (default) or one JSON object each")
     void format(String value) throws ConfigException {
@@ -216,6 +250,19 @@ final class Options {
         management = action;
     }
 
+    private Optional<FleetSettings> fleet() throws ConfigException {
+        if (fleetUri == null) {
+            String orphan = fleetPasswordFile != null ? "--fleet-password-file" : fleetName != null ? "--fleet-name"
+                    : fleetSweepHosts != null ? "--fleet-sweep-hosts" : null;
+            if (orphan != null) {
+                throw new ConfigException(orphan + " needs --fleet", "give --fleet redis://HOST:PORT, or drop " + orphan);
+            }
+            return Optional.empty();
+        }
+        return Optional.of(FleetSettings.parse(fleetUri, fleetPasswordFile, System.getenv(FleetSettings.PASSWORD_ENV),
+                fleetName, fleetSweepHosts, FleetSettings.hostName()));
+    }
+
     /** The checks between options, then the settings they make. */
     Arguments.Parsed toParsed() throws ConfigException {
         if (noBlock && dryRun) {
@@ -227,7 +274,11 @@ final class Options {
                 throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone",
                         "manage blocks in a separate command, without -i or -r");
             }
-            return new Arguments.Parsed(management, null, debug, unblockAddress);
+            if (fleetUri != null && management != Arguments.Action.UNBLOCK) {
+                throw new ConfigException("--fleet goes with --unblock only, of the management options",
+                        "drop --fleet; --list-blocked and --remove-firewall act on this host alone");
+            }
+            return new Arguments.Parsed(management, null, debug, unblockAddress, fleet());
         }
         if (interfaceName != null && file != null) {
             throw new ConfigException("--interface and --read exclude each other",
@@ -238,6 +289,9 @@ final class Options {
         }
         if (file != null && immediateMode) {
             throw new ConfigException("--immediate-mode applies to live capture only", LIVE_ONLY);
+        }
+        if (file != null && fleetUri != null) {
+            throw new ConfigException("--fleet applies to live capture only", "a replay is history: " + LIVE_ONLY);
         }
         CaptureSource source = file != null
                 ? new CaptureSource.File(file)
@@ -250,7 +304,7 @@ final class Options {
         Settings settings = new Settings(source,
                 new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs),
                 new BlockSettings(mode, blockTimeoutSeconds, allowed),
-                metrics, format);
-        return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null);
+                metrics, format, fleet());
+        return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null, settings.fleet());
     }
 }

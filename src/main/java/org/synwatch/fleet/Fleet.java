@@ -475,14 +475,15 @@ public final class Fleet implements AutoCloseable, FleetStats {
      * {@code synwatch --unblock ADDR --fleet ...}: deletes the decision and tells every agent.
      *
      * @return whether the fleet had a live decision for the address
-     * @throws JedisException if Redis cannot be reached or refuses
      */
-    public static boolean unblockFleetWide(FleetSettings settings, int family, long hi, long lo) {
+    public static boolean unblockFleetWide(FleetSettings settings, int family, long hi, long lo) throws FleetException {
         FleetAddress address = FleetAddress.of(family, hi, lo);
         try (Jedis jedis = connect(settings)) {
             boolean existed = jedis.del(FleetKeys.blockKey(address)) > 0;
             jedis.publish(FleetKeys.BLOCKS_CHANNEL, FleetKeys.unblockMessage(address, settings.nodeName()));
             return existed;
+        } catch (JedisException e) {
+            throw new FleetException(e.getMessage(), e);
         }
     }
 }

@@ -1,0 +1,93 @@
+package org.synwatch.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A private redis-server for tests and benchmarks: loopback only, a free port, a password, no
+ * persistence, its own directory. Never the system's instance. {@link #stop} and {@link #start}
+ * again on the same port simulate an outage.
+ */
+public final class RedisServer implements AutoCloseable {
+    public static final String PASSWORD = "test-password-" + ProcessHandle.current().pid();
+    private final int port;
+    private final Path dir;
+    private Process process;
+
+    public RedisServer() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        dir = Files.createTempDirectory("synwatch-redis-");
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String uri() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** Starts the server and waits (at most 10 s) until it answers. */
+    public RedisServer start() throws IOException {
+        process = new ProcessBuilder(List.of("redis-server", "--port", String.valueOf(port), "--bind", "127.0.0.1",
+                "--requirepass", PASSWORD, "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+                "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        if (!await(10_000, () -> cli("PING").contains("PONG"))) {
+            throw new IOException("redis-server on port " + port + " did not answer: " + Files.readString(dir.resolve("stdout.log")));
+        }
+        return this;
+    }
+
+    /** redis-cli against this server, authenticated. */
+    public String cli(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(port),
+                "--no-auth-warning", "-a", PASSWORD));
+        command.addAll(List.of(args));
+        return Commands.tryRun(command.toArray(String[]::new)).output().trim();
+    }
+
+    /** The server's pid, for CPU accounting. */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Kills the server as a crash would (SIGKILL) and waits for it to be gone. */
+    public void stop() throws InterruptedException {
+        if (process != null) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+            process = null;
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+        Commands.tryRun("rm", "-rf", dir.toString());
+    }
+
+    /** Polls {@code condition} every 20 ms for at most {@code millis}: bounds a wait, never a pass/fail timing. */
+    public static boolean await(long millis, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return condition.getAsBoolean();
+    }
+}
