@@ -14,6 +14,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.CaptureSource;
+import org.synwatch.config.FleetSettings;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -89,10 +90,34 @@ class CliTest {
         "--allow 10.0.0.0/8 --allow bad       | --allow: 'bad' is not an address or CIDR",
         "--read                               | -r needs a value",
         "--scan-ports 4 --scan-ports 5        | --scan-ports given twice",
+        "--fleet http://r:1                   | --fleet: 'http://r:1' is not a redis:// or rediss:// address",
+        "--fleet redis://:pw@r:6379           | --fleet: the URI carries credentials",
+        "--fleet redis://r:6379/16            | --fleet database: 16 is out of range",
+        "--fleet-name node-a                  | --fleet-name needs --fleet",
+        "--fleet-sweep-hosts 3                | --fleet-sweep-hosts needs --fleet",
+        "-r x.pcap --fleet redis://r          | --fleet applies to live capture only",
+        "--fleet redis://r --fleet-sweep-hosts 0 | --fleet-sweep-hosts: 0 is out of range",
+        "--fleet redis://r --fleet-name=a;b   | --fleet-name: 'a;b' is not a usable node name",
+        "--list-blocked --fleet redis://r     | --fleet goes with --unblock only",
+        "--fleet redis://r --fleet-password-file /nonexistent/pw | --fleet-password-file: cannot read '/nonexistent/pw'",
     })
     void usageErrorsExitTwoWithOneLine(String args, String message) {
         assertEquals(2, run(args.trim().split("\\s+")));
         assertOneLineError(message);
+    }
+
+    @Test
+    void fleetFlagsMakeFleetSettings() throws Exception {
+        Arguments.Parsed parsed = Arguments.parse(new String[] {"-i", "lo", "--fleet", "rediss://redis.example:6380/1",
+                "--fleet-name", "node-a", "--fleet-sweep-hosts", "2"});
+        FleetSettings fleet = parsed.settings().fleet().orElseThrow();
+        assertEquals("rediss://redis.example:6380/1", fleet.uri());
+        assertEquals("node-a", fleet.nodeName());
+        assertEquals(2, fleet.sweepHosts());
+        assertEquals(Optional.empty(), Arguments.parse(new String[] {"-i", "lo"}).settings().fleet());
+        Arguments.Parsed unblock = Arguments.parse(new String[] {"--unblock", "192.0.2.56", "--fleet", "redis://r"});
+        assertEquals(Arguments.Action.UNBLOCK, unblock.action());
+        assertEquals(FleetSettings.DEFAULT_SWEEP_HOSTS, unblock.fleet().orElseThrow().sweepHosts());
     }
 
     @Test

@@ -72,4 +72,48 @@ class EventWriterTest {
         assertEquals("2021-04-28T11:28:05.123456-04:00",
                 write(ZoneId.of("America/New_York"), OutputFormat.JSON).get(0).substring(9, 41));
     }
+
+    private List<String> writeFleet(OutputFormat format) {
+        EventWriter writer = new EventWriter(new EventOutput(out), ZoneOffset.UTC, format);
+        SynHeader v4 = syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80);
+        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 3552, false, "node-a");
+        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 3600, false, "node-a");
+        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 3601, false, "node-a");
+        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 90, true, "node-b");
+        writer.notBlocked(T0, v4.family, v4.srcHi, v4.srcLo, "allowlisted", "node-c");
+        writer.portSweep(T0, v4.family, v4.srcHi, v4.srcLo, 22, 11, List.of("10.0.0.1", "10.0.0.2"));
+        writer.flush();
+        return out.toString(StandardCharsets.US_ASCII).lines().toList();
+    }
+
+    @Test
+    void fleetLinesGiveTheRemainingTimeAndTheOrigin() {
+        assertEquals(List.of(
+                "2021-04-28 15:28:05: Blocked 192.0.2.56 for 59m12s (fleet: node-a)",
+                "2021-04-28 15:28:05: Blocked 192.0.2.56 for 1h (fleet: node-a)",
+                "2021-04-28 15:28:05: Blocked 192.0.2.56 for 1h0m1s (fleet: node-a)",
+                "2021-04-28 15:28:05: Would block 192.0.2.56 for 1m30s (fleet: node-b) (dry run)",
+                "2021-04-28 15:28:05: Not blocking 192.0.2.56: allowlisted (fleet: node-c)",
+                "2021-04-28 15:28:05: Port sweep detected: 192.0.2.56 -> 11 hosts on port 22"),
+                writeFleet(OutputFormat.TEXT));
+    }
+
+    @Test
+    void fleetJson() {
+        String prefix = "{\"time\":\"2021-04-28T15:28:05.123456+00:00\",";
+        assertEquals(List.of(
+                prefix + "\"event\":\"blocked\",\"family\":\"ipv4\",\"src\":\"192.0.2.56\",\"timeout_seconds\":3552,"
+                        + "\"fleet\":\"node-a\"}",
+                prefix + "\"event\":\"blocked\",\"family\":\"ipv4\",\"src\":\"192.0.2.56\",\"timeout_seconds\":3600,"
+                        + "\"fleet\":\"node-a\"}",
+                prefix + "\"event\":\"blocked\",\"family\":\"ipv4\",\"src\":\"192.0.2.56\",\"timeout_seconds\":3601,"
+                        + "\"fleet\":\"node-a\"}",
+                prefix + "\"event\":\"not_blocked\",\"family\":\"ipv4\",\"src\":\"192.0.2.56\",\"reason\":\"dry_run\","
+                        + "\"fleet\":\"node-b\"}",
+                prefix + "\"event\":\"not_blocked\",\"family\":\"ipv4\",\"src\":\"192.0.2.56\",\"reason\":\"allowlisted\","
+                        + "\"fleet\":\"node-c\"}",
+                prefix + "\"event\":\"port_sweep\",\"family\":\"ipv4\",\"src\":\"192.0.2.56\",\"port\":22,"
+                        + "\"host_count\":11,\"hosts\":[\"10.0.0.1\",\"10.0.0.2\"]}"),
+                writeFleet(OutputFormat.JSON));
+    }
 }
