@@ -12,10 +12,11 @@ ARGS ?=
 JAR := target/synwatch.jar
 
 # Debian packages: runtime (libpcap), build (maven), tests (namespaces, nftables; nmap, curl and
-# python3 for the end-to-end test; setpriv from util-linux for the unprivileged checks).
-DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl python3 util-linux hping3
+# python3 for the end-to-end test; setpriv from util-linux for the unprivileged checks; redis-server
+# for the fleet's tests, which start private instances of it, never the system's).
+DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl python3 util-linux hping3 redis-server
 # One probe per package above, so `make run`/`make test` install only when something is missing.
-NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv hping3
+NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv hping3 redis-server redis-cli
 
 .PHONY: help build test run man bindings deps check-deps clean e2e fuzz soak bench aot-cache
 

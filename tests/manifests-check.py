@@ -140,6 +140,43 @@ check(flags.get("--tmpfs", []) == compose.get("tmpfs", []), "the same tmpfs moun
 check(flags.get("--restart") == [compose.get("restart")], "the same restart policy")
 check(flags.get("--name") == [compose.get("container_name")], "the same container name")
 
+# ---------------------------------------------------------------------------------------------------
+# The fleet's store (fleet-valkey.yaml): authenticated, confined to synwatch's keys, reachable under
+# the name the DaemonSet's --fleet example uses, with the password from the Secret both read.
+fleet_docs = {d["kind"]: d for d in yaml.safe_load_all((ROOT / "packaging/kubernetes/fleet-valkey.yaml").read_text()) if d}
+check(set(fleet_docs) == {"Service", "Deployment"}, f"fleet-valkey.yaml holds a Service and a Deployment ({sorted(fleet_docs)})")
+service, store = fleet_docs["Service"], fleet_docs["Deployment"]
+check(service["metadata"]["namespace"] == store["metadata"]["namespace"] == ns["metadata"]["name"],
+      "the fleet's store is in synwatch's namespace")
+check(service["spec"]["selector"].items() <= store["spec"]["template"]["metadata"]["labels"].items(),
+      "the fleet Service selects the store's pods")
+store_c = store["spec"]["template"]["spec"]["containers"][0]
+store_args = store_c["args"]
+store_env = {e["name"]: e for e in store_c.get("env", [])}
+secret_ref = store_env.get("FLEET_PASSWORD", {}).get("valueFrom", {}).get("secretKeyRef", {})
+check(secret_ref.get("name") == "synwatch-fleet" and secret_ref.get("key") == "password",
+      "the store's password comes from Secret synwatch-fleet, key password")
+user = store_args.index("--user") if "--user" in store_args else -1
+acl = store_args[user + 1:] if user >= 0 else []
+acl = acl[:next((i for i, a in enumerate(acl) if a.startswith("--")), len(acl))]
+check(acl[:3] == ["default", "on", ">$(FLEET_PASSWORD)"], f"the default user needs the Secret's password ({acl[:3]})")
+check("~synwatch:*" in acl and "&synwatch:*" in acl and "-@all" in acl and "~*" not in acl and "+@all" not in acl,
+      "the ACL confines synwatch to synwatch:* keys and channels, commands listed one by one")
+check(not any(c in acl for c in ("+eval", "+evalsha", "+function", "+keys", "+flushall", "+flushdb", "+config")),
+      "the ACL grants no Lua, KEYS, FLUSH or CONFIG")
+check(store_args[store_args.index("--save") + 1] == "" if "--save" in store_args else False, "the store keeps no snapshots")
+ds_env = {e["name"]: e for e in c.get("env", [])}
+ds_ref = ds_env.get("SYNWATCH_FLEET_PASSWORD", {}).get("valueFrom", {}).get("secretKeyRef", {})
+check(ds_ref.get("name") == "synwatch-fleet" and ds_ref.get("key") == "password" and ds_ref.get("optional") is True,
+      "the DaemonSet reads SYNWATCH_FLEET_PASSWORD from the same Secret, optionally")
+fleet_uri = f"redis://{service['metadata']['name']}.{service['metadata']['namespace']}.svc:{service['spec']['ports'][0]['port']}"
+check(fleet_uri in (ROOT / "packaging/kubernetes/daemonset.yaml").read_text(),
+      f"the DaemonSet's --fleet example names the fleet Service ({fleet_uri})")
+compose_redis = yaml.safe_load((ROOT / "packaging/compose/compose.yaml").read_text())["services"]["redis"]
+compose_acl = re.findall(r'"?([~&+-][^\s"]+)"?', compose_redis["command"][0].split("--user default on", 1)[-1])
+check(compose_acl == acl[3:], "compose's redis has the same ACL as fleet-valkey.yaml")
+check(compose_redis.get("profiles") == ["fleet"], "compose starts redis only with the fleet profile")
+
 print(f"manifests-check: {passes} passed, {len(failures)} failed")
 if failures:
     print(f"manifests-check: FAILED: {failures[0]}")

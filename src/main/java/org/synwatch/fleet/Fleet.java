@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.FleetSettings;
 import org.synwatch.detect.ScanListener;
+import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
@@ -173,7 +174,9 @@ public final class Fleet implements AutoCloseable, FleetStats {
     private static Jedis connect(FleetSettings settings) {
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
                 .connectionTimeoutMillis(TIMEOUT_MILLIS).socketTimeoutMillis(TIMEOUT_MILLIS)
-                .database(settings.database()).ssl(settings.tls()).clientName("synwatch-" + settings.nodeName());
+                .database(settings.database()).ssl(settings.tls()).clientName("synwatch-" + settings.nodeName())
+                // CLIENT SETINFO is Redis 7.2+ and outside the shipped ACL: one round trip less, no refusal.
+                .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
         settings.password().ifPresent(config::password);
         Jedis jedis = new Jedis(new HostAndPort(settings.host(), settings.port()), config.build());
         try {

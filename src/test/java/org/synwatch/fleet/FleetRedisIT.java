@@ -115,6 +115,8 @@ class FleetRedisIT {
             fleet.start();
         }
         assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected() && fleetC.connected()));
+        assertTrue(redis.cli("ACL", "LIST").contains("user default on sanitize-payload"), "the shipped ACL is in force");
+        assertTrue(redis.cli("ACL", "LIST").contains("~synwatch:* resetchannels &synwatch:* -@all"), redis.cli("ACL", "LIST"));
         fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty() && !c.calls.isEmpty()));
         assertEquals(List.of("block 192.0.2.56 node-a 3600"), b.calls);
