@@ -25,7 +25,7 @@ help:
 	@echo "make test      - run every test (unit, fixture replays, live capture in namespaces when root)"
 	@echo "make run       - capture on the default interface (needs root): sudo make run [ARGS='-i eth0']"
 	@echo "make deps      - install the Debian packages synwatch needs (as root)"
-	@echo "make e2e       - end-to-end: namespaces, nmap scan, nftables block, metrics (as root)"
+	@echo "make e2e       - end-to-end: namespaces, nmap scan, nftables block, metrics; fleet of three on redis (as root)"
 	@echo "make soak      - spoofed-source SYN flood in namespaces, SOAK_SECONDS=60 (as root)"
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
 	@echo "make aot-cache - optional JDK 25 AOT cache beside the jar: faster start-up (BENCHMARKS.md)"
@@ -59,9 +59,11 @@ test: check-deps
 run: build
 	bin/synwatch $(ARGS)
 
-# End-to-end: namespaces, nmap scan, nftables blocking, metrics (as root; prints "e2e: SKIPPED" otherwise).
+# End-to-end: namespaces, nmap scan, nftables blocking, metrics; then fleet mode: redis-server and
+# three agents in namespaces (as root; each prints "...: SKIPPED" otherwise).
 e2e: build
 	bash tests/e2e.sh
+	bash tests/fleet-e2e.sh
 
 # Spoofed-source SYN flood for SOAK_SECONDS (default 60; CI runs 20): memory, cap, accounting.
 soak: build
