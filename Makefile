@@ -29,7 +29,7 @@ help:
 	@echo "make soak      - spoofed-source SYN flood in namespaces, SOAK_SECONDS=60 (as root)"
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
 	@echo "make aot-cache - optional JDK 25 AOT cache beside the jar: faster start-up (BENCHMARKS.md)"
-	@echo "make bench     - benchmarks: replay vs C floor and tcpdump, live drops, JMH, scan-to-block, memory, start-up (as root; ~6 min; BENCHMARKS.md)"
+	@echo "make bench     - benchmarks: replay vs C floor and tcpdump, live drops, JMH, scan-to-block, memory, start-up, fleet scale (as root; ~8 min; BENCHMARKS.md)"
 	@echo "make man       - regenerate the man page's OPTIONS and README's usage from the option declarations"
 	@echo "make bindings  - regenerate native-bindings/ with jextract (JEXTRACT=/path/to/jextract)"
 	@echo "make image            - container image synwatch:VERSION with docker or podman (BUILD_IMAGE=, RUNTIME_IMAGE=)"

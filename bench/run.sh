@@ -3,10 +3,11 @@
 # method and the results. Prints a table of medians and ratios measured side by side in this run;
 # raw numbers and logs go to target/bench/. No pass/fail on absolute times: machines are noisy.
 #
-#   bash bench/run.sh [replay] [live] [jmh] [latency] [memory] [startup]   (default: all, as root)
+#   bash bench/run.sh [replay] [live] [jmh] [latency] [memory] [startup] [fleet]   (default: all, as root)
 #
 # Knobs (environment): REPLAY_PACKETS=10M REPLAY_RUNS=3 LIVE_PACKETS=2M LIVE_RUNS=3 LIVE_RATE=--topspeed SCANS=120
 #   MEMORY_PACKETS=3M STARTUP_RUNS=5 JMH_ARGS='-wi 3 -i 5'
+#   FLEET_AGENTS=10,100,500 FLEET_RATE=10 FLEET_BLOCKS=2 FLEET_SECONDS=20
 #
 # Safety: live traffic only between network namespaces this script creates (names end in its PID)
 # and deletes on exit; no address outside them is ever a destination; every loop is bounded in count
@@ -31,7 +32,11 @@ STARTUP_RUNS=${STARTUP_RUNS:-5}
 JMH_ARGS=${JMH_ARGS:--wi 3 -i 5}
 LIVE_RATE=${LIVE_RATE:---topspeed}   # or e.g. --pps=150000
 SECTIONS=("$@")
-[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(replay live jmh latency memory startup)
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(replay live jmh latency memory startup fleet)
+FLEET_AGENTS=${FLEET_AGENTS:-10,100,500}
+FLEET_RATE=${FLEET_RATE:-10}        # new sources per agent per second
+FLEET_BLOCKS=${FLEET_BLOCKS:-2}     # blocks announced per second, fleet-wide
+FLEET_SECONDS=${FLEET_SECONDS:-20}
 
 JAVA_HOME=$(bin/synwatch --java-home)
 export JAVA_HOME TZ=UTC LC_ALL=C
@@ -378,6 +383,30 @@ bench_startup() {
 }
 
 # ------------------------------------------------------------------------------------------------
+# 7. Fleet scale: N simulated agents (real Fleet instances, two connections each, one JVM) against
+# one private redis-server: block propagation, Redis CPU and traffic (BENCHMARKS.md, "Fleet").
+bench_fleet() {
+  command -v redis-server >/dev/null || { log "fleet: SKIPPED (redis-server missing; make deps installs it)"; \
+    result "7 fleet" "skipped" "redis-server missing" "" ""; return 0; }
+  mvn -B -ntp -q -Dstyle.color=never -DskipTests test-compile >"$OUT/fleet.build.log" 2>&1 \
+    || { cat "$OUT/fleet.build.log" >&2; return 1; }
+  mvn -B -ntp -q -Dstyle.color=never dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$OUT/fleet.classpath" >>"$OUT/fleet.build.log" 2>&1
+  log "fleet: FleetBench $FLEET_AGENTS agents, $FLEET_RATE new sources/agent/s, $FLEET_BLOCKS blocks/s, $FLEET_SECONDS s each"
+  timeout 1200 "$JAVA" -Dsynwatch.home=. -cp "target/test-classes:target/classes:$(cat "$OUT/fleet.classpath")" \
+    org.synwatch.bench.FleetBench "$FLEET_AGENTS" "$FLEET_RATE" "$FLEET_BLOCKS" "$FLEET_SECONDS" \
+    >"$OUT/fleet.tsv" 2>"$OUT/fleet.log"
+  column -t "$OUT/fleet.tsv" >&2
+  local agents rate blocks deliveries p50 p99 max cpu commands in out mem dropped connected
+  while IFS=$'\t' read -r agents rate blocks deliveries p50 p99 max cpu commands in out mem dropped connected; do
+    [ "$agents" = agents ] && continue
+    result "7 fleet" "$agents agents x $rate new sources/s: propagation p50 / p99 ms" "$p50 / $p99" "" ""
+    result "7 fleet" "... Redis CPU % of a core, commands/s, KiB/s in" "$cpu, $commands, $in" "" \
+      "$( [ "$dropped" = 0 ] && [ "$connected" = "$agents" ] && echo ok || echo "dropped $dropped")"
+  done <"$OUT/fleet.tsv"
+}
+
+# ------------------------------------------------------------------------------------------------
 ensure_tools
 [ -f target/synwatch.jar ] || { echo "bench: target/synwatch.jar missing (hint: make bench builds it)" >&2; exit 1; }
 : >"$RESULTS"
@@ -389,6 +418,7 @@ want jmh && bench_jmh
 want latency && bench_latency
 want memory && bench_memory
 want startup && bench_startup
+want fleet && bench_fleet
 echo
 echo "synwatch benchmarks: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'); $(( $(date +%s) - START )) s; raw numbers in $OUT/"
 python3 bench/report.py table "$RESULTS"
