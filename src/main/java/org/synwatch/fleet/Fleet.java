@@ -75,6 +75,17 @@ public final class Fleet implements AutoCloseable, FleetStats {
     private volatile boolean resyncNeeded;
     private volatile Jedis subscriberConnection;
     private volatile JedisPubSub subscription;
+    /**
+     * Peers' decisions applied here, by address, with when they end (nanoTime): adoption after a
+     * reconnect skips those still in force instead of printing them again. Bounded; forgetting one
+     * only means printing it again. Guarded by itself (worker and subscriber threads).
+     */
+    private final Map<String, Long> applied = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 2 * MAX_ADOPTED;
+        }
+    };
     private boolean closed;
 
     /**
@@ -151,6 +162,7 @@ public final class Fleet implements AutoCloseable, FleetStats {
         closed = true;
         stopping = true;
         LockSupport.unpark(worker);
+        LockSupport.unpark(subscriber);
         worker.join(TimeUnit.MILLISECONDS.toMillis(3L * TIMEOUT_MILLIS));
         closeSubscription();
         subscriber.join(TimeUnit.MILLISECONDS.toMillis(3L * TIMEOUT_MILLIS));
@@ -380,7 +392,8 @@ public final class Fleet implements AutoCloseable, FleetStats {
                     continue;
                 }
                 // This host's own decisions are in its nft table already, which outlives restarts.
-                if (!origin.equals(settings.nodeName()) && applyBlock(address, origin, ttls.get(i).get())) {
+                if (!origin.equals(settings.nodeName()) && !appliedAndInForce(address)
+                        && applyBlock(address, origin, ttls.get(i).get())) {
                     adopted++;
                 }
             }
@@ -399,9 +412,21 @@ public final class Fleet implements AutoCloseable, FleetStats {
         if (seconds == 0) {
             return false;
         }
-        boolean applied = decisions.peerBlock(address.family(), address.hi(), address.lo(), seconds, origin);
-        blocks.get(applied ? BlockResult.APPLIED : BlockResult.REFUSED).incrementAndGet();
-        return applied;
+        boolean handedOn = decisions.peerBlock(address.family(), address.hi(), address.lo(), seconds, origin);
+        blocks.get(handedOn ? BlockResult.APPLIED : BlockResult.REFUSED).incrementAndGet();
+        if (handedOn) {
+            synchronized (applied) {
+                applied.put(address.text(), System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+            }
+        }
+        return handedOn;
+    }
+
+    private boolean appliedAndInForce(FleetAddress address) {
+        synchronized (applied) {
+            Long until = applied.get(address.text());
+            return until != null && until - System.nanoTime() > 0;
+        }
     }
 
     // ---- subscriber thread ----
@@ -461,6 +486,9 @@ public final class Fleet implements AutoCloseable, FleetStats {
         if (message.block()) {
             applyBlock(address, message.origin(), message.ttlMillis());
         } else {
+            synchronized (applied) {
+                applied.remove(address.text());
+            }
             decisions.peerUnblock(address.family(), address.hi(), address.lo(), message.origin());
             blocks.get(BlockResult.UNBLOCKED).incrementAndGet();
         }

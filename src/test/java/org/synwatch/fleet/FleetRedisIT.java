@@ -230,6 +230,26 @@ class FleetRedisIT {
     }
 
     @Test
+    void aDroppedConnectionResyncsWithoutRepeatingWhatIsInForce() throws Exception {
+        Host a = new Host();
+        Host b = new Host();
+        Fleet fleetA = join("node-a", a);
+        Fleet fleetB = join("node-b", b);
+        fleetA.start();
+        fleetB.start();
+        assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected()));
+        fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
+        assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty()));
+        // A decision B missed: written while its subscription is cut, with the data kept (a network blip).
+        redis.cli("CLIENT", "KILL", "TYPE", "pubsub");
+        redis.cli("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+        redis.cli("SET", "synwatch:block:192.0.2.99", "node-x", "PX", "600000");
+        assertTrue(await(WAIT_MILLIS, () -> b.calls.size() >= 2 && fleetB.connected()));
+        assertEquals(List.of("block 192.0.2.56 node-a 3600", "block 192.0.2.99 node-x 600"), b.calls,
+                "the missed decision is adopted, the one in force is not applied again");
+    }
+
+    @Test
     void decisionQueueHoldsItsCapacityThenDropsAndCounts() throws Exception {
         redis.stop();
         Fleet fleetA = join("node-a", new Host());
