@@ -32,10 +32,7 @@ for tool in ip nft nmap curl python3 timeout; do
 done
 
 SYNWATCH=bin/synwatch
-if [ ! -f target/synwatch.jar ] && [ -z "${SYNWATCH_JAR:-}" ]; then
-  echo "e2e: FAILED: target/synwatch.jar not found (run 'make build' first, or 'make e2e')" >&2
-  exit 1
-fi
+require_jar
 
 # ---------------------------------------------------------------------------------------------------
 # Names, addresses and state.
@@ -108,14 +105,7 @@ diagnostics() {  # run by finish when a check failed
 before_summary() { echo; }
 
 # ---------------------------------------------------------------------------------------------------
-# Helpers.
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-count() { grep -cE -- "$1" "$2" 2>/dev/null || true; }   # lines of file $2 matching ERE $1 (0 if none)
-has_line() { grep -qE -- "$1" "$2" 2>/dev/null; }
-
-TS='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
-re_escape() { printf '%s' "$1" | sed 's/[.[\]*^$]/\\&/g'; }
+# Helpers (in_ns, count, has_line, TS and re_escape are in tests/lib.sh).
 NEW_ANY="^$TS: New connection: "
 NEW_SCANNER="^$TS: New connection: $(re_escape "$SCANNER4"):[0-9]+ -> $(re_escape "$TARGET4"):[0-9]+\$"
 NEW_BENIGN="^$TS: New connection: $(re_escape "$BENIGN4"):[0-9]+ -> $(re_escape "$TARGET4"):(80|8080)\$"
@@ -222,7 +212,7 @@ if ! ip netns add "$NS_SWITCH" 2>"$TMP/netns.err"; then
 fi
 NAMESPACES+=("$NS_SWITCH")
 setup_topology() {
-  local ns port name addr4 addr6
+  local ns name addr4 addr6
   ip -n "$NS_SWITCH" link set lo up
   ip -n "$NS_SWITCH" link add br0 type bridge stp_state 0 mcast_snooping 0
   ip -n "$NS_SWITCH" link set br0 up
@@ -232,15 +222,8 @@ setup_topology() {
       scanner) ns=$NS_SCANNER addr4=$SCANNER4 addr6=$SCANNER6 ;;
       benign) ns=$NS_BENIGN addr4=$BENIGN4 addr6=$BENIGN6 ;;
     esac
-    port=to-$name
-    ip netns add "$ns"
-    NAMESPACES+=("$ns")
-    # Created inside the switch namespace with its peer directly in the endpoint's: never in the host's.
-    ip -n "$NS_SWITCH" link add "$port" type veth peer name "$IFACE" netns "$ns"
-    ip -n "$NS_SWITCH" link set "$port" master br0 up
-    ip -n "$ns" link set lo up
+    bridge_port "$NS_SWITCH" "$ns" "to-$name" "$IFACE"
     ip -n "$ns" addr add "$addr4/24" dev "$IFACE"
-    ip -n "$ns" link set "$IFACE" up
   done
   IPV6=1
   for name in target scanner benign; do

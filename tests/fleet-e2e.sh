@@ -30,10 +30,7 @@ HARNESS=fleet-e2e MORE_FAILURES=1
 for tool in ip nft nmap hping3 python3 redis-server redis-cli timeout curl; do
   command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (install: iproute2 nftables nmap hping3 python3 redis-server curl)"
 done
-if [ ! -f target/synwatch.jar ] && [ -z "${SYNWATCH_JAR:-}" ]; then
-  echo "fleet-e2e: FAILED: target/synwatch.jar not found (run 'make build' first, or 'make e2e')" >&2
-  exit 1
-fi
+require_jar
 
 SUFFIX=$$
 NS_SWITCH=swfl-switch-$SUFFIX
@@ -75,11 +72,6 @@ diagnostics() {
   echo "======================================================="
 }
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-re_escape() { printf '%s' "$1" | sed 's/[.[\]*^$]/\\&/g'; }
-TS='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
-count() { grep -cE -- "$1" "$2" 2>/dev/null || true; }
-has_line() { grep -qE -- "$1" "$2" 2>/dev/null; }
 blocked_on() {  # node address: the node's nft set holds the address
   in_ns "${NS[$1]}" nft list set inet synwatch blocked4 2>/dev/null \
     | grep -E "(^|[^0-9.])$(re_escape "$2")([^0-9.]|\$)" >/dev/null
@@ -96,7 +88,7 @@ all_connected() { local n; for n in "${NODES[@]}"; do connected "$n" || return 1
 none_connected() { local n; for n in "${NODES[@]}"; do ! connected "$n" || return 1; done; }
 
 setup_topology() {
-  local ns port name
+  local ns name
   ip -n "$NS_SWITCH" link set lo up
   ip -n "$NS_SWITCH" link add br0 type bridge stp_state 0 mcast_snooping 0
   ip -n "$NS_SWITCH" addr add "$GATEWAY4/24" dev br0
@@ -105,13 +97,7 @@ setup_topology() {
     case $name in
       redis) ns=$NS_REDIS ;; scanner) ns=$NS_SCANNER ;; *) ns=${NS[$name]} ;;
     esac
-    port=to-$name
-    ip netns add "$ns"
-    NAMESPACES+=("$ns")
-    ip -n "$NS_SWITCH" link add "$port" type veth peer name "$IFACE" netns "$ns"
-    ip -n "$NS_SWITCH" link set "$port" master br0 up
-    ip -n "$ns" link set lo up
-    ip -n "$ns" link set "$IFACE" up
+    bridge_port "$NS_SWITCH" "$ns" "to-$name" "$IFACE"
   done
   for name in a b c; do ip -n "${NS[$name]}" addr add "${ADDR[$name]}/24" dev "$IFACE"; done
   ip -n "${NS[b]}" route add default via "$GATEWAY4"

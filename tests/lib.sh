@@ -12,6 +12,8 @@
 # PIDS (background processes, killed by cleanup), TMP (a scratch directory, removed by cleanup).
 # Hooks the script may define: cleanup_extra (runs first in cleanup), diagnostics (run by finish
 # when a check failed), before_summary (run by finish just before the summary).
+# Also here: bridge_port, require_jar, and for reading event lines TS, re_escape, count, has_line
+# and in_ns.
 # shellcheck disable=SC2317  # functions run through trap and poll
 
 NAMESPACES=()          # created so far; deleted by cleanup
@@ -97,3 +99,28 @@ veth_pair() {  # target_ns target_ipv4 peer_ns peer_ipv4 iface
     ip -n "$ns" link set "$5" up
   done
 }
+
+# A new namespace joined to the bridge br0 of switch_ns by a veth pair, created inside the switch
+# namespace with its peer directly in the new one (never in the host's); lo and the link are up.
+bridge_port() {  # switch_ns ns port iface
+  ip netns add "$2"
+  NAMESPACES+=("$2")
+  ip -n "$1" link add "$3" type veth peer name "$4" netns "$2"
+  ip -n "$1" link set "$3" master br0 up
+  ip -n "$2" link set lo up
+  ip -n "$2" link set "$4" up
+}
+
+require_jar() {  # fails the script (not a skip) when there is no jar to test
+  if [ ! -f target/synwatch.jar ] && [ -z "${SYNWATCH_JAR:-}" ]; then
+    echo "$HARNESS: FAILED: target/synwatch.jar not found (run 'make build' first, or 'make e2e')" >&2
+    exit 1
+  fi
+}
+
+# Event-line matching for the scripts that read synwatch's stdout.
+TS='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}'
+re_escape() { printf '%s' "$1" | sed 's/[.[\]*^$]/\\&/g'; }
+count() { grep -cE -- "$1" "$2" 2>/dev/null || true; }   # lines of file $2 matching ERE $1 (0 if none)
+has_line() { grep -qE -- "$1" "$2" 2>/dev/null; }
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }

@@ -134,9 +134,7 @@ class FleetRedisIT {
     @Test
     void aStartingAgentAdoptsLiveDecisionsAndAnUnblockLiftsThemFleetWide() throws Exception {
         Host a = new Host();
-        Fleet fleetA = join("node-a", a);
-        fleetA.start();
-        assertTrue(await(WAIT_MILLIS, fleetA::connected));
+        Fleet fleetA = connected("node-a", a);
         fleetA.announce(SynHeader.IPV4, 0, SCANNER, 600);
         fleetA.announce(SynHeader.IPV6, 0x20010DB800000000L, 1, 1200);
         assertTrue(await(WAIT_MILLIS, () -> redis.cli("EXISTS", "synwatch:block:2001:db8::1").equals("1")));
@@ -209,15 +207,18 @@ class FleetRedisIT {
         assertTrue(await(WAIT_MILLIS, fleetA::connected));
     }
 
+    private Fleet connected(String name, Host host) throws Exception {
+        Fleet fleet = join(name, host);
+        fleet.start();
+        assertTrue(await(WAIT_MILLIS, fleet::connected));
+        return fleet;
+    }
+
     @Test
     void redisLostMidRunQueuesThenResyncsOnReconnect() throws Exception {
-        Host a = new Host();
         Host b = new Host();
-        Fleet fleetA = join("node-a", a);
-        Fleet fleetB = join("node-b", b);
-        fleetA.start();
-        fleetB.start();
-        assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected()));
+        Fleet fleetA = connected("node-a", new Host());
+        Fleet fleetB = connected("node-b", b);
         redis.stop();
         assertTrue(await(WAIT_MILLIS, () -> !fleetA.connected() && !fleetB.connected()));
         // Local blocking goes on; the announcement waits in the queue.
@@ -231,13 +232,9 @@ class FleetRedisIT {
 
     @Test
     void aDroppedConnectionResyncsWithoutRepeatingWhatIsInForce() throws Exception {
-        Host a = new Host();
         Host b = new Host();
-        Fleet fleetA = join("node-a", a);
-        Fleet fleetB = join("node-b", b);
-        fleetA.start();
-        fleetB.start();
-        assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected()));
+        Fleet fleetA = connected("node-a", new Host());
+        Fleet fleetB = connected("node-b", b);
         fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty()));
         // A decision B missed: written while its subscription is cut, with the data kept (a network blip).
@@ -276,9 +273,7 @@ class FleetRedisIT {
     @Test
     void messagesThatAreNotSynwatchsAreCountedAndIgnored() throws Exception {
         Host b = new Host();
-        Fleet fleetB = join("node-b", b);
-        fleetB.start();
-        assertTrue(await(WAIT_MILLIS, fleetB::connected));
+        Fleet fleetB = connected("node-b", b);
         redis.cli("PUBLISH", "synwatch:blocks", "block 10.0.0.1; flush ruleset node-x 1000");
         redis.cli("PUBLISH", "synwatch:blocks", "block 10.0.0.1 node-x 999999999999");
         redis.cli("PUBLISH", "synwatch:blocks", "block 10.0.0.1 node-x 5000");
