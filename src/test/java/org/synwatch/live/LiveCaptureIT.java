@@ -145,6 +145,24 @@ class LiveCaptureIT {
     }
 
     @Test
+    void anUnreachableFleetIsOneWarningAndTheAgentWorksAlone() throws Exception {
+        try (SynwatchProcess synwatch = startOn(net.targetLink, "--no-block", "--metrics-address", "127.0.0.1:9897",
+                "--fleet", "redis://127.0.0.1:1", "--fleet-name", "lonely")) {
+            net.connectFromClient(TARGET_IPV4, 6161);
+            assertNotNull(synwatch.awaitLine(newConnection(CLIENT_IPV4, TARGET_IPV4 + ":6161"), EVENT));
+            // Several retries happen meanwhile (100, 200, 400, 800 ms): still one line.
+            Thread.sleep(2000);
+            String metrics = scrapeMetrics();
+            assertEquals(0.0, metric(metrics, "synwatch_fleet_connected"));
+            assertEquals(0, synwatch.terminate(Duration.ofSeconds(10)));
+            assertEquals(1, synwatch.stderr().stream().filter(l -> l.contains("fleet: cannot reach redis://127.0.0.1:1")).count(),
+                    () -> String.join("\n", synwatch.stderr()));
+            assertTrue(synwatch.stderr().stream().noneMatch(l -> l.contains("ERROR") || l.contains("Exception")),
+                    () -> String.join("\n", synwatch.stderr()));
+        }
+    }
+
+    @Test
     void capturesOnTheAnyInterface() throws Exception {
         try (SynwatchProcess synwatch = startOn("any")) {
             net.connectFromClient(TARGET_IPV4, 9090);
