@@ -160,23 +160,30 @@ public final class Blocker implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        // One nft transaction per timeout: local blocks share one, fleet decisions carry their remaining time.
+        // One nft transaction per timeout: local blocks share one, fleet decisions carry their remaining
+        // time. An unblock first applies the blocks queued before it, so order is kept.
         Map<Long, List<Request>> byTimeout = new LinkedHashMap<>();
         for (Request r : batch) {
             if (r.remove) {
+                blockGroups(byTimeout);
                 unblock(r);
             } else {
                 byTimeout.computeIfAbsent(r.timeoutSeconds, t -> new ArrayList<>()).add(r);
             }
         }
-        for (Map.Entry<Long, List<Request>> group : byTimeout.entrySet()) {
-            block(group.getValue(), group.getKey());
-        }
+        blockGroups(byTimeout);
         events.flush();
         // Recounting the sets is a second nft round trip: not while more scanners wait in the queue.
         if (queue.isEmpty()) {
             refreshGauge(true);
         }
+    }
+
+    private void blockGroups(Map<Long, List<Request>> byTimeout) {
+        for (Map.Entry<Long, List<Request>> group : byTimeout.entrySet()) {
+            block(group.getValue(), group.getKey());
+        }
+        byTimeout.clear();
     }
 
     private void unblock(Request r) {

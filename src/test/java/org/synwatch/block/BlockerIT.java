@@ -13,6 +13,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -100,6 +104,32 @@ class BlockerIT {
         assertEquals(1, logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).count(), "logged once per kind");
         assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().equals("blocking works again")));
         assertEquals(List.of("192.0.2.99"), working.blocked().stream().map(NftFirewall.Entry::address).toList());
+    }
+
+    @Test
+    void fleetDecisionsKeepTheirRemainingTimeAndOnlyLocalBlocksAreAnnounced() throws Exception {
+        NftFirewall firewall = firewall();
+        firewall.install();
+        Blocker blocker = blocker(firewall);
+        List<String> announced = new CopyOnWriteArrayList<>();
+        blocker.listener((family, hi, lo, seconds) -> announced.add(EventWriter.addressText(family, hi, lo) + " " + seconds));
+        blocker.start();
+        blocker.submit(T0, 4, 0, ipv4(80));
+        blocker.submit(T0, 4, 0, ipv4(81), 120, "node-a");
+        blocker.submit(T0, 4, 0, ipv4(82), 3552, "node-b");
+        blocker.submitUnblock(T0, 4, 0, ipv4(82), "operator");
+        blocker.close();
+        assertEquals(List.of("192.0.2.80 3600"), announced, "a peer's decision is not announced again");
+        Map<String, String> expiries = firewall.blocked().stream()
+                .collect(Collectors.toMap(NftFirewall.Entry::address, NftFirewall.Entry::expiresIn));
+        assertEquals(Set.of("192.0.2.80", "192.0.2.81"), expiries.keySet(), "the unblock came after the block");
+        // nft says e.g. 59m59s396ms: the local block got an hour, the peer's its remaining 2 minutes.
+        assertTrue(expiries.get("192.0.2.80").matches("59m\\d+s(\\d+ms)?|1h"), expiries.toString());
+        assertTrue(expiries.get("192.0.2.81").matches("1m\\d+s(\\d+ms)?|2m"), expiries.toString());
+        assertEquals(List.of("2021-04-28 15:28:05: Blocked 192.0.2.80 for 1h",
+                "2021-04-28 15:28:05: Blocked 192.0.2.81 for 2m (fleet: node-a)",
+                "2021-04-28 15:28:05: Blocked 192.0.2.82 for 59m12s (fleet: node-b)"),
+                out.toString(StandardCharsets.US_ASCII).lines().toList());
     }
 
     private String marker() {
