@@ -209,6 +209,19 @@ else
   fail "node-b blocked its gateway or did not say why not"
 fi
 
+fleet_metric() {  # node sample: the value of one exact sample of node's /metrics, 0 if absent
+  in_ns "${NS[$1]}" curl -s --max-time 2 http://127.0.0.1:9897/metrics 2>/dev/null \
+    | awk -v s="$2" '$1 == s { v = $2 } END { printf "%d\n", v + 0 }'
+}
+applied_b=$(fleet_metric b 'synwatch_fleet_blocks_total{result="applied",}')
+refused_b=$(fleet_metric b 'synwatch_fleet_blocks_total{result="refused",}')
+announced_a=$(fleet_metric a 'synwatch_fleet_blocks_total{result="announced",}')
+if [ "$applied_b" -ge 2 ] && [ "$refused_b" -ge 1 ] && [ "$announced_a" -ge 2 ]; then
+  pass "metrics: node-a announced $announced_a, node-b applied $applied_b and refused $refused_b"
+else
+  fail "fleet block metrics: node-a announced $announced_a, node-b applied $applied_b, refused $refused_b"
+fi
+
 # 4. Redis killed mid-run: detection and blocking go on locally; back, the agents resync.
 kill_redis
 if poll 30 none_connected; then pass "with Redis killed every agent reports synwatch_fleet_connected 0"; else fail "agents still claim a connection 30 s after Redis died"; fi
