@@ -209,6 +209,7 @@ public final class Fleet implements AutoCloseable, FleetStats {
         List<Outbound> decisionsToSend = new ArrayList<>();
         List<SweepReporter.Report> reports = new ArrayList<>();
         long lastRoundTrip = System.nanoTime();
+        ReportBudget budget = new ReportBudget(ReportBudget.REPORTS_PER_SECOND, lastRoundTrip);
         while (true) {
             if (jedis == null) {
                 if (stopping) {
@@ -245,7 +246,7 @@ public final class Fleet implements AutoCloseable, FleetStats {
                 outbound.drainTo(decisionsToSend, BATCH_MAX - decisionsToSend.size());
                 SweepReporter reporter = sweeps;
                 if (reporter != null) {
-                    reporter.drainTo(reports, BATCH_MAX);
+                    budget.spend(reporter.drainTo(reports, budget.available(BATCH_MAX, System.nanoTime())));
                 }
                 if (decisionsToSend.isEmpty() && reports.isEmpty()) {
                     if (stopping) {
