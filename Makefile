@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
-# Maven must run on JDK >= 22: reuse the launcher's search (JAVA_HOME, then /usr/lib/jvm).
-JAVA_HOME := $(shell bin/synwatch --java-home 2>/dev/null)
+# Maven must run on JDK >= 25: reuse the launcher's search (JAVA_HOME, then /usr/lib/jvm). Evaluated
+# at each use, so a JDK that `make deps` has just installed is found by the same make run.
+JAVA_HOME = $(shell bin/synwatch --java-home 2>/dev/null)
 export JAVA_HOME
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp -Dstyle.color=never
@@ -11,19 +12,30 @@ JEXTRACT ?= jextract
 ARGS ?=
 JAR := target/synwatch.jar
 
-# Debian packages: runtime (libpcap), build (maven), tests (namespaces, nftables; nmap, curl and
-# python3 for the end-to-end test; setpriv from util-linux for the unprivileged checks).
-DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl python3 util-linux hping3
+# Debian packages, in three lists so that `sudo make run` puts no test tools on a production host:
+#   runtime - what the program needs (libpcap, nftables for blocking); the .deb depends on these only
+#   build   - Maven (and the JDK below)
+#   test    - namespaces, nftables, capture and scan tools for the live tests and `make e2e`; setpriv
+#             (util-linux) for the unprivileged checks
+RUNTIME_PACKAGES := libpcap0.8 nftables
+BUILD_PACKAGES := maven
+TEST_PACKAGES := iproute2 tcpdump procps nmap curl python3 util-linux hping3
 # One probe per package above, so `make run`/`make test` install only when something is missing.
-NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv hping3
+RUNTIME_COMMANDS := nft
+BUILD_COMMANDS := mvn
+TEST_COMMANDS := ip tcpdump pkill nmap curl python3 setpriv hping3
+# The JDK: installed from the distribution when no JDK 25 is found and the distribution has one
+# (Ubuntu 24.04 does; Debian 12 and 13 do not, 13 only an early-access build).
+JDK_PACKAGE := openjdk-25-jdk-headless
+JDK_MISSING_HINT := install a JDK 25 (Temurin 25 from Adoptium's apt repository: https://adoptium.net/installation/linux/) and rerun, or build and run the container image instead (make image)
 
-.PHONY: help build test run bindings deps check-deps clean e2e fuzz soak bench aot-cache
+.PHONY: help build test run bindings deps check-deps check-test-deps install-packages clean e2e fuzz soak bench aot-cache
 
 help:
 	@echo "make build     - build target/synwatch.jar"
 	@echo "make test      - run every test (unit, fixture replays, live capture in namespaces when root)"
 	@echo "make run       - capture on the default interface (needs root): sudo make run [ARGS='-i eth0']"
-	@echo "make deps      - install the Debian packages synwatch needs (as root)"
+	@echo "make deps      - install the Debian packages to run, build and test synwatch, and a JDK 25 if the distribution has one (as root)"
 	@echo "make e2e       - end-to-end: namespaces, nmap scan, nftables block, metrics (as root)"
 	@echo "make soak      - spoofed-source SYN flood in namespaces, SOAK_SECONDS=60 (as root)"
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
@@ -37,32 +49,54 @@ help:
 	@echo "make prometheus-check - promtool: check and unit-test prometheus/alerts.yml"
 	@echo "make manifests-check  - DaemonSet, scrape job, compose file and README agree"
 
+# Every list (CI runs this). `make run` and `make build` install only the runtime and build
+# packages when one is missing, `make test` also the test tools.
 deps:
-	@if [ "$$(id -u)" != 0 ]; then echo "make deps: run as root to install: $(DEB_PACKAGES)" >&2; exit 1; fi
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(RUNTIME_PACKAGES) $(BUILD_PACKAGES) $(TEST_PACKAGES)"
+
+# PACKAGES=..., plus the JDK when none is found. Stops with one line when the distribution has no
+# JDK 25: installing Maven alone would bring only an older JDK, and the build would fail later.
+install-packages:
+	@if [ "$$(id -u)" != 0 ]; then echo "make: run as root to install: $(PACKAGES) (hint: sudo make $(or $(MAKECMDGOALS),build))" >&2; exit 1; fi
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES)
+	@jdk=""; if ! bin/synwatch --java-home >/dev/null 2>&1; then \
+	   if apt-cache policy $(JDK_PACKAGE) 2>/dev/null | grep -E '^ *Candidate: [0-9]' | grep -v 'ea' >/dev/null; then jdk=$(JDK_PACKAGE); \
+	   else echo "make: $$(. /etc/os-release && echo "$$PRETTY_NAME") has no $(JDK_PACKAGE) and no JDK 25 is installed (hint: $(JDK_MISSING_HINT))" >&2; exit 1; fi; \
+	 fi; \
+	 echo "apt-get install $(PACKAGES) $$jdk"; \
+	 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PACKAGES) $$jdk
 
+# Runtime and build packages, the JDK, and a target/ this user can write (`sudo make run` leaves
+# it to the invoking user, but an older root-owned one may be there).
 check-deps:
-	@missing=0; for c in $(NEEDED_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+	@missing=0; for c in $(RUNTIME_COMMANDS) $(BUILD_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
 	 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || missing=1; \
-	 if [ $$missing = 1 ]; then $(MAKE) --no-print-directory deps; fi
+	 bin/synwatch --java-home >/dev/null 2>&1 || missing=1; \
+	 if [ $$missing = 1 ]; then $(MAKE) --no-print-directory install-packages PACKAGES="$(RUNTIME_PACKAGES) $(BUILD_PACKAGES)"; fi
 	@if [ -z "$(JAVA_HOME)" ]; then bin/synwatch --java-home; exit 1; fi
+	@if [ -e target ] && ! [ -w target ]; then echo "make: target/ belongs to $$(stat -c %U target), not $$(id -un) (hint: sudo chown -R $$(id -un): target, or sudo make clean)" >&2; exit 1; fi
 
+check-test-deps: check-deps
+	@missing=0; for c in $(TEST_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+	 if [ $$missing = 1 ]; then $(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"; fi
+
+# Under sudo, target/ goes back to the invoking user, so that a later `make test` can write it.
 build: check-deps
 	$(MVN) $(MVN_FLAGS) -DskipTests package
+	@if [ "$$(id -u)" = 0 ] && [ -n "$${SUDO_UID:-}" ]; then chown -R "$$SUDO_UID:$$SUDO_GID" target; fi
 
-test: check-deps
+test: check-test-deps
 	$(MVN) $(MVN_FLAGS) verify
 
 run: build
 	bin/synwatch $(ARGS)
 
 # End-to-end: namespaces, nmap scan, nftables blocking, metrics (as root; prints "e2e: SKIPPED" otherwise).
-e2e: build
+e2e: check-test-deps build
 	bash tests/e2e.sh
 
 # Spoofed-source SYN flood for SOAK_SECONDS (default 60; CI runs 20): memory, cap, accounting.
-soak: build
+soak: check-test-deps build
 	bash tests/soak.sh
 
 # Optional AOT cache for faster start-up (JDK 25, JEP 514): one training run replaying a fixture through
@@ -82,7 +116,7 @@ bench: build
 # Coverage-guided fuzzing (Jazzer) of the parser and of the whole offline path, 30 s each.
 # Jazzer fuzzes one test per JVM, hence one Maven run per target; `make test` only replays the seeds.
 FUZZ_TESTS := PacketParserFuzzTest OfflineReplayFuzzTest
-fuzz: check-deps
+fuzz: check-test-deps
 	for t in $(FUZZ_TESTS); do JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) test -Dtest=$$t -Dsurefire.failIfNoSpecifiedTests=false || exit 1; done
 
 bindings:
