@@ -45,6 +45,8 @@ help:
 	@echo "make image            - container image synwatch:VERSION with docker or podman (BUILD_IMAGE=, RUNTIME_IMAGE=)"
 	@echo "make image-test       - build the image from local bases with podman, scan it in a namespace (as root)"
 	@echo "make install          - install launcher, jar, man page, systemd unit (PREFIX=/usr/local, DESTDIR=)"
+	@echo "make dist             - target/dist: synwatch_VERSION_ARCH.deb and a .tar.gz, each with its own Java runtime (jlink)"
+	@echo "make package-test     - install the .deb into a Debian 12 root without any JDK and run it there (as root)"
 	@echo "make systemd-check    - verify the unit; capture + block as a uid with only its two capabilities (as root)"
 	@echo "make prometheus-check - promtool: check and unit-test prometheus/alerts.yml"
 	@echo "make manifests-check  - DaemonSet, scrape job, compose file and README agree"
@@ -149,7 +151,7 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 IMAGE_TEST_PACKAGES := podman runc debootstrap nmap curl iproute2 nftables util-linux
 IMAGE_TEST_COMMANDS := podman runc debootstrap nmap curl ip nft nsenter
 
-.PHONY: image image-test image-test-deps install uninstall systemd-check prometheus-check manifests-check
+.PHONY: image image-test image-test-deps install uninstall systemd-check prometheus-check manifests-check dist package-test
 
 image:
 	@[ -n "$(CONTAINER_ENGINE)" ] || { echo "make image: neither docker (with a running daemon) nor podman found (hint: install podman, or set CONTAINER_ENGINE)" >&2; exit 1; }
@@ -181,6 +183,8 @@ install:
 	install -m 0644 $(JAR) $(DESTDIR)$(PREFIX)/share/synwatch/synwatch.jar
 	install -m 0755 bin/synwatch $(DESTDIR)$(PREFIX)/bin/synwatch
 	install -m 0644 packaging/synwatch.1 $(DESTDIR)$(PREFIX)/share/man/man1/synwatch.1
+	install -d $(DESTDIR)$(PREFIX)/share/doc/synwatch
+	install -m 0644 LICENSE NOTICE $(DESTDIR)$(PREFIX)/share/doc/synwatch/
 	sed -e 's|/usr/local/bin/synwatch|$(PREFIX)/bin/synwatch|' -e 's|/etc/default/synwatch|$(SYSCONFDIR)/default/synwatch|' \
 	  packaging/systemd/synwatch.service >$(DESTDIR)$(SYSTEMDUNITDIR)/synwatch.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/synwatch.service
@@ -190,11 +194,44 @@ install:
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/synwatch $(DESTDIR)$(PREFIX)/share/synwatch/synwatch.jar \
-	  $(DESTDIR)$(PREFIX)/share/man/man1/synwatch.1 $(DESTDIR)$(SYSTEMDUNITDIR)/synwatch.service
-	-rmdir $(DESTDIR)$(PREFIX)/share/synwatch 2>/dev/null
+	  $(DESTDIR)$(PREFIX)/share/man/man1/synwatch.1 $(DESTDIR)$(SYSTEMDUNITDIR)/synwatch.service \
+	  $(DESTDIR)$(PREFIX)/share/doc/synwatch/LICENSE $(DESTDIR)$(PREFIX)/share/doc/synwatch/NOTICE
+	-rmdir $(DESTDIR)$(PREFIX)/share/synwatch $(DESTDIR)$(PREFIX)/share/doc/synwatch 2>/dev/null
 	@if cmp -s packaging/systemd/synwatch.default $(DESTDIR)$(SYSCONFDIR)/default/synwatch; then \
 	   rm -f $(DESTDIR)$(SYSCONFDIR)/default/synwatch; \
 	 elif [ -e $(DESTDIR)$(SYSCONFDIR)/default/synwatch ]; then echo "keeping the edited $(DESTDIR)$(SYSCONFDIR)/default/synwatch"; fi
+
+# Self-contained packages in target/dist, with the jlink'd runtime the image has (packaging/jlink.sh):
+#   synwatch_VERSION_ARCH.deb        `make install PREFIX=/usr` plus /usr/lib/synwatch/runtime; depends
+#                                    on libpcap0.8 and nftables only (dpkg-deb, no other tooling)
+#   synwatch-VERSION-linux-ARCH.tar.gz  the same under synwatch/, to unpack in /opt (the unit's paths)
+# The launcher prefers the runtime beside it, so neither needs a JDK on the host.
+DIST := target/dist
+DEB_ARCH = $(shell dpkg --print-architecture)
+DEB := $(DIST)/synwatch_$(VERSION)_$(DEB_ARCH).deb
+TARBALL := $(DIST)/synwatch-$(VERSION)-linux-$(DEB_ARCH).tar.gz
+
+dist: build
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	packaging/jlink.sh $(JAR) $(DIST)/runtime >$(DIST)/jlink.log
+	$(MAKE) --no-print-directory install DESTDIR=$(DIST)/deb PREFIX=/usr SYSCONFDIR=/etc >/dev/null
+	mkdir -p $(DIST)/deb/usr/lib/synwatch && cp -a $(DIST)/runtime $(DIST)/deb/usr/lib/synwatch/runtime
+	mkdir -p $(DIST)/deb/DEBIAN
+	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
+	  -e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DIST)/deb | cut -f1)/" packaging/deb/control >$(DIST)/deb/DEBIAN/control
+	install -m 0644 packaging/deb/conffiles $(DIST)/deb/DEBIAN/conffiles
+	install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm $(DIST)/deb/DEBIAN/
+	dpkg-deb --root-owner-group -Zxz --build $(DIST)/deb $(DEB)
+	$(MAKE) --no-print-directory install DESTDIR=$(DIST)/tar PREFIX=/opt/synwatch SYSCONFDIR=/opt/synwatch/etc >/dev/null
+	mkdir -p $(DIST)/tar/opt/synwatch/lib/synwatch && cp -a $(DIST)/runtime $(DIST)/tar/opt/synwatch/lib/synwatch/runtime
+	tar -C $(DIST)/tar/opt --owner=0 --group=0 --numeric-owner -czf $(TARBALL) synwatch
+	rm -rf $(DIST)/deb $(DIST)/tar $(DIST)/runtime
+	@ls -l $(DEB) $(TARBALL)
+
+# The .deb in a Debian 12 root without any JDK (tests/package-test.sh; as root, debootstrap).
+package-test: dist
+	@command -v debootstrap >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap; } || true
+	bash tests/package-test.sh
 
 # The unit (systemd-analyze verify), `make install`, the man page, and capture + blocking as an
 # unprivileged uid with only the unit's two ambient capabilities (tests/systemd-caps.sh; as root).

@@ -26,12 +26,14 @@ make --no-print-directory install PREFIX="$PREFIX" SYSCONFDIR="$TMP/etc" >"$TMP/
   || { cat "$TMP/install.log"; echo "systemd-check: FAILED: make install PREFIX=$PREFIX"; exit 1; }
 expected="$PREFIX/bin/synwatch 755
 $PREFIX/lib/systemd/system/synwatch.service 644
+$PREFIX/share/doc/synwatch/LICENSE 644
+$PREFIX/share/doc/synwatch/NOTICE 644
 $PREFIX/share/man/man1/synwatch.1 644
 $PREFIX/share/synwatch/synwatch.jar 644
 $TMP/etc/default/synwatch 644"
 expected=$(sort <<<"$expected")
 actual=$(find "$PREFIX" "$TMP/etc" -type f -printf '%p %m\n' | sort)
-if [ "$actual" = "$expected" ]; then pass "make install PREFIX=... installs launcher, jar, unit, man page, /etc/default/synwatch"
+if [ "$actual" = "$expected" ]; then pass "make install PREFIX=... installs launcher, jar, unit, man page, LICENSE, NOTICE, /etc/default/synwatch"
 else fail "make install installed:
 $actual
 expected:
