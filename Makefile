@@ -29,7 +29,7 @@ TEST_COMMANDS := ip tcpdump pkill nmap curl python3 setpriv hping3
 JDK_PACKAGE := openjdk-25-jdk-headless
 JDK_MISSING_HINT := install a JDK 25 (Temurin 25 from Adoptium's apt repository: https://adoptium.net/installation/linux/) and rerun, or build and run the container image instead (make image)
 
-.PHONY: help build test run bindings deps check-deps check-test-deps install-packages clean e2e fuzz soak bench aot-cache
+.PHONY: help build test run man bindings deps check-deps check-test-deps install-packages clean e2e fuzz soak bench aot-cache
 
 help:
 	@echo "make build     - build target/synwatch.jar"
@@ -41,6 +41,7 @@ help:
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
 	@echo "make aot-cache - optional JDK 25 AOT cache beside the jar: faster start-up (BENCHMARKS.md)"
 	@echo "make bench     - benchmarks: replay vs C floor and tcpdump, live drops, JMH, scan-to-block, memory, start-up (as root; ~6 min; BENCHMARKS.md)"
+	@echo "make man       - regenerate the man page's OPTIONS and README's usage from the option declarations"
 	@echo "make bindings  - regenerate native-bindings/ with jextract (JEXTRACT=/path/to/jextract)"
 	@echo "make image            - container image synwatch:VERSION with docker or podman (BUILD_IMAGE=, RUNTIME_IMAGE=)"
 	@echo "make image-test       - build the image from local bases with podman, scan it in a namespace (as root)"
@@ -120,6 +121,10 @@ bench: build
 FUZZ_TESTS := PacketParserFuzzTest OfflineReplayFuzzTest
 fuzz: check-test-deps
 	for t in $(FUZZ_TESTS); do JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) test -Dtest=$$t -Dsurefire.failIfNoSpecifiedTests=false || exit 1; done
+
+# The man page's OPTIONS section and README's usage block come from the option declarations (cli/Options.java).
+man: build
+	"$(JAVA_HOME)/bin/java" -cp $(JAR) org.synwatch.cli.ManPage packaging/synwatch.1 README.md
 
 bindings:
 	@command -v $(JEXTRACT) >/dev/null || { echo "make bindings: jextract not found; put it on PATH or set JEXTRACT (see native-bindings/README.md)" >&2; exit 1; }

@@ -1,7 +1,6 @@
 package org.synwatch.report;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import org.synwatch.config.OutputFormat;
@@ -151,7 +150,7 @@ public final class EventWriter implements ScanListener {
             out.write(buffer);
         } catch (IOException e) {
             buffer.clear();
-            throw new UncheckedIOException(e);
+            throw new EventOutputException(e);
         }
     }
 
