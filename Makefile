@@ -239,9 +239,10 @@ package-test: dist
 	bash tests/package-test.sh
 
 # The unit (systemd-analyze verify), `make install`, the man page, and capture + blocking as an
-# unprivileged uid with only the unit's two ambient capabilities (tests/systemd-caps.sh; as root).
+# unprivileged uid with only the unit's two ambient capabilities and its system call filter
+# (tests/systemd-caps.sh, tests/syscall-filter.py with python3-seccomp; as root).
 systemd-check: build
-	@command -v systemd-analyze >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd; } || true
+	@{ command -v systemd-analyze >/dev/null && /usr/bin/python3 -c 'import seccomp' 2>/dev/null; } || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd python3-seccomp; } || true
 	bash tests/systemd-check.sh
 
 # promtool from PATH, else from Debian's prometheus package, unpacked (not installed: no server is

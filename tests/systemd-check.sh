@@ -82,7 +82,8 @@ for directive in 'DynamicUser=yes' 'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMI
     'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
     'ProtectHome=yes' 'PrivateTmp=yes' 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_PACKET AF_NETLINK' \
     'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' 'ProtectKernelLogs=yes' 'LockPersonality=yes' \
-    'SystemCallArchitectures=native' 'Restart=on-failure'; do
+    'SystemCallArchitectures=native' 'SystemCallFilter=@system-service' 'SyslogLevelPrefix=yes' \
+    'StartLimitIntervalSec=5min' 'StartLimitBurst=5' 'Restart=on-failure'; do
   grep -qx "$directive" "$UNIT" || fail "the unit lacks '$directive'"
 done
 if grep -q '^MemoryDenyWriteExecute=' "$UNIT"; then
