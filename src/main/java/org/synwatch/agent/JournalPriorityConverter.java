@@ -21,8 +21,17 @@ public final class JournalPriorityConverter extends ClassicConverter {
 
     @Override
     public void start() {
-        journal = isStream(System.getenv("JOURNAL_STREAM"), STDERR);
+        journal = stderrIsJournal();
         super.start();
+    }
+
+    /** The prefix for the one-line user errors the cli prints itself, outside logback. */
+    public static String errorPrefix() {
+        return stderrIsJournal() ? prefix(Level.ERROR) : "";
+    }
+
+    private static boolean stderrIsJournal() {
+        return isStream(System.getenv("JOURNAL_STREAM"), STDERR);
     }
 
     @Override

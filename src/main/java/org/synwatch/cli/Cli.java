@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
 import org.synwatch.agent.AgentFailure;
+import org.synwatch.agent.JournalPriorityConverter;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.Cidr;
@@ -106,7 +107,7 @@ final class Cli {
     }
 
     private int fail(int status, String message, String hint, Throwable trace) {
-        err.println("synwatch: " + message + " (hint: " + hint + ")");
+        err.println(JournalPriorityConverter.errorPrefix() + "synwatch: " + message + " (hint: " + hint + ")");
         if (trace != null) {
             trace.printStackTrace(err);
         }
