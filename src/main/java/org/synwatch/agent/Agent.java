@@ -119,7 +119,10 @@ public final class Agent {
                     counters.interfaceDrops(), ring.dropped());
         }
         Throwable failure = consumerFailure.get();
-        if (failure != null) {
+        if (failure instanceof EventOutputException output && output.readerGone()) {
+            // Like grep and tcpdump: the reader has what it wanted; everything before was written.
+            LOG.debug("stdout's reader went away: stopping");
+        } else if (failure != null) {
             throw detectorFailure(failure);
         }
     }

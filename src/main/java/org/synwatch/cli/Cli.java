@@ -65,6 +65,11 @@ final class Cli {
                         for (NftFirewall.Entry entry : firewall.blocked()) {
                             out.println(entry.address() + (entry.expiresIn().isEmpty() ? "" : " expires in " + entry.expiresIn()));
                         }
+                    } catch (FirewallException e) {
+                        // No table yet (synwatch never blocked anything here): an empty list, like an empty set.
+                        if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
+                            throw e;
+                        }
                     }
                     return ExitCode.OK;
                 }
@@ -137,6 +142,8 @@ final class Cli {
             case PERMISSION_DENIED -> "run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN";
             case INTERFACE_DOWN -> "bring the interface up with 'ip link set IFACE up'";
             case INTERFACE_GONE -> "the interface was removed; a supervisor (systemd Restart=on-failure) restarts synwatch";
+            case FILE_MISSING -> "check the path (-r - reads a capture from standard input)";
+            case FILE_UNREADABLE -> "check the file's permissions, or run as a user who may read it";
             case BAD_FILE -> "the file is not a capture libpcap can read, or it is damaged";
             case OTHER -> "rerun with --debug for details";
         };

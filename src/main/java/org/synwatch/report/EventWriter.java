@@ -158,7 +158,7 @@ public final class EventWriter implements ScanListener {
             out.write(buffer);
         } catch (IOException e) {
             buffer.clear();
-            throw new EventOutputException(e);
+            throw new EventOutputException(e, out.readerGone());
         }
     }
 

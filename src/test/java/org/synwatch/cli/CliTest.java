@@ -3,6 +3,7 @@ package org.synwatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,10 +11,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.CaptureSource;
+import org.synwatch.testing.Commands;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -130,6 +133,19 @@ class CliTest {
     void missingFileIsARuntimeError() {
         assertEquals(1, run("-r", "/nonexistent/capture.pcap"));
         assertOneLineError("No such file or directory");
+        // A typo, not a damaged capture: the hint says so.
+        assertTrue(stderr().contains("(hint: check the path"), stderr());
+        assertFalse(stderr().contains("not a capture"), stderr());
+    }
+
+    @Test
+    void unreadableFileSaysSo(@TempDir Path dir) throws IOException {
+        assumeFalse(Commands.isRoot(), "root reads any file; skipped");
+        Path capture = Files.copy(Path.of("test-fixtures", "nmap-syn-ipv4.pcap"), dir.resolve("capture.pcap"));
+        Files.setPosixFilePermissions(capture, PosixFilePermissions.fromString("-w-------"));
+        assertEquals(1, run("-r", capture.toString()));
+        assertOneLineError("Permission denied");
+        assertTrue(stderr().contains("(hint: check the file's permissions"), stderr());
     }
 
     @Test
