@@ -59,6 +59,10 @@ final class Cli {
                     new PrintStream(events, true).println("synwatch " + version() + " (" + Libpcap.version() + ")");
                     return ExitCode.OK;
                 }
+                case JAVA_HOME -> {
+                    new PrintStream(events, true).println(System.getProperty("java.home"));
+                    return ExitCode.OK;
+                }
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
                     try (NftFirewall firewall = firewalls.get()) {

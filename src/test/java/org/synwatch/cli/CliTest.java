@@ -78,7 +78,8 @@ class CliTest {
         "--debug=yes                          | --debug takes no value",
         "--no-block --dry-run                 | --no-block and --dry-run exclude each other",
         "--block-timeout forever              | --block-timeout: 'forever' is not a duration",
-        "--block-timeout 30d                  | --block-timeout: '30d' is not a duration",
+        "--block-timeout 30d                  | --block-timeout: '30d' is out of range",
+        "--block-timeout 1h1h                 | --block-timeout: '1h1h' is not a duration",
         "--allow 10.0.0.0/40                  | --allow prefix: 40 is out of range",
         "--allow not-an-address               | --allow: 'not-an-address' is not an address or CIDR",
         "--metrics-address 9897               | --metrics-address: '9897' has no port",
@@ -127,6 +128,12 @@ class CliTest {
         assertEquals(1, status);
         assertOneLineError("writing events failed: No space left on device");
         assertTrue(stderr().contains("check that stdout is still open"), stderr());
+    }
+
+    @Test
+    void javaHomePrintsTheRuntime() {
+        assertEquals(0, run("--java-home"));
+        assertEquals(System.getProperty("java.home") + System.lineSeparator(), out.toString(StandardCharsets.UTF_8));
     }
 
     @Test
