@@ -21,6 +21,8 @@ RUNTIME_PACKAGES := libpcap0.8 nftables
 BUILD_PACKAGES := maven
 TEST_PACKAGES := iproute2 tcpdump procps nmap curl python3 util-linux hping3
 # One probe per package above, so `make run`/`make test` install only when something is missing.
+# Probed with the sbin directories on PATH, which a normal user's PATH lacks (nft, ip, ldconfig).
+PROBE_PATH := $(PATH):/usr/local/sbin:/usr/sbin:/sbin
 RUNTIME_COMMANDS := nft
 BUILD_COMMANDS := mvn
 TEST_COMMANDS := ip tcpdump pkill nmap curl python3 setpriv hping3
@@ -60,7 +62,7 @@ deps:
 # PACKAGES=..., plus the JDK when none is found. Stops with one line when the distribution has no
 # JDK 25: installing Maven alone would bring only an older JDK, and the build would fail later.
 install-packages:
-	@if [ "$$(id -u)" != 0 ]; then echo "make: run as root to install: $(PACKAGES) (hint: sudo make $(or $(MAKECMDGOALS),build))" >&2; exit 1; fi
+	@if [ "$$(id -u)" != 0 ]; then echo "make: run as root to install: $(PACKAGES) (hint: sudo make $(or $(GOAL),deps))" >&2; exit 1; fi
 	apt-get update -qq
 	@jdk=""; if ! bin/synwatch --java-home >/dev/null 2>&1; then \
 	   if apt-cache policy $(JDK_PACKAGE) 2>/dev/null | grep -E '^ *Candidate: [0-9]' | grep -v 'ea' >/dev/null; then jdk=$(JDK_PACKAGE); \
@@ -72,16 +74,20 @@ install-packages:
 # Runtime and build packages, the JDK, and a target/ this user can write (`sudo make run` leaves
 # it to the invoking user, but an older root-owned one may be there).
 check-deps:
-	@missing=0; for c in $(RUNTIME_COMMANDS) $(BUILD_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+	@export PATH="$(PROBE_PATH)"; missing=0; for c in $(RUNTIME_COMMANDS) $(BUILD_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
 	 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || missing=1; \
 	 bin/synwatch --java-home >/dev/null 2>&1 || missing=1; \
-	 if [ $$missing = 1 ]; then $(MAKE) --no-print-directory install-packages PACKAGES="$(RUNTIME_PACKAGES) $(BUILD_PACKAGES)"; fi
+	 if [ $$missing = 1 ]; then $(MAKE) --no-print-directory install-packages PACKAGES="$(RUNTIME_PACKAGES) $(BUILD_PACKAGES)" GOAL="$(or $(MAKECMDGOALS),build)"; fi
 	@if [ -z "$(JAVA_HOME)" ]; then bin/synwatch --java-home; exit 1; fi
 	@if [ -e target ] && ! [ -w target ]; then echo "make: target/ belongs to $$(stat -c %U target), not $$(id -un) (hint: sudo chown -R $$(id -un): target, or sudo make clean)" >&2; exit 1; fi
 
+# The test tools serve only the tests that need root (namespaces, nftables, setpriv), which skip
+# themselves otherwise: a normal user's `make test` runs the rest without them.
 check-test-deps: check-deps
-	@missing=0; for c in $(TEST_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
-	 if [ $$missing = 1 ]; then $(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"; fi
+	@export PATH="$(PROBE_PATH)"; missing=0; for c in $(TEST_COMMANDS); do command -v $$c >/dev/null || missing=1; done; \
+	 if [ $$missing = 0 ]; then :; \
+	 elif [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory install-packages PACKAGES="$(TEST_PACKAGES)"; \
+	 else echo "make: some test tools are missing ($(TEST_PACKAGES)); the live tests need them and root, and skip themselves"; fi
 
 # Under sudo, target/ goes back to the invoking user, so that a later `make test` can write it.
 build: check-deps
