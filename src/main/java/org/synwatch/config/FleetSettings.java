@@ -106,19 +106,6 @@ public record FleetSettings(String host, int port, int database, boolean tls, Op
                 + nodeName + ", sweep hosts " + sweepHosts + "]";
     }
 
-    /**
-     * The kernel's host name, without a DNS lookup (which could hang at start); "synwatch" if it
-     * cannot be read. In Kubernetes pass the node's name instead: a pod's host name is the pod's.
-     */
-    public static String hostName() {
-        try {
-            String name = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.US_ASCII).trim();
-            return name.isEmpty() ? "synwatch" : name;
-        } catch (IOException | RuntimeException e) {
-            return "synwatch";
-        }
-    }
-
     private static Optional<String> password(String file, String env) throws ConfigException {
         if (file != null && env != null && !env.isEmpty()) {
             throw new ConfigException("the fleet password is given twice: in " + PASSWORD_ENV + " and --fleet-password-file",

@@ -9,7 +9,8 @@ import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
 
 /**
- * Formats events, as text lines or JSON objects, into one buffer and hands them to the output in a
+ * Formats events, as text lines or JSON objects with Elastic Common Schema field names (the schema:
+ * docs/events.md; the kinds: {@link EventKind}), into one buffer and hands them to the output in a
  * single write per batch, so a live reader sees each batch at once and a replay is not
  * syscall-bound. One instance per thread: the detector and the blocker each have their own.
  */
@@ -27,26 +28,26 @@ public final class EventWriter implements ScanListener {
     private static final byte[] PORT_SWEEP = ": Port sweep detected: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] HOSTS_ON_PORT = " hosts on port ".getBytes(StandardCharsets.US_ASCII);
 
-    private static final byte[] JSON_TIME = "{\"time\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_EVENT = "\",\"event\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_FAMILY = "\",\"family\":\"ipv".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_SRC = "\",\"src\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_SRC_PORT = "\",\"src_port\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_DST = ",\"dst\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_DST_AFTER_SRC = "\",\"dst\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_DST_PORT = "\",\"dst_port\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_PORTS = "\",\"ports\":[".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_TIMEOUT = "\",\"timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_REASON = "\",\"reason\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_NEW_CONNECTION = "new_connection".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_PORT_SCAN = "port_scan".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_BLOCKED = "blocked".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_NOT_BLOCKED = "not_blocked".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_PORT_SWEEP = "port_sweep".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_FLEET = ",\"fleet\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_PORT = "\",\"port\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_HOST_COUNT = ",\"host_count\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_HOSTS = ",\"hosts\":[".getBytes(StandardCharsets.US_ASCII);
+    /** synwatch.schema_version: raised whenever a field of docs/events.md changes meaning or goes away. */
+    public static final int SCHEMA_VERSION = 1;
+    /** The ECS release whose field names and allowed values docs/events.md follows. */
+    public static final String ECS_VERSION = "8.11.0";
+
+    private static final byte[] JSON_TIME = "{\"@timestamp\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_ECS = ("\",\"ecs.version\":\"" + ECS_VERSION + "\"").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_NETWORK_TYPE = ",\"network.type\":\"ipv".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SOURCE_IP = "\",\"source.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SOURCE_PORT = "\",\"source.port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DESTINATION_IP = ",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DESTINATION_IP_AFTER_SOURCE = "\",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DESTINATION_PORT = "\",\"destination.port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_PORTS = "\",\"synwatch.ports\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_TIMEOUT = "\",\"synwatch.block_timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_REASON = "\",\"synwatch.reason\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_FLEET_ORIGIN = ",\"synwatch.fleet.origin\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SWEEP_PORT = "\",\"destination.port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SWEEP_HOST_COUNT = ",\"synwatch.sweep.host_count\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SWEEP_HOSTS = ",\"synwatch.sweep.hosts\":[".getBytes(StandardCharsets.US_ASCII);
 
     /** Flushes early when a huge batch would otherwise grow the buffer without bound. */
     private static final int FLUSH_THRESHOLD = 64 * 1024;
@@ -54,23 +55,29 @@ public final class EventWriter implements ScanListener {
     private final EventOutput out;
     private final boolean json;
     private final TimestampText time;
+    /** The members every JSON object ends with (observer, schema version) and its closing brace. */
+    private final byte[] jsonEnd;
     private final LineBuffer buffer = new LineBuffer(FLUSH_THRESHOLD + 512);
 
-    public EventWriter(EventOutput out, ZoneId zone, OutputFormat format) {
+    public EventWriter(EventOutput out, ZoneId zone, OutputFormat format, Observer observer) {
         this.out = out;
         this.json = format == OutputFormat.JSON;
         this.time = new TimestampText(zone, json);
+        StringBuilder end = new StringBuilder(",\"observer.hostname\":").append(jsonString(observer.hostname()));
+        observer.interfaceName().ifPresent(name -> end.append(",\"observer.ingress.interface.name\":").append(jsonString(name)));
+        this.jsonEnd = end.append(",\"synwatch.schema_version\":").append(SCHEMA_VERSION).append('}')
+                .toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     public void newConnection(SynHeader syn) {
         if (json) {
-            jsonStart(syn.timestampMicros, EVENT_NEW_CONNECTION, syn.family);
-            buffer.append(JSON_SRC);
+            jsonStart(syn.timestampMicros, EventKind.NEW_CONNECTION, syn.family);
+            buffer.append(JSON_SOURCE_IP);
             appendAddress(syn.family, syn.srcHi, syn.srcLo);
-            buffer.append(JSON_SRC_PORT).appendDecimal(syn.srcPort).append(JSON_DST);
+            buffer.append(JSON_SOURCE_PORT).appendDecimal(syn.srcPort).append(JSON_DESTINATION_IP);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
-            buffer.append(JSON_DST_PORT).appendDecimal(syn.dstPort).append('}');
+            buffer.append(JSON_DESTINATION_PORT).appendDecimal(syn.dstPort).append(jsonEnd);
         } else {
             time.append(buffer, syn.timestampMicros);
             buffer.append(NEW_CONNECTION);
@@ -84,10 +91,10 @@ public final class EventWriter implements ScanListener {
     @Override
     public void portScan(SynHeader syn, int[] ports, int count) {
         if (json) {
-            jsonStart(syn.timestampMicros, EVENT_PORT_SCAN, syn.family);
-            buffer.append(JSON_SRC);
+            jsonStart(syn.timestampMicros, EventKind.PORT_SCAN, syn.family);
+            buffer.append(JSON_SOURCE_IP);
             appendAddress(syn.family, syn.srcHi, syn.srcLo);
-            buffer.append(JSON_DST_AFTER_SRC);
+            buffer.append(JSON_DESTINATION_IP_AFTER_SOURCE);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(JSON_PORTS);
         } else {
@@ -105,7 +112,7 @@ public final class EventWriter implements ScanListener {
             buffer.appendDecimal(ports[i]);
         }
         if (json) {
-            buffer.append(']').append('}');
+            buffer.append(']').append(jsonEnd);
         }
         endLine();
     }
@@ -125,12 +132,12 @@ public final class EventWriter implements ScanListener {
             return;
         }
         if (json) {
-            jsonStart(timeMicros, EVENT_BLOCKED, family);
-            buffer.append(JSON_SRC);
+            jsonStart(timeMicros, EventKind.BLOCKED, family);
+            buffer.append(JSON_SOURCE_IP);
             appendAddress(family, hi, lo);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds);
             jsonOrigin(origin);
-            buffer.append('}');
+            buffer.append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
@@ -157,12 +164,12 @@ public final class EventWriter implements ScanListener {
     /** {@code Not blocking ADDR: REASON}, with {@code (fleet: ORIGIN)} for a peer's decision. */
     public void notBlocked(long timeMicros, int family, long hi, long lo, String reason, String origin) {
         if (json) {
-            jsonStart(timeMicros, EVENT_NOT_BLOCKED, family);
-            buffer.append(JSON_SRC);
+            jsonStart(timeMicros, EventKind.NOT_BLOCKED, family);
+            buffer.append(JSON_SOURCE_IP);
             appendAddress(family, hi, lo);
             buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"');
             jsonOrigin(origin);
-            buffer.append('}');
+            buffer.append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
@@ -174,23 +181,23 @@ public final class EventWriter implements ScanListener {
     }
 
     /**
-     * {@code Port sweep detected: SRC -> 11 hosts on port 22}; JSON lists the {@code hosts} (as many
-     * as the caller read) beside the exact {@code host_count}. Host names are addresses the fleet
-     * validated, so they need no escaping.
+     * {@code Port sweep detected: SRC -> 11 hosts on port 22}; JSON lists the hosts (as many as the
+     * caller read) beside the exact count. Hosts are addresses the fleet validated: no escaping.
      */
     public void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount, List<String> hosts) {
         if (json) {
-            jsonStart(timeMicros, EVENT_PORT_SWEEP, family);
-            buffer.append(JSON_SRC);
+            jsonStart(timeMicros, EventKind.PORT_SWEEP, family);
+            buffer.append(JSON_SOURCE_IP);
             appendAddress(family, hi, lo);
-            buffer.append(JSON_PORT).appendDecimal(port).append(JSON_HOST_COUNT).appendDecimal(hostCount).append(JSON_HOSTS);
+            buffer.append(JSON_SWEEP_PORT).appendDecimal(port).append(JSON_SWEEP_HOST_COUNT).appendDecimal(hostCount)
+                    .append(JSON_SWEEP_HOSTS);
             for (int i = 0; i < hosts.size(); i++) {
                 if (i > 0) {
                     buffer.append(',');
                 }
                 buffer.append('"').append(hosts.get(i).getBytes(StandardCharsets.US_ASCII)).append('"');
             }
-            buffer.append(']').append('}');
+            buffer.append(']').append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(PORT_SWEEP);
@@ -209,7 +216,7 @@ public final class EventWriter implements ScanListener {
             out.write(buffer);
         } catch (IOException e) {
             buffer.clear();
-            throw new EventOutputException(e);
+            throw new EventOutputException(e, out.readerGone());
         }
     }
 
@@ -220,12 +227,27 @@ public final class EventWriter implements ScanListener {
         return text.toString();
     }
 
-    /** Event names are preallocated bytes: the per-SYN path must not allocate. */
-    private void jsonStart(long timeMicros, byte[] event, int family) {
+    /** {@code {"@timestamp":...,"network.type":"ipv4}: preformatted bytes, as the per-SYN path must not allocate. */
+    private void jsonStart(long timeMicros, EventKind kind, int family) {
         buffer.append(JSON_TIME);
         time.append(buffer, timeMicros);
-        buffer.append(JSON_EVENT).append(event)
-                .append(JSON_FAMILY).appendDecimal(family);
+        buffer.append(JSON_ECS).append(kind.json).append(JSON_NETWORK_TYPE).appendDecimal(family);
+    }
+
+    /** A JSON string literal, for the observer's names (once per writer, not per event). */
+    private static String jsonString(String text) {
+        StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                quoted.append('\\').append(c);
+            } else if (c < 0x20) {
+                quoted.append(String.format("\\u%04x", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
     }
 
     private void endLine() {
@@ -271,7 +293,7 @@ public final class EventWriter implements ScanListener {
     /** Origins are node names the fleet validated ({@code FleetSettings.NODE_NAME}): no escaping needed. */
     private void jsonOrigin(String origin) {
         if (origin != null) {
-            buffer.append(JSON_FLEET).append(origin.getBytes(StandardCharsets.US_ASCII)).append('"');
+            buffer.append(JSON_FLEET_ORIGIN).append(origin.getBytes(StandardCharsets.US_ASCII)).append('"');
         }
     }
 

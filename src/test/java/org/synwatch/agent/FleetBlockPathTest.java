@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.block.Allowlist;
 import org.synwatch.block.BlockStats;
@@ -18,6 +19,7 @@ import org.synwatch.config.OutputFormat;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 
 /** A peer's decision takes this host's own safety path: what the host would not block, no peer can make it block. */
 class FleetBlockPathTest {
@@ -28,10 +30,10 @@ class FleetBlockPathTest {
     private FleetBlockPath path(BlockSettings.Mode mode, ScanResponder[] responderOut) {
         EventOutput output = new EventOutput(out);
         List<Cidr> allow = List.of(new Cidr(Cidr.IPV4, 0, GATEWAY, 32));
-        ScanResponder responder = new ScanResponder(new EventWriter(output, ZoneOffset.UTC, OutputFormat.TEXT),
+        ScanResponder responder = new ScanResponder(new EventWriter(output, ZoneOffset.UTC, OutputFormat.TEXT, new Observer("web-1", Optional.empty())),
                 new BlockSettings(mode, 3600, allow), new Allowlist(allow), null);
         responderOut[0] = responder;
-        return new FleetBlockPath(responder, new EventWriter(output, ZoneOffset.UTC, OutputFormat.TEXT), 3600);
+        return new FleetBlockPath(responder, new EventWriter(output, ZoneOffset.UTC, OutputFormat.TEXT, new Observer("web-1", Optional.empty())), 3600);
     }
 
     private List<String> lines() {

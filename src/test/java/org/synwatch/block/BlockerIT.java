@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -24,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.testing.Commands;
 
 /** Firewall faults while running: the blocker counts them, keeps going, and heals when it can. */
@@ -50,7 +52,7 @@ class BlockerIT {
     }
 
     private Blocker blocker(NftFirewall firewall) {
-        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT));
+        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT, Observer.local(Optional.empty())));
     }
 
     private static long ipv4(int last) {
