@@ -103,7 +103,7 @@ class BlockerIT {
         Commands.run("rm", "-f", marker());
         assertEquals(1, blocker.blocks(BlockStats.Result.ADDED));
         assertEquals(5, blocker.blocks(BlockStats.Result.FAILED), "every failed block is counted");
-        assertEquals(1, logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).count(), "logged once per kind");
+        assertEquals(1, logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).count(), () -> "logged once per kind: " + logs.list);
         assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().equals("blocking works again")));
         assertEquals(List.of("192.0.2.99"), working.blocked().stream().map(NftFirewall.Entry::address).toList());
     }
