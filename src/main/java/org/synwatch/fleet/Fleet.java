@@ -10,6 +10,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.FleetSettings;
@@ -190,6 +191,12 @@ public final class Fleet implements AutoCloseable, FleetStats {
                 // CLIENT SETINFO is Redis 7.2+ and outside the shipped ACL: one round trip less, no refusal.
                 .clientSetInfoConfig(ClientSetInfoConfig.DISABLED);
         settings.password().ifPresent(config::password);
+        if (settings.tls()) {
+            // Jedis leaves hostname verification off by default: any certificate a CA signed would do.
+            SSLParameters verifyHost = new SSLParameters();
+            verifyHost.setEndpointIdentificationAlgorithm("HTTPS");
+            config.sslParameters(verifyHost);
+        }
         Jedis jedis = new Jedis(new HostAndPort(settings.host(), settings.port()), config.build());
         try {
             jedis.ping();
@@ -277,7 +284,10 @@ public final class Fleet implements AutoCloseable, FleetStats {
                             settings.uri(), e.getMessage(), DECISION_QUEUE_CAPACITY, SweepReporter.QUEUE_CAPACITY);
                 }
             } catch (RuntimeException e) {
+                // A bug, not an outage: say so, and drop the batch rather than resend it every 5 ms.
                 LOG.error("fleet: {}", e.toString());
+                count(Direction.OUT, MessageResult.FAILED, decisionsToSend.size() + reports.size());
+                decisionsToSend.clear();
             } finally {
                 reports.clear();
             }
