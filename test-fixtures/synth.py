@@ -437,7 +437,7 @@ def fx_ipv4_fragments():
     add(ip4(s, d, tcp_bytes_like_syn(44004, 82), frag=1, ident=4))                    # last, offset 8: no
     add(ip4(s, d, tcp_bytes_like_syn(44005, 83), frag=0x1FFF, ident=5))               # max offset: no
     add(ip4(s, d, tcp_bytes_like_syn(44006, 84), frag=DF | 0x0100, ident=6))          # DF + offset: no
-    # first fragment too small to hold the TCP header: no
+    # first fragment too small to hold the TCP header, completed by the next one (nmap -f): yes
     s3 = tcp(s, d, 44007, 85, SYN, options=MSS_OPT)
     add(ip4(s, d, s3[:8], frag=MF, ident=7))
     add(ip4(s, d, s3[8:], frag=1, ident=7))

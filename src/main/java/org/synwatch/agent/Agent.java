@@ -40,7 +40,10 @@ import org.synwatch.ring.SynRing;
  * block already decided, the metrics server closes, the handle closes.
  */
 public final class Agent {
-    /** Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and a TCP header. */
+    /**
+     * Enough for Ethernet with four VLAN tags (30 bytes), IPv6 (40), a fragment header (8), sixteen
+     * 8-byte destination-options headers (128) and a whole TCP header (20): 226 bytes.
+     */
     static final int SNAPLEN = 256;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -68,7 +71,7 @@ public final class Agent {
         try (PcapHandle handle = open()) {
             int linkType = handle.linkType();
             if (!LinkType.isSupported(linkType)) {
-                throw new PcapException(PcapException.Problem.BAD_FILE,
+                throw new PcapException(PcapException.Problem.UNSUPPORTED_LINK_TYPE,
                         handle.source() + ": unsupported link type " + linkType);
             }
             installFilter(handle, linkType, live);
@@ -89,7 +92,8 @@ public final class Agent {
                     }
                 }, this::consumerFailed);
                      MetricsServer metrics = startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder))) {
-                    CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live);
+                    CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live,
+                            settings.flood().maxFragmentSets());
                     ring.start();
                     loop = capture;
                     if (stopRequested) {

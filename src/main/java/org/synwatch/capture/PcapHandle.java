@@ -197,19 +197,17 @@ public final class PcapHandle implements AutoCloseable {
                 + MEMORY.get(ValueLayout.JAVA_LONG, header + TS_USEC);
     }
 
-    /** Kernel counters of a live handle: {received, dropped by the kernel, dropped by the interface}. */
-    public synchronized long[] stats() throws PcapException {
+    /** Kernel counters of a live handle; all zero once closed. */
+    public synchronized CaptureStats stats() throws PcapException {
         if (closed) {
-            return new long[3];
+            return new CaptureStats(0, 0, 0);
         }
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment stat = pcap_stat.allocate(scratch);
             check("pcap_stats", pcap_stats(pcap, stat));
-            return new long[] {
-                Integer.toUnsignedLong(pcap_stat.ps_recv(stat)),
-                Integer.toUnsignedLong(pcap_stat.ps_drop(stat)),
-                Integer.toUnsignedLong(pcap_stat.ps_ifdrop(stat)),
-            };
+            return new CaptureStats(Integer.toUnsignedLong(pcap_stat.ps_recv(stat)),
+                    Integer.toUnsignedLong(pcap_stat.ps_drop(stat)),
+                    Integer.toUnsignedLong(pcap_stat.ps_ifdrop(stat)));
         }
     }
 

@@ -11,6 +11,7 @@ import org.synwatch.config.OutputFormat;
 import org.synwatch.config.CaptureSource;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
+import org.synwatch.config.FloodSettings;
 import org.synwatch.config.Settings;
 import org.synwatch.config.Values;
 
@@ -200,7 +201,8 @@ final class Arguments {
             case "json" -> OutputFormat.JSON;
             default -> throw new ConfigException("--format: '" + format + "' is not a format", "use text or json");
         };
-        return new Parsed(Action.RUN, new Settings(source, detection, block, metrics, outputFormat, debug), debug);
+        return new Parsed(Action.RUN, new Settings(source, detection, block, metrics, outputFormat, debug,
+                FloodSettings.defaults()), debug);
     }
 
     private static Action oneAction(Action previous, Action next) throws ConfigException {

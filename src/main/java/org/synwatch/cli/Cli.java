@@ -137,6 +137,8 @@ final class Cli {
             case INTERFACE_DOWN -> "bring the interface up with 'ip link set IFACE up'";
             case INTERFACE_GONE -> "the interface was removed; a supervisor (systemd Restart=on-failure) restarts synwatch";
             case BAD_FILE -> "the file is not a capture libpcap can read, or it is damaged";
+            case UNSUPPORTED_LINK_TYPE -> "synwatch reads Ethernet, Linux cooked (any), raw IP, BSD loopback and null"
+                    + " captures; capture on an Ethernet interface or -i any instead (NFLOG and the like need another tool)";
             case OTHER -> "rerun with --debug for details";
         };
     }
