@@ -12,7 +12,7 @@ Usage:
   expected.py --check [DIR]     compare every NAME.expected with a fresh computation
 
 Rules (see README.md):
-  * candidate = link layer parsed (Ethernet with any number of 0x8100/0x88a8/0x9100 tags,
+  * candidate = link layer parsed (Ethernet with up to 4 0x8100/0x88a8/0x9100 tags,
     LINUX_SLL 113 / LINUX_SLL2 276 protocol field, RAW 101/12/14 by version nibble,
     NULL 0 little-endian family, LOOP 108 big-endian family; family 2 = IPv4, 24/28/30 = IPv6);
     IPv4: version 4, IHL >= 5, whole IP header captured, protocol 6; fragments (MF set or
@@ -147,6 +147,7 @@ def _ng_options(buf, endian):
 # ------------------------------------------------------------------ packet parsing
 
 ETH_TAGS = (0x8100, 0x88A8, 0x9100)
+MAX_VLAN_TAGS = 4        # as many as the kernel filter nests; a fifth tag produces nothing
 FAM_V4 = (2,)
 FAM_V6 = (24, 28, 30)
 
@@ -155,11 +156,15 @@ def network_layer(linktype, pkt):
     """Return (kind, bytes) with kind 'v4' / 'v6' / 'raw' (decide by version nibble), or None."""
     if linktype == 1:                                    # Ethernet
         off = 12
+        tags = 0
         while True:
             if off + 2 > len(pkt):
                 return None
             et = (pkt[off] << 8) | pkt[off + 1]
             if et in ETH_TAGS:
+                tags += 1
+                if tags > MAX_VLAN_TAGS:
+                    return None
                 off += 4
                 continue
             off += 2
