@@ -17,7 +17,7 @@ DEB_PACKAGES := maven libpcap0.8 iproute2 nftables tcpdump procps nmap curl pyth
 # One probe per package above, so `make run`/`make test` install only when something is missing.
 NEEDED_COMMANDS := mvn ip nft tcpdump pkill nmap curl python3 setpriv hping3
 
-.PHONY: help build test run bindings deps check-deps clean e2e fuzz soak bench aot-cache
+.PHONY: help build test run man bindings deps check-deps clean e2e fuzz soak bench aot-cache
 
 help:
 	@echo "make build     - build target/synwatch.jar"
@@ -29,6 +29,7 @@ help:
 	@echo "make fuzz      - fuzz the parser and the offline path with Jazzer (30 s each)"
 	@echo "make aot-cache - optional JDK 25 AOT cache beside the jar: faster start-up (BENCHMARKS.md)"
 	@echo "make bench     - benchmarks: replay vs C floor and tcpdump, live drops, JMH, scan-to-block, memory, start-up (as root; ~6 min; BENCHMARKS.md)"
+	@echo "make man       - regenerate the man page's OPTIONS and README's usage from the option declarations"
 	@echo "make bindings  - regenerate native-bindings/ with jextract (JEXTRACT=/path/to/jextract)"
 	@echo "make image            - container image synwatch:VERSION with docker or podman (BUILD_IMAGE=, RUNTIME_IMAGE=)"
 	@echo "make image-test       - build the image from local bases with podman, scan it in a namespace (as root)"
@@ -84,6 +85,10 @@ bench: build
 FUZZ_TESTS := PacketParserFuzzTest OfflineReplayFuzzTest
 fuzz: check-deps
 	for t in $(FUZZ_TESTS); do JAZZER_FUZZ=1 $(MVN) $(MVN_FLAGS) test -Dtest=$$t -Dsurefire.failIfNoSpecifiedTests=false || exit 1; done
+
+# The man page's OPTIONS section and README's usage block come from the option declarations (cli/Options.java).
+man: build
+	"$(JAVA_HOME)/bin/java" -cp $(JAR) org.synwatch.cli.ManPage packaging/synwatch.1 README.md
 
 bindings:
 	@command -v $(JEXTRACT) >/dev/null || { echo "make bindings: jextract not found; put it on PATH or set JEXTRACT (see native-bindings/README.md)" >&2; exit 1; }

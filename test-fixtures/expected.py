@@ -351,7 +351,37 @@ class PortScan:
         return None
 
 
+def max_connection_lines(path):
+    """NAME.args may hold --max-connection-lines N (the options the capture is replayed with)."""
+    args = os.path.splitext(path)[0] + ".args"
+    if not os.path.exists(args):
+        return None
+    with open(args) as f:
+        words = f.read().split()
+    return int(words[words.index("--max-connection-lines") + 1]) if "--max-connection-lines" in words else None
+
+
 def lines_for(path):
+    limit = max_connection_lines(path)
+    # the second of the latest New connection line, lines printed and held back since it began
+    held = {"second": None, "shown": 0, "count": 0}
+
+    def connection_line(second, line):
+        if held["second"] != second:
+            flush_held()
+            held["second"], held["shown"] = second, 0
+        if limit is not None and held["shown"] >= limit:
+            held["count"] += 1
+            return
+        held["shown"] += 1
+        out.append(line)
+
+    def flush_held():
+        if held["count"]:
+            out.append("%s: %d new connections not shown (over --max-connection-lines %d)" % (
+                fmt_time(held["second"] * 1_000_000), held["count"], limit))
+        held["count"] = 0
+
     out = []
     last_seen = {}               # (fam, src, sport, dst, dport) -> µs
     pairs = {}                   # (fam, src, dst) -> PortScan
@@ -367,13 +397,14 @@ def lines_for(path):
         if prev is not None and t - prev < WINDOW_US:
             continue
         ts = fmt_time(t)
-        out.append("%s: New connection: %s -> %s" % (ts, fmt_endpoint(fam, src, sport),
-                                                      fmt_endpoint(fam, dst, dport)))
+        connection_line(t // 1_000_000, "%s: New connection: %s -> %s" % (
+            ts, fmt_endpoint(fam, src, sport), fmt_endpoint(fam, dst, dport)))
         ps = pairs.setdefault((fam, src, dst), PortScan())
         ports = ps.on_reported(t, dport)
         if ports is not None:
             out.append("%s: Port scan detected: %s -> %s on ports %s" % (
                 ts, fmt_addr(fam, src), fmt_addr(fam, dst), ",".join(str(p) for p in ports)))
+    flush_held()
     return out
 
 

@@ -975,6 +975,20 @@ def fx_tcp_14_16():
     return ("tcp-14-16.pcap", LT_EN10MB, r)
 
 
+def fx_connection_flood():
+    """100,000 SYNs from spoofed sources within one second, a scanner's four SYNs among them, then
+    two SYNs in the next second; replayed with --max-connection-lines 100 (connection-flood.args)."""
+    r = []
+    d = "198.51.100.77"
+    for i in range(100_000):
+        r.append(at(i * 10, eth4(syn4("203.0.113.%d" % (i % 256), d, 1024 + i % 60000, 80 + i // 256 % 1000))))
+        if i in (50_000, 50_001, 50_002, 50_003):
+            r.append(at(i * 10 + 5, eth4(syn4("192.0.2.77", d, 40000, 22 + i - 50_000))))
+    r.append(at(1_000_000, eth4(syn4("192.0.2.78", d, 40001, 443))))
+    r.append(at(1_000_001, eth4(syn4("192.0.2.78", d, 40002, 444))))
+    return ("connection-flood.pcap", LT_EN10MB, r)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -983,7 +997,8 @@ def main():
                 fx_truncated(), fx_tcp_flags(), fx_raw(LT_RAW, "raw-ip.pcap"), fx_raw(LT_RAW12, "raw-ip-12.pcap"),
                 fx_raw(LT_RAW14, "raw-ip-14.pcap"), fx_null(False), fx_null(True), fx_scan_edges(),
                 fx_pcap_nsec(), fx_pcap_big_endian(), fx_fragments_synth(), fx_fragments_sll2(),
-                fx_fragment_flood(), fx_ipv6_long_chains(), fx_vlan_deep(), fx_tcp_14_16()] + fx_sll()
+                fx_fragment_flood(), fx_ipv6_long_chains(), fx_vlan_deep(), fx_tcp_14_16(),
+                fx_connection_flood()] + fx_sll()
     for fx in fixtures:
         name, lt, recs = fx[:3]
         kw = fx[3] if len(fx) > 3 else {}

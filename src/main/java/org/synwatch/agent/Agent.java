@@ -30,6 +30,7 @@ import org.synwatch.metrics.MetricsServer;
 import org.synwatch.metrics.SynwatchCollector;
 import org.synwatch.packet.LinkType;
 import org.synwatch.report.EventOutput;
+import org.synwatch.report.EventOutputException;
 import org.synwatch.report.EventWriter;
 import org.synwatch.ring.SynRing;
 
@@ -68,7 +69,8 @@ public final class Agent {
     /** Captures until the source ends or {@link #requestStop} is called. */
     public void run() throws PcapException, FirewallException, AgentFailure {
         boolean live = settings.source() instanceof CaptureSource.Live;
-        try (PcapHandle handle = open()) {
+        try (Closer closer = new Closer()) {
+            PcapHandle handle = closer.add("capture handle", open());
             int linkType = handle.linkType();
             if (!LinkType.isSupported(linkType)) {
                 throw new PcapException(PcapException.Problem.UNSUPPORTED_LINK_TYPE,
@@ -77,60 +79,62 @@ public final class Agent {
             installFilter(handle, linkType, live);
             EventOutput output = new EventOutput(events);
             ZoneId zone = ZoneId.systemDefault();
-            EventWriter writer = new EventWriter(output, zone, settings.format());
+            EventWriter writer = new EventWriter(output, zone, settings.format(), settings.flood().maxConnectionLines());
             BlockSettings.Mode mode = effectiveBlockMode(live);
-            Blocker blocker = mode == BlockSettings.Mode.ENFORCE ? startBlocker(new EventWriter(output, zone, settings.format())) : null;
-            try {
-                ScanResponder responder = new ScanResponder(writer,
-                        new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
-                        new Allowlist(settings.block().allow()), blocker);
-                Detector detector = new Detector(settings.detection(), responder);
-                try (SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
-                    detector.onSyn(syn);
-                    if (endOfBatch) {
-                        writer.flush();
-                    }
-                }, this::consumerFailed);
-                     MetricsServer metrics = startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder))) {
-                    CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live,
-                            settings.flood().maxFragmentSets());
-                    ring.start();
-                    loop = capture;
-                    if (stopRequested) {
-                        capture.requestStop();
-                    }
-                    if (live) {
-                        LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
-                                Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
-                                metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
-                    }
-                    try {
-                        capture.run();
-                    } finally {
-                        loop = null;
-                        stopRing(ring, writer);
-                    }
-                    // Live, the last kernel counts may postdate the last scrape, so the operator gets them here.
-                    LOG.atLevel(live ? Level.INFO : Level.DEBUG).log(
-                            "capture stopped: captured {} packets: {} SYNs, {} malformed; dropped {} in the kernel, {} at the interface, {} in the ring",
-                            counters.captured(), counters.syns(), counters.malformed(), counters.kernelDrops(),
-                            counters.interfaceDrops(), ring.dropped());
-                }
-            } finally {
-                if (blocker != null) {
-                    closeBlocker(blocker);
-                }
+            Blocker blocker = mode == BlockSettings.Mode.ENFORCE
+                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format()))) : null;
+            ScanResponder responder = new ScanResponder(writer,
+                    new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
+                    new Allowlist(settings.block().allow()), blocker);
+            Detector detector = new Detector(settings.detection(), responder);
+            SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE,
+                    new DetectorHandler(detector, writer, live), this::consumerFailed));
+            MetricsServer metrics = closer.add("metrics server",
+                    startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder)));
+            CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live, settings.flood().maxFragmentSets());
+            ring.start();
+            loop = capture;
+            if (stopRequested) {
+                capture.requestStop();
             }
+            if (live) {
+                LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
+                        Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
+                        metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
+            }
+            try {
+                capture.run();
+            } finally {
+                loop = null;
+                stopRing(ring, writer);
+            }
+            // Live, the last kernel counts may postdate the last scrape, so the operator gets them here.
+            LOG.atLevel(live ? Level.INFO : Level.DEBUG).log(
+                    "capture stopped: captured {} packets: {} SYNs, {} malformed; dropped {} in the kernel, {} at the interface, {} in the ring",
+                    counters.captured(), counters.syns(), counters.malformed(), counters.kernelDrops(),
+                    counters.interfaceDrops(), ring.dropped());
         }
         Throwable failure = consumerFailure.get();
-        if (failure instanceof OutOfMemoryError) {
-            throw new AgentFailure("the detector ran out of heap with " + settings.detection().maxTrackedPairs()
-                    + " pairs allowed", "lower --max-tracked-pairs or raise the heap (SYNWATCH_JAVA_OPTS=-Xmx...)", failure);
-        }
         if (failure != null) {
-            throw new AgentFailure("writing events failed: " + failure.getMessage(),
+            throw detectorFailure(failure);
+        }
+    }
+
+    /**
+     * What stopped the detector thread, in an operator's terms: the output, the heap, or (anything
+     * else) a bug, which is not the operator's to fix.
+     */
+    AgentFailure detectorFailure(Throwable failure) {
+        if (failure instanceof EventOutputException output) {
+            return new AgentFailure("writing events failed: " + output.getCause().getMessage(),
                     "check that stdout is still open and writable", failure);
         }
+        if (failure instanceof OutOfMemoryError) {
+            return new AgentFailure("the detector ran out of heap with " + settings.detection().maxTrackedPairs()
+                    + " pairs allowed", "lower --max-tracked-pairs or raise the heap (SYNWATCH_JAVA_OPTS=-Xmx...)", failure);
+        }
+        return new AgentFailure("the detector thread failed: " + failure,
+                "this is a bug in synwatch: rerun with --debug for the stack trace and report it", failure);
     }
 
     /** Asks a running (or starting) agent to stop; safe from any thread, including signal handlers. */
@@ -165,14 +169,6 @@ public final class Agent {
         Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter);
         blocker.start();
         return blocker;
-    }
-
-    private static void closeBlocker(Blocker blocker) {
-        try {
-            blocker.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private MetricsServer startMetrics(SynwatchCollector collector) throws AgentFailure {
@@ -225,10 +221,15 @@ public final class Agent {
     /** Lets the detector finish every published SYN, then writes whatever it formatted. */
     private void stopRing(SynRing ring, EventWriter writer) {
         try {
-            if (!ring.drainAndStop(DRAIN_TIMEOUT) && consumerFailure.get() == null) {
+            boolean drained = ring.drainAndStop(DRAIN_TIMEOUT);
+            if (!drained && consumerFailure.get() == null) {
                 LOG.warn("detector did not drain within {}", DRAIN_TIMEOUT);
             }
             if (consumerFailure.get() == null) {
+                if (drained) {
+                    // The detector thread has stopped: the last second's held-back count is ours to print.
+                    writer.reportSuppressed();
+                }
                 writer.flush();
             }
         } catch (InterruptedException e) {

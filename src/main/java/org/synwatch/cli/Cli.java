@@ -50,7 +50,7 @@ final class Cli {
             System.setProperty(LOG_LEVEL_PROPERTY, debug ? "DEBUG" : "INFO");
             switch (parsed.action()) {
                 case HELP -> {
-                    new PrintStream(events, true).print(Arguments.USAGE);
+                    new PrintStream(events, true).print(Usage.text());
                     return ExitCode.OK;
                 }
                 case VERSION -> {

@@ -68,6 +68,14 @@ public final class Values {
         return new InetSocketAddress(ipLiteral(flag, host, hint), port);
     }
 
+    /** The value itself, unless it is empty: an empty interface or file name is always a slip. */
+    public static String nonEmpty(String flag, String text, String hint) throws ConfigException {
+        if (text.isEmpty()) {
+            throw new ConfigException(flag + " needs a value", hint);
+        }
+        return text;
+    }
+
     public static int integer(String flag, String text, int min, int max) throws ConfigException {
         long value;
         try {

@@ -1,9 +1,9 @@
 package org.synwatch.report;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import java.util.OptionalInt;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
@@ -39,6 +39,10 @@ public final class EventWriter implements ScanListener {
     private static final byte[] EVENT_PORT_SCAN = "port_scan".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_BLOCKED = "blocked".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_NOT_BLOCKED = "not_blocked".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_CONNECTIONS_SUPPRESSED = "connections_suppressed".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_COUNT = "\",\"count\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NOT_SHOWN = " new connections not shown (over --max-connection-lines "
+            .getBytes(StandardCharsets.US_ASCII);
 
     /** Flushes early when a huge batch would otherwise grow the buffer without bound. */
     private static final int FLUSH_THRESHOLD = 64 * 1024;
@@ -47,15 +51,42 @@ public final class EventWriter implements ScanListener {
     private final boolean json;
     private final TimestampText time;
     private final LineBuffer buffer = new LineBuffer(FLUSH_THRESHOLD + 512);
+    /** New connection lines allowed per second of packet time; Long.MAX_VALUE for no limit. */
+    private final long maxConnectionLines;
+    /** The packet-time second of the latest New connection, and what it printed and held back. */
+    private long lineSecond = Long.MIN_VALUE;
+    private long linesThisSecond;
+    private long suppressed;
 
+    /** A writer without a limit on New connection lines (the blocker's, which writes none). */
     public EventWriter(EventOutput out, ZoneId zone, OutputFormat format) {
+        this(out, zone, format, OptionalInt.empty());
+    }
+
+    /**
+     * @param maxConnectionLines New connection lines per second of packet time; past it, that
+     *                           second's others are counted into one line printed once it is over
+     */
+    public EventWriter(EventOutput out, ZoneId zone, OutputFormat format, OptionalInt maxConnectionLines) {
         this.out = out;
         this.json = format == OutputFormat.JSON;
         this.time = new TimestampText(zone, json);
+        this.maxConnectionLines = maxConnectionLines.isPresent() ? maxConnectionLines.getAsInt() : Long.MAX_VALUE;
     }
 
     @Override
     public void newConnection(SynHeader syn) {
+        long second = Math.floorDiv(syn.timestampMicros, 1_000_000L);
+        if (second != lineSecond) {
+            reportSuppressed();
+            lineSecond = second;
+            linesThisSecond = 0;
+        }
+        if (linesThisSecond == maxConnectionLines) {
+            suppressed++;
+            return;
+        }
+        linesThisSecond++;
         if (json) {
             jsonStart(syn.timestampMicros, EVENT_NEW_CONNECTION, syn.family);
             buffer.append(JSON_SRC);
@@ -142,6 +173,36 @@ public final class EventWriter implements ScanListener {
         endLine();
     }
 
+    /**
+     * Prints the line for New connections held back in the latest second, if any: called when a
+     * later second starts, at the end, and live once the wall clock has left that second.
+     */
+    public void reportSuppressed() {
+        if (suppressed == 0) {
+            return;
+        }
+        long secondMicros = lineSecond * 1_000_000L;
+        if (json) {
+            buffer.append(JSON_TIME);
+            time.append(buffer, secondMicros);
+            buffer.append(JSON_EVENT).append(EVENT_CONNECTIONS_SUPPRESSED).append(JSON_COUNT)
+                    .appendDecimal(suppressed).append('}');
+        } else {
+            time.append(buffer, secondMicros);
+            buffer.append(':').append(' ').appendDecimal(suppressed).append(NOT_SHOWN)
+                    .appendDecimal(maxConnectionLines).append(')');
+        }
+        suppressed = 0;
+        endLine();
+    }
+
+    /** {@link #reportSuppressed} once the second of the held-back lines is over at {@code nowMicros}. */
+    public void reportSuppressedBefore(long nowMicros) {
+        if (Math.floorDiv(nowMicros, 1_000_000L) > lineSecond) {
+            reportSuppressed();
+        }
+    }
+
     /** Writes everything formatted so far; called at the end of each batch and at shutdown. */
     public void flush() {
         if (buffer.length() == 0) {
@@ -151,7 +212,7 @@ public final class EventWriter implements ScanListener {
             out.write(buffer);
         } catch (IOException e) {
             buffer.clear();
-            throw new UncheckedIOException(e);
+            throw new EventOutputException(e);
         }
     }
 

@@ -85,10 +85,45 @@ class CliTest {
         "--unblock 999.1.1.1                  | --unblock: '999.1.1.1' is not an IP address",
         "--list-blocked -i lo                 | --list-blocked, --unblock and --remove-firewall run alone",
         "--list-blocked --remove-firewall     | --list-blocked, --unblock and --remove-firewall run alone",
+        "--scan-ports -1                      | --scan-ports: -1 is out of range",
+        "--allow 10.0.0.0/8 --allow bad       | --allow: 'bad' is not an address or CIDR",
+        "--read                               | -r needs a value",
+        "--scan-ports 4 --scan-ports 5        | --scan-ports given twice",
     })
     void usageErrorsExitTwoWithOneLine(String args, String message) {
         assertEquals(2, run(args.trim().split("\\s+")));
         assertOneLineError(message);
+    }
+
+    @Test
+    void aMistypedOptionGetsASuggestion() {
+        assertEquals(2, run("-r", "x.pcap", "--scan-prots", "5"));
+        assertOneLineError("unknown option '--scan-prots'");
+        assertTrue(stderr().matches("(?s).*did you mean [^?]*--scan-ports[^?]*\\?.*"), stderr());
+    }
+
+    @Test
+    void shortOptionsTakeAttachedValuesAndRepeatedAllowsAccumulate() throws Exception {
+        assertEquals(new CaptureSource.File(Path.of("x.pcap")), Arguments.parse(new String[] {"-rx.pcap"}).settings().source());
+        assertEquals(new CaptureSource.File(Path.of("-")), Arguments.parse(new String[] {"-r", "-"}).settings().source());
+        assertEquals(2, Arguments.parse(new String[] {"-i", "lo", "--allow", "10.0.0.0/8", "--allow=192.0.2.0/24"})
+                .settings().block().allow().size());
+    }
+
+    @Test
+    void aFailingOutputIsBlamedOnTheOutput() throws IOException {
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        Path fixture = Path.of("test-fixtures", "nmap-syn-ipv4.pcap");
+        int status = new Cli(full, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { }).execute(
+                new String[] {"-r", fixture.toString()});
+        assertEquals(1, status);
+        assertOneLineError("writing events failed: No space left on device");
+        assertTrue(stderr().contains("check that stdout is still open"), stderr());
     }
 
     @Test

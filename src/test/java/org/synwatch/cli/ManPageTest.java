@@ -15,15 +15,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The man page installed by {@code make install} (packaging/synwatch.1) documents exactly the
- * options of {@code synwatch --help}, so the two cannot drift apart.
+ * options of {@code synwatch --help}: its OPTIONS section is generated from the same declarations
+ * ({@code make man}), and these tests fail while the committed page is stale.
  */
 class ManPageTest {
     /** A short or long option: not part of a word or of a hyphenated word ("link-local"). */
     private static final Pattern OPTION = Pattern.compile("(?<![\\w-])(--[a-z][a-z-]*[a-z]|-[a-z])(?![\\w-])");
 
-    private static Path manPage() {
+    private static String committed() throws IOException {
         // Surefire runs in the project directory.
-        return Path.of("packaging", "synwatch.1");
+        return Files.readString(Path.of("packaging", "synwatch.1"), StandardCharsets.UTF_8);
     }
 
     private static Set<String> options(String text) {
@@ -35,57 +36,60 @@ class ManPageTest {
         return found;
     }
 
-    /** The man page as plain text: roff's escaped hyphens, font changes and zero-width marks removed. */
+    /** The text of the OPTIONS section: from ".SH OPTIONS" to the next ".SH". */
+    private static String optionsSection(String roff) {
+        int start = roff.indexOf("\n.SH OPTIONS\n");
+        assertTrue(start >= 0, "packaging/synwatch.1 has no .SH OPTIONS section");
+        int end = roff.indexOf("\n.SH ", start + 1);
+        return roff.substring(start + 1, end < 0 ? roff.length() : end + 1);
+    }
+
+    /** roff as plain text: escaped hyphens and font changes removed. */
     private static String plain(String roff) {
         return roff.replace("\\-", "-").replaceAll("\\\\f[BIRP]", "").replace("\\&", "");
     }
 
-    /** The text of the OPTIONS section: from ".SH OPTIONS" to the next ".SH". */
-    private static String optionsSection(String roff) {
-        int start = roff.indexOf("\n.SH OPTIONS");
-        assertTrue(start >= 0, "packaging/synwatch.1 has no .SH OPTIONS section");
-        int end = roff.indexOf("\n.SH ", start + 1);
-        return roff.substring(start, end < 0 ? roff.length() : end);
+    @Test
+    void committedOptionsSectionIsTheGeneratedOne() throws IOException {
+        assertEquals(ManPage.options(), optionsSection(committed()),
+                "packaging/synwatch.1 is stale: run 'make man' and commit it");
     }
 
     @Test
-    void usageListsTheOptionsThisTestExpects() {
-        Set<String> usage = options(Arguments.USAGE);
-        // A sanity check of the pattern itself, so that an empty set cannot pass the tests below.
-        assertTrue(usage.containsAll(Set.of("-i", "--interface", "-r", "--read", "--metrics-address",
-                "--block-timeout", "--remove-firewall", "-h", "--help", "--version")), usage.toString());
+    void readmeUsageIsTheHelp() throws IOException {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        assertEquals(readme, ManPage.withUsage(readme), "README.md's usage block is stale: run 'make man' and commit it");
+        assertTrue(readme.contains(Usage.text()));
     }
 
     @Test
-    void everyOptionOfTheUsageIsInTheManPage() throws IOException {
-        String roff = Files.readString(manPage(), StandardCharsets.UTF_8);
-        Set<String> documented = options(plain(optionsSection(roff)));
-        Set<String> missing = new TreeSet<>(options(Arguments.USAGE));
-        missing.removeAll(documented);
-        assertEquals(Set.of(), missing, "options in Arguments.USAGE but not in the OPTIONS of packaging/synwatch.1");
-    }
-
-    @Test
-    void everyOptionOfTheManPageIsInTheUsage() throws IOException {
-        String roff = Files.readString(manPage(), StandardCharsets.UTF_8);
-        Set<String> extra = options(plain(optionsSection(roff)));
-        extra.removeAll(options(Arguments.USAGE));
-        assertEquals(Set.of(), extra, "options in the OPTIONS of packaging/synwatch.1 that Arguments.USAGE does not have");
-    }
-
-    @Test
-    void everyOptionHasItsOwnEntry() throws IOException {
-        // Each option starts a tagged paragraph (.TP) of its own, so `man synwatch` shows it as a heading.
-        String roff = plain(optionsSection(Files.readString(manPage(), StandardCharsets.UTF_8)));
+    void everyOptionOfTheHelpHasATaggedParagraph() {
+        Set<String> help = options(Usage.text());
+        // A sanity check of the pattern itself, so that an empty set cannot pass the test below.
+        assertTrue(help.containsAll(Set.of("-i", "--interface", "-r", "--read", "--metrics-address",
+                "--block-timeout", "--remove-firewall", "-h", "--help", "--version")), help.toString());
         Set<String> headed = new TreeSet<>();
-        String[] lines = roff.split("\n");
+        String[] lines = plain(ManPage.options()).split("\n");
         for (int i = 1; i < lines.length; i++) {
             if (lines[i - 1].equals(".TP")) {
                 headed.addAll(options(lines[i]));
             }
         }
-        Set<String> missing = new TreeSet<>(options(Arguments.USAGE));
-        missing.removeAll(headed);
-        assertEquals(Set.of(), missing, "options without a .TP entry of their own in packaging/synwatch.1");
+        assertEquals(help, headed, "every option of --help, and only those, heads a .TP paragraph");
+    }
+
+    @Test
+    void rewritingKeepsTheRestOfThePage() throws IOException {
+        String page = committed();
+        String stale = page.replace(optionsSection(page), ".SH OPTIONS\n.TP\n\\fB\\-\\-gone\\fR\nOld.\n");
+        assertEquals(page, ManPage.withOptions(stale));
+    }
+
+    @Test
+    void roffControlCharactersAreEscaped() {
+        assertEquals("\\-\\-scan\\-ports \\e", ManPage.escape("--scan-ports \\"));
+        for (String line : ManPage.options().split("\n")) {
+            assertTrue(!line.startsWith("'") && (!line.startsWith(".") || line.matches("\\.(SH|SS|TP)( .*)?")), line);
+        }
     }
 }

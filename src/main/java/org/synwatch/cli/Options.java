@@ -1,0 +1,276 @@
+package org.synwatch.cli;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import org.synwatch.config.BlockSettings;
+import org.synwatch.config.CaptureSource;
+import org.synwatch.config.Cidr;
+import org.synwatch.config.ConfigException;
+import org.synwatch.config.DetectionSettings;
+import org.synwatch.config.FloodSettings;
+import org.synwatch.config.OutputFormat;
+import org.synwatch.config.Settings;
+import org.synwatch.config.Values;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Every command-line option, each declared once: its names, value label, default, help text and
+ * validation. Parsing ({@link Arguments}), {@code --help} ({@link Usage}) and the man page's OPTIONS
+ * section ({@link ManPage}) all come from these declarations. An option's {@code order} puts it in a
+ * {@link Section}; checks between options live in {@link #toParsed}.
+ */
+@Command(name = "synwatch", sortOptions = false, usageHelpWidth = 100,
+        customSynopsis = "Usage: synwatch [-i IFACE | -r FILE] [options]",
+        description = {
+            "Reports every new TCP connection attempt (a pure SYN) and detects port scans.",
+            "Event lines go to stdout; diagnostics go to stderr."},
+        footer = {
+            "Exit status: 0 on success (end of file, SIGTERM or SIGINT), 1 on a runtime error,",
+            "2 on a usage error."})
+final class Options {
+    /** Where an option is listed in {@code --help} and the man page: by its {@code order}. */
+    enum Section {
+        CAPTURE("Capture"),
+        DETECTION("Detection"),
+        BLOCKING("Blocking (live capture; nftables table 'inet synwatch')"),
+        OUTPUT("Output"),
+        OTHER("Other");
+
+        /** Orders are SPAN apart per section, so an option's order names its section. */
+        static final int SPAN = 100;
+        final String heading;
+
+        Section(String heading) {
+            this.heading = heading;
+        }
+
+        static Section of(int order) {
+            return values()[order / SPAN];
+        }
+    }
+
+    private static final int CAPTURE = 0;
+    private static final int DETECTION = Section.SPAN;
+    private static final int BLOCKING = 2 * Section.SPAN;
+    private static final int OUTPUT = 3 * Section.SPAN;
+    private static final int OTHER = 4 * Section.SPAN;
+
+    private static final String LIVE_ONLY = "drop it when using --read";
+
+    private String interfaceName;
+    private Path file;
+    private Integer bufferSize;
+    private boolean immediateMode;
+    private int maxFragmentSets;
+    private OptionalInt maxConnectionLines = OptionalInt.empty();
+    private int portThreshold;
+    private long windowMicros;
+    private int maxTrackedPairs;
+    private long blockTimeoutSeconds;
+    private final List<Cidr> allowed = new ArrayList<>();
+    private boolean noBlock;
+    private boolean dryRun;
+    private Arguments.Action management;
+    private String unblockAddress;
+    private OutputFormat format;
+    private InetSocketAddress metricsAddress;
+    private boolean debug;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, order = OTHER + 2, description = "show this help")
+    private boolean help;
+
+    @Option(names = "--version", versionHelp = true, order = OTHER + 3,
+            description = "show synwatch's and libpcap's versions")
+    private boolean version;
+
+    @Option(names = {"-i", "--interface"}, paramLabel = "IFACE", order = CAPTURE + 1, description =
+            "capture live on IFACE ('any' for all interfaces); default: "
+            + "libpcap's first interface that is up and not loopback")
+    void interfaceName(String value) throws ConfigException {
+        interfaceName = Values.nonEmpty("--interface", value, "name an interface, e.g. -i eth0");
+    }
+
+    @Option(names = {"-r", "--read"}, paramLabel = "FILE", order = CAPTURE + 2, description =
+            "replay a pcap or pcapng file, using packet timestamps, "
+            + "and exit at its end; replays never change the firewall")
+    void file(String value) throws ConfigException {
+        file = Path.of(Values.nonEmpty("--read", value, "give a capture file, e.g. -r capture.pcap"));
+    }
+
+    @Option(names = "--buffer-size", paramLabel = "BYTES", order = CAPTURE + 3, description =
+            "kernel capture buffer, live only (default " + CaptureSource.Live.DEFAULT_BUFFER_SIZE
+            + ", at least " + CaptureSource.Live.MIN_BUFFER_SIZE + ")")
+    void bufferSize(String value) throws ConfigException {
+        bufferSize = Values.integer("--buffer-size", value,
+                CaptureSource.Live.MIN_BUFFER_SIZE, CaptureSource.Live.MAX_BUFFER_SIZE);
+    }
+
+    @Option(names = "--immediate-mode", order = CAPTURE + 4, description =
+            "hand each packet over at once instead of in kernel blocks "
+            + "of at most 2 ms: lower latency, several times the CPU")
+    void immediateMode(boolean on) {
+        immediateMode = on;
+    }
+
+    @Option(names = "--max-fragment-sets", paramLabel = "N", order = CAPTURE + 5,
+            defaultValue = "" + FloodSettings.DEFAULT_MAX_FRAGMENT_SETS, description =
+            "incomplete IPv4 datagrams held to read a fragmented TCP header, "
+            + "64 bytes each; the oldest is dropped first (default ${DEFAULT-VALUE})")
+    void maxFragmentSets(String value) throws ConfigException {
+        maxFragmentSets = Values.integer("--max-fragment-sets", value, 1, FloodSettings.MAX_FRAGMENT_SETS_LIMIT);
+    }
+
+    @Option(names = "--scan-ports", paramLabel = "N", order = DETECTION + 1,
+            defaultValue = "" + DetectionSettings.DEFAULT_PORT_THRESHOLD, description =
+            "a scan is MORE than N distinct ports of one host from "
+            + "one source (default ${DEFAULT-VALUE}, at most " + DetectionSettings.MAX_PORT_THRESHOLD + ")")
+    void portThreshold(String value) throws ConfigException {
+        portThreshold = Values.integer("--scan-ports", value, 1, DetectionSettings.MAX_PORT_THRESHOLD);
+    }
+
+    @Option(names = "--scan-window", paramLabel = "DURATION", order = DETECTION + 2,
+            defaultValue = DetectionSettings.DEFAULT_WINDOW,
+            description = "... within this window: 90s, 2m, 1h (default ${DEFAULT-VALUE})")
+    void window(String value) throws ConfigException {
+        windowMicros = Values.durationMicros("--scan-window", value, DetectionSettings.MAX_WINDOW_MICROS);
+    }
+
+    @Option(names = "--max-tracked-pairs", paramLabel = "N", order = DETECTION + 3,
+            defaultValue = "" + DetectionSettings.DEFAULT_MAX_TRACKED_PAIRS, description =
+            "source/destination pairs remembered; the least recently "
+            + "active is forgotten first (default ${DEFAULT-VALUE})")
+    void maxTrackedPairs(String value) throws ConfigException {
+        maxTrackedPairs = Values.integer("--max-tracked-pairs", value, 1, DetectionSettings.MAX_TRACKED_PAIRS_LIMIT);
+    }
+
+    @Option(names = "--block-timeout", paramLabel = "DURATION", order = BLOCKING + 1,
+            defaultValue = BlockSettings.DEFAULT_TIMEOUT, description =
+            "how long a scanner stays blocked (default ${DEFAULT-VALUE}); the "
+            + "kernel expires the block even if synwatch is gone")
+    void blockTimeout(String value) throws ConfigException {
+        blockTimeoutSeconds = Values.durationMicros("--block-timeout", value, BlockSettings.MAX_TIMEOUT_MICROS) / 1_000_000L;
+    }
+
+    @Option(names = "--allow", paramLabel = "CIDR", order = BLOCKING + 2, description =
+            "never block this network (repeatable); loopback, "
+            + "link-local and the host's own addresses never are")
+    void allow(List<String> values) throws ConfigException {
+        // picocli passes every occurrence so far, so the list is made anew each time.
+        allowed.clear();
+        for (String value : values) {
+            allowed.add(Cidr.parse("--allow", value));
+        }
+    }
+
+    @Option(names = "--no-block", order = BLOCKING + 3, description = "report scans only")
+    void noBlock(boolean on) {
+        noBlock = on;
+    }
+
+    @Option(names = "--dry-run", order = BLOCKING + 4, description = "say what would be blocked, change nothing")
+    void dryRun(boolean on) {
+        dryRun = on;
+    }
+
+    @Option(names = "--list-blocked", order = BLOCKING + 5, description = "list blocked addresses and exit")
+    void listBlocked(boolean on) throws ConfigException {
+        management(Arguments.Action.LIST_BLOCKED);
+    }
+
+    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 6, description = "remove one block and exit")
+    void unblock(String value) throws ConfigException {
+        management(Arguments.Action.UNBLOCK);
+        Values.ipLiteral("--unblock", value, "give the address as --list-blocked prints it");
+        unblockAddress = value;
+    }
+
+    @Option(names = "--remove-firewall", order = BLOCKING + 7,
+            description = "delete synwatch's nftables table (every block) and exit")
+    void removeFirewall(boolean on) throws ConfigException {
+        management(Arguments.Action.REMOVE_FIREWALL);
+    }
+
+    @Option(names = "--format", paramLabel = "text|json", order = OUTPUT + 1, defaultValue = "text",
+            description = "event lines as text (default) or one JSON object each")
+    void format(String value) throws ConfigException {
+        format = switch (value) {
+            case "text" -> OutputFormat.TEXT;
+            case "json" -> OutputFormat.JSON;
+            default -> throw new ConfigException("--format: '" + value + "' is not a format", "use text or json");
+        };
+    }
+
+    @Option(names = "--max-connection-lines", paramLabel = "N", order = OUTPUT + 3, description =
+            "at most N New connection lines per second of packet time; the rest "
+            + "of that second becomes one line with their count (default: no limit)")
+    void maxConnectionLines(String value) throws ConfigException {
+        maxConnectionLines = OptionalInt.of(Values.integer("--max-connection-lines", value, 1,
+                FloodSettings.MAX_CONNECTION_LINES_LIMIT));
+    }
+
+    @Option(names = "--metrics-address", paramLabel = "[HOST]:PORT", order = OUTPUT + 2, description =
+            "serve Prometheus metrics at /metrics (live "
+            + "default :" + Settings.DEFAULT_METRICS_PORT + ", every address; replays: only if given)")
+    void metricsAddress(String value) throws ConfigException {
+        metricsAddress = Values.socketAddress("--metrics-address", value);
+    }
+
+    @Option(names = "--debug", order = OTHER + 1, description = "verbose diagnostics, stack traces on errors")
+    void debug(boolean on) {
+        debug = on;
+    }
+
+    boolean debug() {
+        return debug;
+    }
+
+    private void management(Arguments.Action action) throws ConfigException {
+        if (management != null) {
+            throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone", "give one of them");
+        }
+        management = action;
+    }
+
+    /** The checks between options, then the settings they make. */
+    Arguments.Parsed toParsed() throws ConfigException {
+        if (noBlock && dryRun) {
+            throw new ConfigException("--no-block and --dry-run exclude each other",
+                    "--no-block reports scans only; --dry-run also says what it would block");
+        }
+        if (management != null) {
+            if (interfaceName != null || file != null) {
+                throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone",
+                        "manage blocks in a separate command, without -i or -r");
+            }
+            return new Arguments.Parsed(management, null, debug, unblockAddress);
+        }
+        if (interfaceName != null && file != null) {
+            throw new ConfigException("--interface and --read exclude each other",
+                    "capture live with -i IFACE or replay a file with -r FILE, not both");
+        }
+        if (file != null && bufferSize != null) {
+            throw new ConfigException("--buffer-size applies to live capture only", LIVE_ONLY);
+        }
+        if (file != null && immediateMode) {
+            throw new ConfigException("--immediate-mode applies to live capture only", LIVE_ONLY);
+        }
+        CaptureSource source = file != null
+                ? new CaptureSource.File(file)
+                : new CaptureSource.Live(Optional.ofNullable(interfaceName),
+                        bufferSize != null ? bufferSize : CaptureSource.Live.DEFAULT_BUFFER_SIZE, immediateMode);
+        BlockSettings.Mode mode = noBlock ? BlockSettings.Mode.OFF
+                : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE;
+        Optional<InetSocketAddress> metrics = metricsAddress != null ? Optional.of(metricsAddress)
+                : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
+        Settings settings = new Settings(source,
+                new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs),
+                new BlockSettings(mode, blockTimeoutSeconds, allowed),
+                metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines));
+        return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null);
+    }
+}
