@@ -16,12 +16,12 @@
 #   retransmit-filtered nmap-filtered-ipv4 many-sources any nmap-frag8-ipv4
 #   nmap-mtu16-ipv4 scapy-frag-ipv6 fragments-not-syn
 # Afterwards every .expected file is regenerated with expected.py --write-all.
-# SWREC_TAG (default empty) is put into the namespace and interface names, beside the
+# SYNWATCH_TEST_TAG (default empty) is put into the namespace and interface names, beside the
 # script's process id, so that several people recording on one host never collide.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-TAG=${SWREC_TAG:-}
+TAG=${SYNWATCH_TEST_TAG:-}
 C=swrec$TAG-client$$     # client / scanner namespace
 T=swrec$TAG-target$$     # target namespace
 CIF=swc$TAG$$            # client side of the veth pair (at most 15 characters)

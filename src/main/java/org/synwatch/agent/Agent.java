@@ -71,11 +71,7 @@ public final class Agent {
         boolean live = settings.source() instanceof CaptureSource.Live;
         try (Closer closer = new Closer()) {
             PcapHandle handle = closer.add("capture handle", open());
-            int linkType = handle.linkType();
-            if (!LinkType.isSupported(linkType)) {
-                throw new PcapException(PcapException.Problem.UNSUPPORTED_LINK_TYPE,
-                        handle.source() + ": unsupported link type " + linkType);
-            }
+            LinkType linkType = handle.linkType();
             installFilter(handle, linkType, live);
             EventOutput output = new EventOutput(events);
             ZoneId zone = ZoneId.systemDefault();
@@ -98,7 +94,7 @@ public final class Agent {
                 capture.requestStop();
             }
             if (live) {
-                LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
+                LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType.dlt(),
                         Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
                         metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
             }
@@ -197,7 +193,7 @@ public final class Agent {
      * to behave as the live capture would; where libpcap cannot compile the filter for a file's link
      * type, the parser, which checks every packet exactly anyway, filters alone.
      */
-    private static void installFilter(PcapHandle handle, int linkType, boolean live) throws PcapException {
+    private static void installFilter(PcapHandle handle, LinkType linkType, boolean live) throws PcapException {
         try {
             handle.setFilter(SynFilter.forLinkType(linkType));
         } catch (PcapException e) {

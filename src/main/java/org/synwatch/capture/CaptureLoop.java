@@ -3,6 +3,7 @@ package org.synwatch.capture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.packet.FragmentTable;
+import org.synwatch.packet.LinkType;
 import org.synwatch.packet.PacketParser;
 import org.synwatch.packet.ParseOutcome;
 import org.synwatch.packet.SynHeader;
@@ -40,7 +41,7 @@ public final class CaptureLoop {
     }
 
     public void run() throws PcapException {
-        int linkType = handle.linkType();
+        LinkType linkType = handle.linkType();
         while (!stopRequested) {
             int status = handle.next();
             if (status == PcapHandle.END) {

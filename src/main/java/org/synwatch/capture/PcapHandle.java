@@ -34,6 +34,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.synwatch.packet.LinkType;
 import org.synwatch.bindings.bpf_program;
 import org.synwatch.bindings.pcap_pkthdr;
 import org.synwatch.bindings.pcap_stat;
@@ -50,7 +51,7 @@ public final class PcapHandle implements AutoCloseable {
     /** next() results other than an exception. */
     public static final int PACKET = 1;
     public static final int TIMEOUT = 0;
-    public static final int END = -2;
+    public static final int END = PCAP_ERROR_BREAK();
 
     /**
      * The whole address space as one segment: reading packets at their address through it avoids
@@ -149,8 +150,11 @@ public final class PcapHandle implements AutoCloseable {
         return source;
     }
 
-    public int linkType() {
-        return pcap_datalink(pcap);
+    /** The handle's link type, or an error naming libpcap's number if the parser cannot read it. */
+    public LinkType linkType() throws PcapException {
+        int dlt = pcap_datalink(pcap);
+        return LinkType.of(dlt).orElseThrow(() -> new PcapException(PcapException.Problem.UNSUPPORTED_LINK_TYPE,
+                source + ": unsupported link type " + dlt));
     }
 
     /** Compiles and installs a filter; for live handles the kernel runs it. */

@@ -30,8 +30,8 @@ public final class SynFilter {
      * On Ethernet each {@code vlan} keyword shifts every later offset by one tag, so the nesting
      * below matches untagged frames and up to {@link #MAX_VLAN_TAGS} tags in one program.
      */
-    public static String forLinkType(int linkType) {
-        if (!LinkType.carriesVlanTags(linkType)) {
+    public static String forLinkType(LinkType linkType) {
+        if (!linkType.carriesVlanTags()) {
             return SYN;
         }
         String program = SYN;

@@ -65,21 +65,20 @@ public final class PacketParser {
      * {@code out.timestampMicros} must hold the packet's time (fragments are timed by it); on
      * {@link ParseOutcome#PURE_SYN} the addresses and ports of {@code out} are set.
      */
-    public ParseOutcome parse(MemorySegment segment, long offset, int length, int linkType, SynHeader out) {
+    public ParseOutcome parse(MemorySegment segment, long offset, int length, LinkType linkType, SynHeader out) {
         return switch (linkType) {
-            case LinkType.ETHERNET -> ethernet(segment, offset, length, out);
-            case LinkType.LINUX_SLL -> length < SLL_HEADER ? ParseOutcome.MALFORMED
+            case ETHERNET -> ethernet(segment, offset, length, out);
+            case LINUX_SLL -> length < SLL_HEADER ? ParseOutcome.MALFORMED
                     : etherType(segment, offset, length, SLL_HEADER, u16(segment, offset + 14), out);
-            case LinkType.LINUX_SLL2 -> length < SLL2_HEADER ? ParseOutcome.MALFORMED
+            case LINUX_SLL2 -> length < SLL2_HEADER ? ParseOutcome.MALFORMED
                     : etherType(segment, offset, length, SLL2_HEADER, u16(segment, offset), out);
-            case LinkType.RAW, LinkType.RAW_OPENBSD -> rawIp(segment, offset, length, 0, out);
-            case LinkType.RAW_IPV4 -> ipv4(segment, offset, length, 0, out);
-            case LinkType.RAW_IPV6 -> ipv6(segment, offset, length, 0, out);
-            case LinkType.NULL -> length < NULL_HEADER ? ParseOutcome.MALFORMED
+            case RAW, LinkType.RAW_OPENBSD -> rawIp(segment, offset, length, 0, out);
+            case RAW_IPV4 -> ipv4(segment, offset, length, 0, out);
+            case RAW_IPV6 -> ipv6(segment, offset, length, 0, out);
+            case NULL -> length < NULL_HEADER ? ParseOutcome.MALFORMED
                     : bsdFamily(segment, offset, length, nullFamily(segment.get(U32_LE, offset)), out);
-            case LinkType.LOOP -> length < NULL_HEADER ? ParseOutcome.MALFORMED
+            case LOOP -> length < NULL_HEADER ? ParseOutcome.MALFORMED
                     : bsdFamily(segment, offset, length, segment.get(U32, offset), out);
-            default -> ParseOutcome.IGNORED;
         };
     }
 

@@ -23,7 +23,8 @@ import org.synwatch.packet.SynHeader;
  * seeds (recorded nmap -f fragments among them); {@code make fuzz} fuzzes for a bounded time.
  */
 class PacketParserFuzzTest {
-    private static final int[] LINK_TYPES = {LinkType.NULL, LinkType.ETHERNET, LinkType.RAW, LinkType.RAW_OPENBSD,
+    /** In this order, so that the recorded seeds keep their meaning. */
+    private static final LinkType[] LINK_TYPES = {LinkType.NULL, LinkType.ETHERNET, LinkType.RAW, LinkType.RAW_OPENBSD,
         LinkType.LOOP, LinkType.LINUX_SLL, LinkType.RAW_IPV4, LinkType.RAW_IPV6, LinkType.LINUX_SLL2};
     private static final int TABLE_CAPACITY = 4;
     private static final byte GARBAGE = (byte) 0x5A;
@@ -37,7 +38,7 @@ class PacketParserFuzzTest {
         int at = 0;
         long time = 0;
         while (at + 3 <= input.length) {
-            int linkType = LINK_TYPES[Byte.toUnsignedInt(input[at]) % LINK_TYPES.length];
+            LinkType linkType = LINK_TYPES[Byte.toUnsignedInt(input[at]) % LINK_TYPES.length];
             int length = Math.min((input[at + 1] & 0xFF) << 8 | input[at + 2] & 0xFF, input.length - at - 3);
             byte[] packet = Arrays.copyOfRange(input, at + 3, at + 3 + length);
             at += 3 + length;
