@@ -1,6 +1,7 @@
 package org.synwatch.capture;
 
 import org.synwatch.packet.LinkType;
+import org.synwatch.packet.PacketParser;
 
 /**
  * The BPF program text that lets only what may carry a pure SYN (SYN set, ACK clear) through, for
@@ -20,22 +21,20 @@ public final class SynFilter {
      * the flags of a short first fragment lie past its end.
      */
     private static final String SYN = "(" + IPV4_TCP_FRAGMENT + " or " + IPV4_SYN + " or " + IPV6_SYN + ")";
-    /** As many as the parser steps over (802.1Q 0x8100, 802.1ad 0x88a8, 0x9100: libpcap's {@code vlan} takes all three). */
-    public static final int MAX_VLAN_TAGS = 4;
-
     private SynFilter() {
     }
 
     /**
      * On Ethernet each {@code vlan} keyword shifts every later offset by one tag, so the nesting
-     * below matches untagged frames and up to {@link #MAX_VLAN_TAGS} tags in one program.
+     * below matches untagged frames and as many tags as the parser steps over (802.1Q 0x8100,
+     * 802.1ad 0x88a8, 0x9100: libpcap's {@code vlan} takes all three) in one program.
      */
     public static String forLinkType(LinkType linkType) {
         if (!linkType.carriesVlanTags()) {
             return SYN;
         }
         String program = SYN;
-        for (int tag = 0; tag < MAX_VLAN_TAGS; tag++) {
+        for (int tag = 0; tag < PacketParser.MAX_VLAN_TAGS; tag++) {
             program = SYN + " or (vlan and (" + program + "))";
         }
         return program;

@@ -29,7 +29,7 @@ public final class FragmentTable {
     /** Ports, sequence and acknowledgement numbers, data offset and flags. */
     public static final int HEADER_BYTES = 14;
     static final int KEPT = 16;
-    /** Per datagram: the kept bytes, ten ints and longs of bookkeeping, up to two bucket heads. */
+    /** Per datagram: the kept bytes, six ints and two longs of bookkeeping, up to two bucket heads. */
     public static final int BYTES_PER_DATAGRAM = KEPT + 6 * Integer.BYTES + 2 * Long.BYTES + 2 * Integer.BYTES;
     private static final int HEADER_MASK = (1 << HEADER_BYTES) - 1;
     private static final int NONE = -1;

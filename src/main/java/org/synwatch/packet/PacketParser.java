@@ -24,8 +24,11 @@ public final class PacketParser {
     private static final int ETHERTYPE_VLAN = 0x8100;
     private static final int ETHERTYPE_QINQ = 0x88A8;
     private static final int ETHERTYPE_QINQ_LEGACY = 0x9100;
-    /** Deeper tag stacks than this are not seen in practice and only cost work on hostile input. */
-    private static final int MAX_VLAN_TAGS = 4;
+    /**
+     * Deeper tag stacks than this are not seen in practice and only cost work on hostile input;
+     * the kernel filter nests as many.
+     */
+    public static final int MAX_VLAN_TAGS = 4;
 
     private static final int ETHERNET_HEADER = 14;
     private static final int SLL_HEADER = 16;
