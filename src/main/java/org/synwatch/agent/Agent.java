@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -32,6 +33,7 @@ import org.synwatch.packet.LinkType;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventOutputException;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.ring.SynRing;
 
 /**
@@ -75,10 +77,12 @@ public final class Agent {
             installFilter(handle, linkType, live);
             EventOutput output = new EventOutput(events);
             ZoneId zone = ZoneId.systemDefault();
-            EventWriter writer = new EventWriter(output, zone, settings.format(), settings.flood().maxConnectionLines());
+            Observer observer = Observer.local(live ? Optional.of(handle.source()) : Optional.empty());
+            EventWriter writer = new EventWriter(output, zone, settings.format(), observer,
+                    settings.flood().maxConnectionLines());
             BlockSettings.Mode mode = effectiveBlockMode(live);
             Blocker blocker = mode == BlockSettings.Mode.ENFORCE
-                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format()))) : null;
+                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer))) : null;
             ScanResponder responder = new ScanResponder(writer,
                     new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
                     new Allowlist(settings.block().allow()), blocker);
@@ -111,7 +115,10 @@ public final class Agent {
                     counters.interfaceDrops(), ring.dropped());
         }
         Throwable failure = consumerFailure.get();
-        if (failure != null) {
+        if (failure instanceof EventOutputException output && output.readerGone()) {
+            // Like grep and tcpdump: the reader has what it wanted; everything before was written.
+            LOG.debug("stdout's reader went away: stopping");
+        } else if (failure != null) {
             throw detectorFailure(failure);
         }
     }

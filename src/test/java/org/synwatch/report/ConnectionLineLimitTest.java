@@ -1,12 +1,14 @@
 package org.synwatch.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.synwatch.testing.Syns.syn;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.synwatch.config.OutputFormat;
@@ -17,7 +19,8 @@ class ConnectionLineLimitTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     private EventWriter writer(OutputFormat format, int limit) {
-        return new EventWriter(new EventOutput(out), ZoneOffset.UTC, format, OptionalInt.of(limit));
+        return new EventWriter(new EventOutput(out), ZoneOffset.UTC, format, new Observer("web-1", Optional.empty()),
+                OptionalInt.of(limit));
     }
 
     private List<String> lines(EventWriter writer) {
@@ -85,7 +88,9 @@ class ConnectionLineLimitTest {
         EventWriter writer = writer(OutputFormat.JSON, 1);
         connections(writer, T0 + 250_000, 3);
         writer.reportSuppressed();
-        assertEquals("{\"time\":\"2021-04-28T15:28:05.000000+00:00\",\"event\":\"connections_suppressed\",\"count\":2}",
-                lines(writer).get(1));
+        String line = lines(writer).get(1);
+        assertTrue(line.startsWith("{\"@timestamp\":\"2021-04-28T15:28:05.000000+00:00\""), line);
+        assertTrue(line.contains("\"event.action\":\"connections_suppressed\""), line);
+        assertTrue(line.contains("\"synwatch.count\":2,\"synwatch.max_connection_lines\":1,"), line);
     }
 }
