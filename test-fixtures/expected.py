@@ -211,8 +211,8 @@ class Reassembly:
         if start >= FRAGMENT_KEPT or wire_length == 0:
             return None
         end = min(start + wire_length, FRAGMENT_KEPT)
-        if len(data) < end - start:
-            return None
+        if len(data) < min(end, TCP_NEEDED) - start:
+            return None                                  # the needed bytes lie past the snaplen
         for old in list(self.datagrams):
             if self.datagrams[old][0] > t - FRAGMENT_TIMEOUT_US:
                 break
@@ -232,7 +232,7 @@ class Reassembly:
             del self.datagrams[key]                      # overlap: Linux drops the datagram
             return None
         for i in wanted:
-            got[i] = data[i - start]
+            got[i] = data[i - start] if i - start < len(data) else None    # past the snaplen: never read
         if all(i in got for i in range(TCP_NEEDED)):
             del self.datagrams[key]
             return bytes(got[i] for i in range(TCP_NEEDED))

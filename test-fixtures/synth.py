@@ -961,7 +961,8 @@ def fx_vlan_deep():
 
 
 def fx_tcp_14_16():
-    """SYNs cut after 14, 16 and 13 bytes of TCP header (tcpdump -s 68 on IPv6 keeps 14)."""
+    """SYNs cut after 14, 16 and 13 bytes of TCP header (tcpdump -s 68 on IPv6 keeps 14), and a first
+    fragment cut likewise."""
     r = []
     t = 0
     for family, sport in ((4, 49000), (6, 49001)):
@@ -972,6 +973,12 @@ def fx_tcp_14_16():
                 frame, header = eth6(syn6("2001:db8::76", "2001:db8:0:100::76", sport, dport)), 14 + 40
             r.append(at(t, frame, caplen=header + kept))
             t += 100_000
+    # a first fragment of 24 TCP bytes captured up to 14 of them (yes) and 13 (no)
+    s, d = a4("192.0.2.76"), a4("198.51.100.76")
+    seg = tcp(s, d, 49002, 80, SYN, options=MSS_OPT)
+    for kept in (14, 13):
+        r.append(at(t, eth4(frag4(s, d, seg, 0, 24, 7600 + kept)), caplen=14 + 20 + kept))
+        t += 100_000
     return ("tcp-14-16.pcap", LT_EN10MB, r)
 
 

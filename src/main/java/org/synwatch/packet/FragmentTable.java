@@ -100,7 +100,8 @@ public final class FragmentTable {
             return ParseOutcome.IGNORED;
         }
         int end = Math.min(start + length, KEPT);
-        if (captured < end - start) {
+        // Bytes past the 14 needed may lie past the snaplen; they are tracked for overlaps, not read.
+        if (captured < Math.min(end, HEADER_BYTES) - start) {
             return ParseOutcome.MALFORMED;
         }
         long now = out.timestampMicros;
@@ -124,7 +125,7 @@ public final class FragmentTable {
             counters.increment(FragmentCounters.Result.OVERLAP);
             return ParseOutcome.IGNORED;
         }
-        MemorySegment.copy(segment, data, keptSegment, (long) slot * KEPT + start, end - start);
+        MemorySegment.copy(segment, data, keptSegment, (long) slot * KEPT + start, Math.min(end - start, captured));
         received[slot] = have | bytes;
         if ((received[slot] & HEADER_MASK) != HEADER_MASK) {
             return ParseOutcome.IGNORED;
