@@ -198,11 +198,12 @@ public final class PacketParser {
         int header = position + IPV6_HEADER;
         boolean firstFragment = false;
         while (next != PROTO_TCP) {
-            int needed = next == IPV6_FRAGMENT ? 8 : 2;
             if (next != IPV6_HOP_BY_HOP && next != IPV6_ROUTING && next != IPV6_DESTINATION_OPTIONS
                     && next != IPV6_FRAGMENT) {
                 return ParseOutcome.IGNORED;
             }
+            // The fragment header is read whole; the others only up to their length byte.
+            int needed = next == IPV6_FRAGMENT ? 8 : 2;
             if (header + needed > end) {
                 return ParseOutcome.MALFORMED;
             }
@@ -258,6 +259,7 @@ public final class PacketParser {
         out.dstPort = u16(segment, tcp + 2);
         return ParseOutcome.PURE_SYN;
     }
+
     private static int u8(MemorySegment segment, long at) {
         return Byte.toUnsignedInt(segment.get(U8, at));
     }
