@@ -64,7 +64,7 @@ public final class FragmentTable {
     private long v3;
 
     public FragmentTable(int capacity, FragmentCounters counters) {
-        if (capacity < 1 || capacity > 1 << 30) {
+        if (capacity < 1 || capacity > Integer.MAX_VALUE / KEPT) {
             throw new IllegalArgumentException("capacity out of range: " + capacity);
         }
         this.capacity = capacity;
