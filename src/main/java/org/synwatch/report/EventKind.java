@@ -18,6 +18,8 @@ public enum EventKind {
     BLOCKED("blocked", "event", List.of("network", "intrusion_detection"), List.of("denied"), false),
     /** A scanner that was not blocked, and why (allowlisted, dry_run, ...). */
     NOT_BLOCKED("not_blocked", "event", List.of("intrusion_detection"), List.of("allowed"), false),
+    /** New connection lines of one second not printed, past --max-connection-lines. */
+    CONNECTIONS_SUPPRESSED("connections_suppressed", "event", List.of("network"), List.of("info"), true),
     /** Fleet mode: a source reached more than --fleet-sweep-hosts addresses of the fleet on one port. */
     PORT_SWEEP("port_sweep", "alert", List.of("network", "intrusion_detection"), List.of("info"), true);
 

@@ -52,6 +52,7 @@ class EventSchemaTest {
             EventKind.PORT_SCAN, w -> w.portScan(syn(T0, "2001:db8::1", 5973, "2001:db8::5", 83), new int[] {80, 81, 82, 83}, 4),
             EventKind.BLOCKED, w -> blockedSample(w, false),
             EventKind.NOT_BLOCKED, w -> blockedSample(w, true),
+            EventKind.CONNECTIONS_SUPPRESSED, w -> w.connectionsSuppressed(T0 - T0 % 1_000_000, 12345, 1000),
             EventKind.PORT_SWEEP, w -> w.portSweep(T0, SynHeader.IPV4, 0, 0xC0000238L, 22, 11, List.of("10.0.0.1", "10.0.0.2"))));
 
     /** The kinds a fleet peer's decision writes, with its origin. */
