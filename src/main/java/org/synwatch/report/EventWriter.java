@@ -3,6 +3,7 @@ package org.synwatch.report;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
@@ -102,20 +103,20 @@ public final class EventWriter implements ScanListener {
     }
 
     /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
-    public void blocked(long timeMicros, int family, long hi, long lo, long timeoutSeconds, boolean dryRun) {
+    public void blocked(long timeMicros, IpAddress address, long timeoutSeconds, boolean dryRun) {
         if (json && dryRun) {
-            notBlocked(timeMicros, family, hi, lo, "dry_run");
+            notBlocked(timeMicros, address, "dry_run");
             return;
         }
         if (json) {
-            jsonStart(timeMicros, EVENT_BLOCKED, family);
+            jsonStart(timeMicros, EVENT_BLOCKED, address.family());
             buffer.append(JSON_SRC);
-            appendAddress(family, hi, lo);
+            appendAddress(address);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append('}');
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
-            appendAddress(family, hi, lo);
+            appendAddress(address);
             buffer.append(FOR);
             appendDuration(timeoutSeconds);
             if (dryRun) {
@@ -126,16 +127,16 @@ public final class EventWriter implements ScanListener {
     }
 
     /** {@code Not blocking ADDR: REASON}. */
-    public void notBlocked(long timeMicros, int family, long hi, long lo, String reason) {
+    public void notBlocked(long timeMicros, IpAddress address, String reason) {
         if (json) {
-            jsonStart(timeMicros, EVENT_NOT_BLOCKED, family);
+            jsonStart(timeMicros, EVENT_NOT_BLOCKED, address.family());
             buffer.append(JSON_SRC);
-            appendAddress(family, hi, lo);
+            appendAddress(address);
             buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append('}');
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
-            appendAddress(family, hi, lo);
+            appendAddress(address);
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
         }
         endLine();
@@ -152,13 +153,6 @@ public final class EventWriter implements ScanListener {
             buffer.clear();
             throw new EventOutputException(e);
         }
-    }
-
-    /** Address text as event lines write it, for callers outside the hot path. */
-    public static String addressText(int family, long hi, long lo) {
-        LineBuffer text = new LineBuffer(40);
-        appendAddress(text, family, hi, lo);
-        return text.toString();
     }
 
     /** Event names are preallocated bytes: the per-SYN path must not allocate. */
@@ -199,14 +193,10 @@ public final class EventWriter implements ScanListener {
     }
 
     private void appendAddress(int family, long hi, long lo) {
-        appendAddress(buffer, family, hi, lo);
+        AddressText.append(buffer, family, hi, lo);
     }
 
-    private static void appendAddress(LineBuffer into, int family, long hi, long lo) {
-        if (family == SynHeader.IPV6) {
-            AddressText.appendIpv6(into, hi, lo);
-        } else {
-            AddressText.appendIpv4(into, lo);
-        }
+    private void appendAddress(IpAddress address) {
+        appendAddress(address.family(), address.hi(), address.lo());
     }
 }

@@ -23,9 +23,9 @@ class EventWriterTest {
         writer.newConnection(v4);
         writer.newConnection(v6);
         writer.portScan(v4, new int[] {80, 81, 82, 83}, 4);
-        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 3600, false);
-        writer.blocked(T0, v6.family, v6.srcHi, v6.srcLo, 90, true);
-        writer.notBlocked(T0, v4.family, v4.srcHi, v4.srcLo, "allowlisted");
+        writer.blocked(T0, v4.source(), 3600, false);
+        writer.blocked(T0, v6.source(), 90, true);
+        writer.notBlocked(T0, v4.source(), "allowlisted");
         writer.flush();
         return out.toString(StandardCharsets.US_ASCII).lines().toList();
     }
