@@ -1,10 +1,13 @@
 package org.synwatch.block;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -20,9 +23,10 @@ import org.synwatch.config.IpAddress;
  * routing table; the name servers the host resolves through; link-local neighbours. A forged scan
  * from any of them would otherwise cut the host off its own infrastructure.
  *
- * <p>{@link #refresh} re-reads the host's facts (the agent calls it every {@link #REFRESH_SECONDS}
- * seconds and on SIGHUP); {@link #reload} also re-reads the allow file. Lookups read one
- * immutable snapshot, so the detector never waits for a refresh.
+ * <p>{@link #refresh} re-reads the host's facts, and the allow file if it changed (the agent calls
+ * it every {@link #REFRESH_SECONDS} seconds: a Kubernetes ConfigMap is updated in place);
+ * {@link #reload} (SIGHUP) re-reads the allow file in any case. Lookups read one immutable
+ * snapshot, so the detector never waits for a refresh.
  */
 public final class Allowlist {
     public static final long REFRESH_SECONDS = 30;
@@ -51,6 +55,8 @@ public final class Allowlist {
     private final Optional<Path> allowFile;
     private final HostFacts facts;
     private volatile Snapshot snapshot;
+    /** The allow file's modification time at its last read, or null. */
+    private FileTime allowFileRead;
     /** Kinds of fact whose last read failed: each failure is logged once until it reads again. */
     private final Set<BlockStats.Result> failing = EnumSet.noneOf(BlockStats.Result.class);
 
@@ -63,6 +69,7 @@ public final class Allowlist {
         this.configured = List.copyOf(configured);
         this.allowFile = allowFile;
         this.facts = facts;
+        allowFileRead = allowFileTime();
         snapshot = new Snapshot(allowed(), List.of(), Set.of(), Set.of());
         refresh();
     }
@@ -85,8 +92,14 @@ public final class Allowlist {
         return matches(LINK_LOCAL, address) ? BlockStats.Result.ALLOWLISTED : null;
     }
 
-    /** Re-reads the host's addresses, gateways and name servers; a fact that can't be read keeps its last value. */
+    /**
+     * Re-reads the host's addresses, gateways and name servers, and the allow file if it changed;
+     * a fact that can't be read keeps its last value.
+     */
     public synchronized void refresh() {
+        if (!Objects.equals(allowFileTime(), allowFileRead)) {
+            reloadFile();
+        }
         Snapshot old = snapshot;
         List<IpAddress> own = read(BlockStats.Result.OWN_ADDRESS, "the host's addresses", facts::ownAddresses, old.own);
         Set<IpAddress> gateways = Set.copyOf(read(BlockStats.Result.GATEWAY, "the routing table's gateways",
@@ -101,6 +114,12 @@ public final class Allowlist {
      * wrong keeps the previous list, with one line saying why.
      */
     public synchronized void reload() {
+        reloadFile();
+        refresh();
+    }
+
+    private void reloadFile() {
+        allowFileRead = allowFileTime();
         try {
             List<Cidr> allowed = allowed();
             Snapshot old = snapshot;
@@ -109,7 +128,14 @@ public final class Allowlist {
         } catch (ConfigException e) {
             LOG.error("keeping the previous allow list: {} ({})", e.getMessage(), e.hint());
         }
-        refresh();
+    }
+
+    private FileTime allowFileTime() {
+        try {
+            return allowFile.isPresent() ? Files.getLastModifiedTime(allowFile.get()) : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private List<Cidr> allowed() throws ConfigException {
