@@ -13,7 +13,7 @@ import org.synwatch.config.IpAddress;
  * What is in synwatch's sets, without listing them: the addresses synwatch added, each until its
  * timeout runs out (the kernel expires them at the same moment), plus the expiry times of
  * elements found in the sets by a {@link Resync} (adopted from an earlier run, or added by hand).
- * Memory: one map entry per address synwatch blocked (at most {@code --max-blocked} per family)
+ * A resync may run on another thread than {@link #added}. Memory: one map entry per address synwatch blocked (at most {@code --max-blocked} per family)
  * and 8 bytes per adopted element.
  */
 final class BlockedSources {
@@ -106,12 +106,17 @@ final class BlockedSources {
             return unreadable;
         }
 
-        /** Ours that are no longer in the sets were removed by someone: forget them; the rest is adopted. */
+        /**
+         * Ours that are no longer in the sets were removed by someone: forget them, unless added
+         * while the listing ran; the rest is adopted.
+         */
         void finish() {
             synchronized (BlockedSources.this) {
                 for (Iterator<Map.Entry<IpAddress, Long>> it = ours.entrySet().iterator(); it.hasNext(); ) {
-                    IpAddress address = it.next().getKey();
-                    if (!seen.contains(address)) {
+                    Map.Entry<IpAddress, Long> entry = it.next();
+                    IpAddress address = entry.getKey();
+                    boolean addedSinceStart = entry.getValue() - timeoutNanos - startNanos >= 0;
+                    if (!seen.contains(address) && !addedSinceStart) {
                         it.remove();
                         oursPerFamily[index(address.family())]--;
                     }

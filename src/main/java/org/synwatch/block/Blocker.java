@@ -19,8 +19,9 @@ import org.synwatch.report.EventWriter;
  * Adds scanners to synwatch's nftables sets on its own thread. The detector only offers requests to
  * a bounded queue, so a slow or failing firewall never stalls detection; requests that arrive
  * together go to nft as one transaction. What is in the sets is counted, not listed: a
- * bounded, streaming listing corrects the count at start (adopting an earlier run's blocks) and at
- * most every {@link #RESYNC_INTERVAL_NANOS}.
+ * bounded, streaming listing corrects the count at start (adopting an earlier run's blocks) and
+ * at most every {@link #RESYNC_INTERVAL_NANOS}, on a thread of its own: nft needs about 70 s to
+ * list a million elements, and blocks must not wait for that.
  *
  * <p>The thread catches nothing it does not expect: if it dies, the process's uncaught-exception
  * handler ends synwatch with exit status 1, so a supervisor restarts it. Scanners are never
@@ -30,6 +31,8 @@ public final class Blocker implements AutoCloseable {
     /** Scans are rare and the gate's budget bounds blocks; a full queue means nft is stuck. */
     static final int QUEUE_CAPACITY = 4096;
     static final long RESYNC_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(5);
+    /** A listing may cost this share of one core at most: the interval grows with its duration. */
+    private static final int RESYNC_DUTY_DIVISOR = 20;
     private static final long IDLE_POLL_MILLIS = 1000;
     private static final long QUEUE_FULL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final long CLOSE_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(15);
@@ -56,9 +59,12 @@ public final class Blocker implements AutoCloseable {
     private final Set<FirewallException.Problem> failing = EnumSet.noneOf(FirewallException.Problem.class);
     /** Written by the detector thread only. */
     private long queueFullLoggedAt;
-    /** Written by the blocker thread only. */
-    private long resyncedAt;
-    private boolean resyncDue = true;
+    /** When the next resync is due: set by the blocker thread and, at its end, by the resync thread. */
+    private volatile long resyncAt;
+    private Thread resyncThread;
+    /** Set by the resync thread when it found the table gone; the blocker thread restores it. */
+    private volatile boolean restoreDue;
+    private volatile long resyncInterval = RESYNC_INTERVAL_NANOS;
 
     /** @param events this thread's own writer for the {@code Blocked} and {@code Not blocking} lines */
     public Blocker(long timeoutSeconds, NftFirewall firewall, EventWriter events, BlockGate gate) {
@@ -73,6 +79,7 @@ public final class Blocker implements AutoCloseable {
         this.blocked = gate.blocked();
         this.nanoClock = nanoClock;
         this.queueFullLoggedAt = nanoClock.getAsLong() - QUEUE_FULL_LOG_INTERVAL_NANOS;
+        this.resyncAt = nanoClock.getAsLong();
         thread = Thread.ofPlatform().name("synwatch-blocker").daemon().unstarted(this::run);
     }
 
@@ -131,9 +138,16 @@ public final class Blocker implements AutoCloseable {
             } else if (stopping) {
                 return;
             }
-            if (queue.isEmpty() && (resyncDue || nanoClock.getAsLong() - resyncedAt >= RESYNC_INTERVAL_NANOS)) {
-                resync();
+            if (restoreDue) {
+                restoreDue = false;
+                LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
+                try {
+                    restoreTable();
+                } catch (FirewallException e) {
+                    LOG.debug("recreating table {}: {}", NftFirewall.TABLE_SPEC, e.getMessage());
+                }
             }
+            startResyncIfDue();
         }
     }
 
@@ -174,7 +188,9 @@ public final class Blocker implements AutoCloseable {
                 }
             }
             // The kernel's set is fuller than synwatch counted (elements added by hand): count again.
-            resyncDue |= full;
+            if (full) {
+                resyncAt = nanoClock.getAsLong();
+            }
             if (failing.add(e.problem())) {
                 LOG.error("blocking {} failed: {} (later failures of this kind are only counted, in synwatch_blocks_total)",
                         addresses, e.getMessage());
@@ -202,10 +218,17 @@ public final class Blocker implements AutoCloseable {
         }
     }
 
+    private void startResyncIfDue() {
+        if (nanoClock.getAsLong() - resyncAt < 0 || (resyncThread != null && resyncThread.isAlive())) {
+            return;
+        }
+        resyncAt = Long.MAX_VALUE / 2;  // until this pass says when the next is due
+        resyncThread = Thread.ofPlatform().name("synwatch-resync").daemon().start(this::resync);
+    }
+
     /** Counts the sets' elements again from a streaming listing; adopts those synwatch did not add. */
     private void resync() {
-        resyncDue = false;
-        resyncedAt = nanoClock.getAsLong();
+        long start = nanoClock.getAsLong();
         BlockedSources.Resync pass = blocked.resync();
         try {
             firewall.forEachBlocked(pass);
@@ -215,16 +238,15 @@ public final class Blocker implements AutoCloseable {
             }
         } catch (FirewallException e) {
             if (e.problem() == FirewallException.Problem.TABLE_MISSING) {
-                LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
-                try {
-                    restoreTable();
-                } catch (FirewallException again) {
-                    LOG.debug("recreating table {}: {}", NftFirewall.TABLE_SPEC, again.getMessage());
-                }
+                restoreDue = true;
             } else {
                 LOG.debug("counting blocked sources: {}", e.getMessage());
             }
         }
+        long took = nanoClock.getAsLong() - start;
+        resyncInterval = Math.max(RESYNC_INTERVAL_NANOS, took * RESYNC_DUTY_DIVISOR);
+        LOG.debug("counted {} blocked sources in {} ms", blocked.total(), TimeUnit.NANOSECONDS.toMillis(took));
+        resyncAt = start + resyncInterval;
     }
 
     private void restoreTable() throws FirewallException {

@@ -217,7 +217,7 @@ class BlockerTest {
         nft.preset = "{\"elem\": {\"val\": \"10.0.0.1\", \"timeout\": 60, \"expires\": 30}},"
                 + " {\"elem\": {\"val\": \"10.0.0.2\", \"timeout\": 3600, \"expires\": 3599}}, \"10.0.0.3\"";
         blocker.start();
-        for (int i = 0; i < 500 && nft.listings.size() < 2; i++) {
+        for (int i = 0; i < 1000 && gate.blockedSources() < 3; i++) {
             Thread.sleep(5);
         }
         blocker.close();
