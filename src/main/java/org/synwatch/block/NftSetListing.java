@@ -48,44 +48,41 @@ final class NftSetListing {
         }
     }
 
+    /** An object; as an item of the "elem" array, {@code {"elem": {"val": ..., "expires": ...}}}. */
     private void object(boolean isElement) throws IOException {
-        String address = null;
-        long expires = -1;
-        int c = next();
-        if (c == '}') {
-            return;
-        }
-        pushedBack = c;
-        while (true) {
-            expect('"');
-            String key = string();
-            expect(':');
+        String[] address = {null};
+        long[] expires = {-1};
+        members(key -> {
             if (isElement && key.equals("elem")) {
-                // {"elem": {"val": ..., "expires": ...}}: the inner object holds the fields.
                 expect('{');
-                String[] val = {null};
-                long[] left = {-1};
-                fields(val, left);
-                address = val[0];
-                expires = left[0];
+                members(field -> element(field, address, expires));
             } else {
                 value(key, false);
             }
-            c = next();
-            if (c == '}') {
-                break;
-            }
-            if (c != ',') {
-                throw malformed(c);
-            }
-        }
-        if (isElement && address != null) {
-            sink.element(address, expires);
+        });
+        if (isElement && address[0] != null) {
+            sink.element(address[0], expires[0]);
         }
     }
 
-    /** The inner object of an element: "val" and "expires", everything else skipped. */
-    private void fields(String[] address, long[] expires) throws IOException {
+    /** One field of an element's inner object: "val" and "expires" are kept, the rest skipped. */
+    private void element(String key, String[] address, long[] expires) throws IOException {
+        if (key.equals("val")) {
+            expect('"');
+            address[0] = string();
+        } else if (key.equals("expires")) {
+            expires[0] = number(next());
+        } else {
+            value(key, false);
+        }
+    }
+
+    private interface MemberReader {
+        void read(String key) throws IOException;
+    }
+
+    /** After an object's '{': each {@code "key":} is handed to {@code member}, which reads its value. */
+    private void members(MemberReader member) throws IOException {
         int c = next();
         if (c == '}') {
             return;
@@ -95,14 +92,7 @@ final class NftSetListing {
             expect('"');
             String key = string();
             expect(':');
-            if (key.equals("val")) {
-                expect('"');
-                address[0] = string();
-            } else if (key.equals("expires")) {
-                expires[0] = number(next());
-            } else {
-                value(key, false);
-            }
+            member.read(key);
             c = next();
             if (c == '}') {
                 return;
