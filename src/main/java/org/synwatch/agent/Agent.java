@@ -41,9 +41,9 @@ import org.synwatch.ring.SynRing;
 /**
  * One run of synwatch. Start order: libpcap handle and filter, the one-per-namespace lock (when
  * blocking), the allowlist (allow file, host facts) and its refresher, firewall table, blocker
- * thread, detector thread, metrics server, then the capture loop on the calling thread. Stop order is the
- * reverse: capture stops, the detector finishes every SYN already read, the blocker applies every
- * block already decided, the metrics server closes, the handle closes.
+ * thread, detector thread, metrics server, then the capture loop on the calling thread. Stop
+ * order is the reverse: capture stops, the detector finishes every SYN already read, the blocker
+ * applies every block already decided, the metrics server closes, the handle closes.
  */
 public final class Agent {
     /** Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and a TCP header. */

@@ -13,8 +13,8 @@ import org.synwatch.config.IpAddress;
  * What is in synwatch's sets, without listing them: the addresses synwatch added, each until its
  * timeout runs out (the kernel expires them at the same moment), plus the expiry times of
  * elements found in the sets by a {@link Resync} (adopted from an earlier run, or added by hand).
- * A resync may run on another thread than {@link #added}. Memory: one map entry per address synwatch blocked (at most {@code --max-blocked} per family)
- * and 8 bytes per adopted element.
+ * A resync may run on another thread than {@link #added}. Memory: one map entry per address
+ * synwatch blocked (at most {@code --max-blocked} per family) and 8 bytes per adopted element.
  */
 final class BlockedSources {
     private final long timeoutNanos;

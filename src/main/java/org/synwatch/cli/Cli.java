@@ -100,7 +100,7 @@ final class Cli {
                     try (NftFirewall firewall = firewalls.get()) {
                         removed = firewall.remove();
                     }
-                    new PrintStream(events, true).println(removed ? "Removed table inet synwatch" : "No table inet synwatch");
+                    new PrintStream(events, true).println((removed ? "Removed table " : "No table ") + NftFirewall.TABLE_SPEC);
                     return ExitCode.OK;
                 }
                 default -> {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.synwatch.block.NftFirewall;
 import org.synwatch.config.AllowFile;
 import org.synwatch.config.BlockSettings;
 import org.synwatch.config.CaptureSource;
@@ -37,7 +38,7 @@ final class Options {
     enum Section {
         CAPTURE("Capture"),
         DETECTION("Detection"),
-        BLOCKING("Blocking (live capture; nftables table 'inet synwatch')"),
+        BLOCKING("Blocking (live capture; nftables table '" + NftFirewall.TABLE_SPEC + "')"),
         OUTPUT("Output"),
         OTHER("Other");
 
