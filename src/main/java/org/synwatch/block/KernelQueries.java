@@ -32,7 +32,7 @@ final class KernelQueries {
     private static final int INET_DIAG_BC_D_COND = 8;
     /** A full Internet routing table is about a million routes; a dump past this is cut off. */
     static final int MAX_ROUTES = 4_000_000;
-    /** Distinct next hops kept; beyond it more are not protected (logged by the caller). */
+    /** Distinct next hops kept; beyond it more are not protected (SystemFacts says so once). */
     static final int MAX_GATEWAYS = 4096;
 
     private KernelQueries() {

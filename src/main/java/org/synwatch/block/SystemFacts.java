@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.IpAddress;
 
@@ -24,7 +26,9 @@ public final class SystemFacts implements Allowlist.HostFacts {
     /** resolv.conf is a few lines; glibc reads at most 3 name servers. More lines than this are not read. */
     private static final int MAX_RESOLV_CONF_LINES = 1000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(SystemFacts.class);
     private final boolean live;
+    private boolean warnedGatewayCap;
     private final List<Path> resolvConf;
 
     /**
@@ -47,7 +51,16 @@ public final class SystemFacts implements Allowlist.HostFacts {
 
     @Override
     public Set<IpAddress> gateways() throws IOException {
-        return live ? KernelQueries.gateways() : Set.of();
+        if (!live) {
+            return Set.of();
+        }
+        Set<IpAddress> gateways = KernelQueries.gateways();
+        if (gateways.size() >= KernelQueries.MAX_GATEWAYS && !warnedGatewayCap) {
+            warnedGatewayCap = true;
+            LOG.warn("the routing table has at least {} distinct gateways; only the first {} are never blocked"
+                    + " (add the others to --allow-file)", KernelQueries.MAX_GATEWAYS, KernelQueries.MAX_GATEWAYS);
+        }
+        return gateways;
     }
 
     @Override
