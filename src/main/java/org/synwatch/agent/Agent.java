@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ import org.synwatch.packet.LinkType;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventOutputException;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.ring.SynRing;
 
 /**
@@ -82,7 +84,8 @@ public final class Agent {
             installFilter(handle, linkType, live);
             EventOutput output = new EventOutput(events);
             ZoneId zone = ZoneId.systemDefault();
-            EventWriter writer = new EventWriter(output, zone, settings.format());
+            Observer observer = Observer.local(live ? Optional.of(handle.source()) : Optional.empty());
+            EventWriter writer = new EventWriter(output, zone, settings.format(), observer);
             BlockSettings.Mode mode = effectiveBlockMode(live);
             BlockSettings block = settings.block().withMode(mode);
             if (mode == BlockSettings.Mode.ENFORCE) {
@@ -95,7 +98,7 @@ public final class Agent {
                 refresher.start();
             }
             Blocker blocker = mode == BlockSettings.Mode.ENFORCE
-                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format()), gate)) : null;
+                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer), gate)) : null;
             ScanResponder responder = new ScanResponder(writer, block, gate, blocker);
             Detector detector = new Detector(settings.detection(), responder);
             SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
@@ -130,7 +133,10 @@ public final class Agent {
                     counters.interfaceDrops(), ring.dropped());
         }
         Throwable failure = consumerFailure.get();
-        if (failure != null) {
+        if (failure instanceof EventOutputException output && output.readerGone()) {
+            // Like grep and tcpdump: the reader has what it wanted; everything before was written.
+            LOG.debug("stdout's reader went away: stopping");
+        } else if (failure != null) {
             throw detectorFailure(failure);
         }
     }

@@ -17,7 +17,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * with its typo suggestions as the hint.
  */
 final class Arguments {
-    enum Action { RUN, HELP, VERSION, LIST_BLOCKED, UNBLOCK, BLOCK, REMOVE_FIREWALL }
+    enum Action { RUN, HELP, VERSION, JAVA_HOME, LIST_BLOCKED, UNBLOCK, BLOCK, REMOVE_FIREWALL }
 
     /**
      * @param address the address for {@link Action#UNBLOCK} and {@link Action#BLOCK}, else null
@@ -56,6 +56,9 @@ final class Arguments {
         }
         if (commandLine.isVersionHelpRequested()) {
             return new Parsed(Action.VERSION, options.debug());
+        }
+        if (options.javaHome()) {
+            return new Parsed(Action.JAVA_HOME, options.debug());
         }
         return options.toParsed();
     }

@@ -4,10 +4,12 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
 import org.synwatch.agent.AgentFailure;
+import org.synwatch.agent.JournalPriorityConverter;
 import org.synwatch.block.Allowlist;
 import org.synwatch.block.BlockGate;
 import org.synwatch.block.BlockStats;
@@ -22,6 +24,7 @@ import org.synwatch.config.OutputFormat;
 import org.synwatch.report.AddressText;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.capture.Libpcap;
 import org.synwatch.capture.PcapException;
 
@@ -72,6 +75,10 @@ final class Cli {
                     out.println("blocking through " + NftFirewall.mechanism());
                     return ExitCode.OK;
                 }
+                case JAVA_HOME -> {
+                    new PrintStream(events, true).println(System.getProperty("java.home"));
+                    return ExitCode.OK;
+                }
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
                     try (NftFirewall firewall = firewalls.get()) {
@@ -79,6 +86,11 @@ final class Cli {
                             String left = new NftFirewall.Entry(address, expires).expiresIn();
                             out.println(address + (left.isEmpty() ? "" : " expires in " + left));
                         });
+                    } catch (FirewallException e) {
+                        // No table yet (synwatch never blocked anything here): an empty list, like an empty set.
+                        if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
+                            throw e;
+                        }
                     }
                     return ExitCode.OK;
                 }
@@ -122,7 +134,7 @@ final class Cli {
     }
 
     private int fail(int status, String message, String hint, Throwable trace) {
-        err.println("synwatch: " + message + " (hint: " + hint + ")");
+        err.println(JournalPriorityConverter.errorPrefix() + "synwatch: " + message + " (hint: " + hint + ")");
         if (trace != null) {
             trace.printStackTrace(err);
         }
@@ -148,7 +160,8 @@ final class Cli {
             firewall.install(settings.maxBlocked());
             firewall.block(List.of(Cidr.host(address)), settings.timeoutSeconds());
         }
-        EventWriter line = new EventWriter(new EventOutput(events), ZoneId.systemDefault(), OutputFormat.TEXT);
+        EventWriter line = new EventWriter(new EventOutput(events), ZoneId.systemDefault(), OutputFormat.TEXT,
+                Observer.local(Optional.empty()));
         line.blocked(nowMicros, address, settings.timeoutSeconds(), false);
         line.flush();
         return ExitCode.OK;
@@ -171,6 +184,8 @@ final class Cli {
             case PERMISSION_DENIED -> "run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN";
             case INTERFACE_DOWN -> "bring the interface up with 'ip link set IFACE up'";
             case INTERFACE_GONE -> "the interface was removed; a supervisor (systemd Restart=on-failure) restarts synwatch";
+            case FILE_MISSING -> "check the path (-r - reads a capture from standard input)";
+            case FILE_UNREADABLE -> "check the file's permissions, or run as a user who may read it";
             case BAD_FILE -> "the file is not a capture libpcap can read, or it is damaged";
             case OTHER -> "rerun with --debug for details";
         };

@@ -7,7 +7,15 @@ import java.io.UncheckedIOException;
 public final class EventOutputException extends UncheckedIOException {
     private static final long serialVersionUID = 1L;
 
-    EventOutputException(IOException cause) {
+    private final boolean readerGone;
+
+    EventOutputException(IOException cause, boolean readerGone) {
         super(cause);
+        this.readerGone = readerGone;
+    }
+
+    /** The reader of a pipe went away (`| head -1`): the end of the run, not a failure. */
+    public boolean readerGone() {
+        return readerGone;
     }
 }

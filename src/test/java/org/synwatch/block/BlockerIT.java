@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.testing.Commands;
 
 /** Firewall faults while running: the blocker counts them, keeps going, and heals when it can. */
@@ -51,7 +53,8 @@ class BlockerIT {
 
     private Blocker blocker(NftFirewall firewall) {
         gate = BlockerTest.gate(new BlockSettings(BlockSettings.Mode.ENFORCE, 3600, List.of()), System::nanoTime);
-        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT), gate);
+        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
+                Observer.local(Optional.empty())), gate);
     }
 
     private static IpAddress ipv4(int last) {

@@ -31,6 +31,7 @@ import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 
 /** The blocker's recovery, counting and logging against a stand-in for nft: no root needed. */
 class BlockerTest {
@@ -120,7 +121,8 @@ class BlockerTest {
         logs.start();
         ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
         gate = gate(new BlockSettings(BlockSettings.Mode.ENFORCE, 3600, List.of()), clock::get);
-        blocker = new Blocker(3600, new NftFirewall(nft), new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT),
+        blocker = new Blocker(3600, new NftFirewall(nft), new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
+                Observer.local(Optional.empty())),
                 gate, clock::get);
     }
 
