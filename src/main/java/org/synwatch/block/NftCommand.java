@@ -70,10 +70,18 @@ final class NftCommand implements NftExecutor {
                 }
             });
             IOException readFailure = null;
+            boolean printed;
             try (InputStream in = new BufferedInputStream(process.getInputStream(), 64 * 1024)) {
-                reader.read(in);
+                // nft prints nothing when it fails (no table, no permission): its error says why.
+                in.mark(1);
+                printed = in.read() >= 0;
+                in.reset();
+                if (printed) {
+                    reader.read(in);
+                }
                 in.transferTo(OutputStream.nullOutputStream());
             } catch (IOException e) {
+                printed = true;
                 readFailure = e;
                 process.destroyForcibly();
             }
@@ -83,7 +91,7 @@ final class NftCommand implements NftExecutor {
             try (InputStream in = Files.newInputStream(error)) {
                 errorText = new String(in.readNBytes(MAX_ERROR_BYTES), StandardCharsets.UTF_8);
             }
-            if (process.exitValue() != 0 && readFailure == null) {
+            if (process.exitValue() != 0 && readFailure == null || !printed) {
                 throw NftFirewall.failure("nft -j " + String.join(" ", words), errorText);
             }
             if (readFailure != null) {

@@ -97,7 +97,10 @@ class BlockerIT {
         blocker.start();
         for (int i = 0; i < 5; i++) {
             blocker.submit(T0, ipv4(70 + i));
-            Thread.sleep(50);
+            // Each failure is counted before the next request: no race with the marker below.
+            for (int wait = 0; wait < 1000 && gate.blocks(BlockStats.Result.FAILED) <= i; wait++) {
+                Thread.sleep(10);
+            }
         }
         Commands.run("touch", marker());
         blocker.submit(T0, ipv4(99));
