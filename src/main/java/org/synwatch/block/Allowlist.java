@@ -16,6 +16,7 @@ import org.synwatch.config.AllowFile;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.IpAddress;
+import org.synwatch.report.AddressText;
 
 /**
  * Addresses synwatch must never block, each with its reason: the operator's {@code --allow}
@@ -107,6 +108,10 @@ public final class Allowlist {
         Set<IpAddress> nameServers = Set.copyOf(read(BlockStats.Result.NAME_SERVER, "the name servers",
                 facts::nameServers, List.copyOf(old.nameServers)));
         snapshot = new Snapshot(old.allowed, List.copyOf(own), gateways, nameServers);
+        if (!gateways.equals(old.gateways) || !nameServers.equals(old.nameServers)) {
+            // The operator can check what is protected; a change (new route, DHCP) is worth a line.
+            LOG.info("never blocking gateways {} and name servers {}", texts(gateways), texts(nameServers));
+        }
     }
 
     /**
@@ -164,6 +169,12 @@ public final class Allowlist {
             }
             return previous;
         }
+    }
+
+    /** At most a few, for a log line: a router may have thousands of next hops. */
+    private static String texts(Set<IpAddress> addresses) {
+        List<String> shown = addresses.stream().limit(8).map(AddressText::text).sorted().toList();
+        return "[" + String.join(", ", shown) + (addresses.size() > shown.size() ? ", ... " + addresses.size() + " in all" : "") + "]";
     }
 
     private static boolean matches(List<Cidr> networks, IpAddress address) {
