@@ -11,27 +11,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        Thread.setDefaultUncaughtExceptionHandler(Main::threadDied);
+        Thread.setDefaultUncaughtExceptionHandler(new ThreadDeathHandler(System.err, Runtime.getRuntime()::halt));
         // Event lines are written in whole batches by EventWriter, straight to the descriptor.
         FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
         int status = new Cli(stdout, System.err, Main::stopOnSignals).execute(args);
         System.exit(status);
-    }
-
-    /**
-     * Any synwatch thread that dies unexpectedly (the blocker, the allowlist refresher, the metrics
-     * server's) ends the process, loudly and with status 1, so systemd or Kubernetes restarts it:
-     * running on without it would, say, detect scanners and silently never block them.
-     */
-    private static void threadDied(Thread thread, Throwable failure) {
-        System.err.println("synwatch: thread " + thread.getName() + " died: " + failure
-                + " (hint: this is a bug in synwatch or the heap is too small; the supervisor restarts it;"
-                + " report it with the stack trace from --debug)");
-        if (Boolean.getBoolean(Cli.DEBUG_PROPERTY)) {
-            failure.printStackTrace(System.err);
-        }
-        System.err.flush();
-        Runtime.getRuntime().halt(ExitCode.RUNTIME_ERROR);
     }
 
     /**
