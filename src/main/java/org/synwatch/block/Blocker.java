@@ -2,7 +2,9 @@ package org.synwatch.block;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -152,25 +154,22 @@ public final class Blocker implements AutoCloseable {
     }
 
     private void apply(List<Request> batch) {
-        List<Cidr> sources = new ArrayList<>();
+        // One request per source: the same scanner detected twice before its block is one element.
+        Map<Cidr, Request> sources = new LinkedHashMap<>();
         for (Request r : batch) {
-            if (blocked.contains(r.source.network())) {
+            if (blocked.contains(r.source.network()) || sources.putIfAbsent(r.source, r) != null) {
                 gate.count(BlockStats.Result.ALREADY_BLOCKED);
-            } else {
-                sources.add(r.source);
             }
         }
         if (sources.isEmpty()) {
             return;
         }
         try {
-            blockRestoringTable(sources);
-            for (Request r : batch) {
-                if (sources.contains(r.source)) {
-                    blocked.added(r.source.network());
-                    gate.count(BlockStats.Result.ADDED);
-                    events.blocked(r.timeMicros, r.source.network(), timeoutSeconds, false);
-                }
+            blockRestoringTable(List.copyOf(sources.keySet()));
+            for (Request r : sources.values()) {
+                blocked.added(r.source.network());
+                gate.count(BlockStats.Result.ADDED);
+                events.blocked(r.timeMicros, r.source.network(), timeoutSeconds, false);
             }
             if (!failing.isEmpty()) {
                 LOG.info("blocking works again");
@@ -178,13 +177,11 @@ public final class Blocker implements AutoCloseable {
             }
         } catch (FirewallException e) {
             boolean full = e.problem() == FirewallException.Problem.SET_FULL;
-            String addresses = String.join(", ", sources.stream().map(s -> AddressText.text(s.network())).toList());
-            for (Request r : batch) {
-                if (sources.contains(r.source)) {
-                    gate.count(full ? BlockStats.Result.SET_FULL : BlockStats.Result.FAILED);
-                    if (full) {
-                        events.notBlocked(r.timeMicros, r.source.network(), BlockStats.Result.SET_FULL.reason());
-                    }
+            String addresses = String.join(", ", sources.keySet().stream().map(c -> AddressText.text(c.network())).toList());
+            for (Request r : sources.values()) {
+                gate.count(full ? BlockStats.Result.SET_FULL : BlockStats.Result.FAILED);
+                if (full) {
+                    events.notBlocked(r.timeMicros, r.source.network(), BlockStats.Result.SET_FULL.reason());
                 }
             }
             // The kernel's set is fuller than synwatch counted (elements added by hand): count again.

@@ -215,6 +215,21 @@ class BlockerTest {
     }
 
     @Test
+    void aSourceQueuedTwiceIsOneElementOneLine() throws Exception {
+        blocker.submit(T0, ipv4(8));
+        blocker.submit(T0, ipv4(8));
+        blocker.submit(T0, ipv4(9));
+        blocker.start();
+        blocker.close();
+        assertEquals(List.of("add element inet synwatch blocked4 { 192.0.2.8 timeout 3600s, 192.0.2.9 timeout 3600s }\n"),
+                nft.scripts().stream().filter(script -> script.startsWith("add element")).toList());
+        assertEquals(List.of("2021-04-28 15:28:05: Blocked 192.0.2.8 for 1h", "2021-04-28 15:28:05: Blocked 192.0.2.9 for 1h"),
+                lines());
+        assertEquals(2, gate.blocks(BlockStats.Result.ADDED));
+        assertEquals(1, gate.blocks(BlockStats.Result.ALREADY_BLOCKED));
+    }
+
+    @Test
     void adoptsTheElementsAlreadyInTheSetsAndCountsThemDownAsTheyExpire() throws Exception {
         nft.preset = "{\"elem\": {\"val\": \"10.0.0.1\", \"timeout\": 60, \"expires\": 30}},"
                 + " {\"elem\": {\"val\": \"10.0.0.2\", \"timeout\": 3600, \"expires\": 3599}}, \"10.0.0.3\"";
