@@ -349,6 +349,13 @@ in_set() {  # address: true when blocked4 in the target namespace holds it (a lo
 echo "# networks synwatch never blocks" >"$ALLOW_FILE"
 SYNWATCH_EXTRA=(--allow-file "$ALLOW_FILE")
 start_synwatch "$OUT1" "$ERR1"
+protected_line=$(grep -m1 "never blocking gateways" "$ERR1" || true)
+if [[ "$protected_line" == *"[$GATEWAY4"* || "$protected_line" == *" $GATEWAY4"* ]] \
+   && { [ "$IPV6" = 0 ] || [[ "$protected_line" == *"$GATEWAY6"* ]]; } && [[ "$protected_line" == *"name servers [$DNS4]"* ]]; then
+  pass "synwatch read the routes and resolv.conf: ${protected_line#*INFO  }"
+else
+  fail "synwatch does not protect gateway $GATEWAY4${IPV6:+/$GATEWAY6} and name server $DNS4: '${protected_line:-no such line}'"
+fi
 
 # 4. Benign traffic: a bounded loop of plain HTTP requests to ports 80 and 8080.
 # shellcheck disable=SC2016  # expanded by the inner bash
