@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.AllowFile;
 import org.synwatch.config.BlockSettings;
@@ -12,6 +13,7 @@ import org.synwatch.config.CaptureSource;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
+import org.synwatch.config.FloodSettings;
 import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.config.Settings;
@@ -79,6 +81,8 @@ final class Options {
     private Path file;
     private Integer bufferSize;
     private boolean immediateMode;
+    private int maxFragmentSets;
+    private OptionalInt maxConnectionLines = OptionalInt.empty();
     private int portThreshold;
     private long windowMicros;
     private int maxTrackedPairs;
@@ -132,6 +136,14 @@ final class Options {
             + "of at most 2 ms: lower latency, several times the CPU")
     void immediateMode(boolean on) {
         immediateMode = on;
+    }
+
+    @Option(names = "--max-fragment-sets", paramLabel = "N", order = CAPTURE + 5,
+            defaultValue = "" + FloodSettings.DEFAULT_MAX_FRAGMENT_SETS, description =
+            "incomplete IPv4 datagrams held to read a fragmented TCP header, "
+            + "64 bytes each; the oldest is dropped first (default ${DEFAULT-VALUE})")
+    void maxFragmentSets(String value) throws ConfigException {
+        maxFragmentSets = Values.integer("--max-fragment-sets", value, 1, FloodSettings.MAX_FRAGMENT_SETS_LIMIT);
     }
 
     @Option(names = "--scan-ports", paramLabel = "N", order = DETECTION + 1,
@@ -258,6 +270,14 @@ final class Options {
         };
     }
 
+    @Option(names = "--max-connection-lines", paramLabel = "N", order = OUTPUT + 3, description =
+            "at most N New connection lines per second of packet time; the rest "
+            + "of that second becomes one line with their count (default: no limit)")
+    void maxConnectionLines(String value) throws ConfigException {
+        maxConnectionLines = OptionalInt.of(Values.integer("--max-connection-lines", value, 1,
+                FloodSettings.MAX_CONNECTION_LINES_LIMIT));
+    }
+
     @Option(names = "--metrics-address", paramLabel = "[HOST]:PORT", order = OUTPUT + 2, description =
             "serve Prometheus metrics at /metrics (live "
             + "default :" + Settings.DEFAULT_METRICS_PORT + ", every address; replays: only if given)")
@@ -327,7 +347,7 @@ final class Options {
                 : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
         Settings settings = new Settings(source,
                 new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs),
-                blockSettings(mode()), metrics, format);
+                blockSettings(mode()), metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines));
         return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null, null, false);
     }
 
