@@ -120,12 +120,9 @@ kill_redis() { kill -KILL "$REDIS_PID" 2>/dev/null; wait "$REDIS_PID" 2>/dev/nul
 capturing() { grep -qF "capturing on $IFACE " "${ERR[$1]}" 2>/dev/null; }
 start_agent() {  # node [extra args...]
   local n=$1; shift
-  # Until the safe-blocking work's gateway check lands, node-b's gateway is allowlisted explicitly.
-  local allow=()
-  [ "$n" = b ] && allow=(--allow "$GATEWAY4")
   SYNWATCH_FLEET_PASSWORD=$PASSWORD ip netns exec "${NS[$n]}" bin/synwatch -i "$IFACE" \
     --metrics-address 127.0.0.1:9897 --fleet "redis://$REDIS4:$REDIS_PORT" --fleet-name "node-$n" \
-    --fleet-sweep-hosts 2 "${allow[@]}" "$@" >>"${OUT[$n]}" 2>>"${ERR[$n]}" </dev/null &
+    --fleet-sweep-hosts 2 "$@" >>"${OUT[$n]}" 2>>"${ERR[$n]}" </dev/null &
   PID[$n]=$!
   PIDS+=("${PID[$n]}")
   poll 60 capturing "$n" || fatal "node-$n did not start capturing within 60 s"
@@ -202,9 +199,9 @@ if poll 20 blocked_on a "$GATEWAY4" && poll 20 blocked_on c "$GATEWAY4"; then
 else
   fail "node-a or node-c did not block the spoofed source $GATEWAY4"
 fi
-REFUSED="^$TS: Not blocking $(re_escape "$GATEWAY4"): allowlisted \\(fleet: node-a\\)\$"
+REFUSED="^$TS: Not blocking $(re_escape "$GATEWAY4"): gateway \\(fleet: node-a\\)\$"
 if poll 20 has_line "$REFUSED" "${OUT[b]}" && ! blocked_on b "$GATEWAY4"; then
-  pass "node-b did not block its own gateway and said: Not blocking $GATEWAY4: allowlisted (fleet: node-a)"
+  pass "node-b did not block its own gateway and said: Not blocking $GATEWAY4: gateway (fleet: node-a)"
 else
   fail "node-b blocked its gateway or did not say why not"
 fi

@@ -4,7 +4,9 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.block.ScanResponder;
+import org.synwatch.config.IpAddress;
 import org.synwatch.fleet.FleetDecisions;
+import org.synwatch.report.AddressText;
 import org.synwatch.report.EventWriter;
 
 /**
@@ -26,23 +28,22 @@ final class FleetBlockPath implements FleetDecisions {
     }
 
     @Override
-    public synchronized boolean peerBlock(int family, long hi, long lo, long remainingSeconds, String origin) {
-        boolean handedOn = responder.decide(nowMicros(), family, hi, lo, remainingSeconds, origin, writer);
+    public synchronized boolean peerBlock(IpAddress source, long remainingSeconds, String origin) {
+        boolean handedOn = responder.decide(nowMicros(), source, remainingSeconds, origin, writer);
         writer.flush();
         return handedOn;
     }
 
     @Override
-    public synchronized void peerUnblock(int family, long hi, long lo, String origin) {
-        LOG.debug("fleet: {} lifted the block of {}", origin, EventWriter.addressText(family, hi, lo));
-        responder.undo(nowMicros(), family, hi, lo, origin);
+    public synchronized void peerUnblock(IpAddress source, String origin) {
+        LOG.debug("fleet: {} lifted the block of {}", origin, AddressText.text(source));
+        responder.undo(nowMicros(), source, origin);
     }
 
     @Override
-    public synchronized void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount,
-                                       List<String> hosts) {
-        writer.portSweep(timeMicros, family, hi, lo, port, hostCount, hosts);
-        responder.decide(timeMicros, family, hi, lo, localTimeoutSeconds, null, writer);
+    public synchronized void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts) {
+        writer.portSweep(timeMicros, source, port, hostCount, hosts);
+        responder.decide(timeMicros, source, localTimeoutSeconds, null, writer);
         writer.flush();
     }
 

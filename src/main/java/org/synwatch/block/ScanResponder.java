@@ -1,33 +1,32 @@
 package org.synwatch.block;
 
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.report.EventWriter;
 
 /**
- * Reports the detector's verdicts and decides, on the detector thread, what happens to a scanner:
- * allowlisted and dry-run decisions are printed at once, right after the scan line, so a replay's
- * output is deterministic; real blocks go to the {@link Blocker}'s queue.
+ * Reports the detector's verdicts and decides, on the detector thread, what happens to a scanner
+ * through the {@link BlockGate}: refusals and dry-run decisions are printed at once, right after
+ * the scan line, so a replay's output is deterministic; real blocks go to the {@link Blocker}'s
+ * queue, which prints them once nft has them.
  */
-public final class ScanResponder implements ScanListener, BlockStats {
+public final class ScanResponder implements ScanListener {
     private final EventWriter events;
     private final BlockSettings settings;
-    private final Allowlist allowlist;
+    private final BlockGate gate;
     private final Blocker blocker;
-    private final Map<Result, AtomicLong> decisions = new EnumMap<>(Result.class);
 
-    /** @param blocker null unless the mode is {@link BlockSettings.Mode#ENFORCE} */
-    public ScanResponder(EventWriter events, BlockSettings settings, Allowlist allowlist, Blocker blocker) {
+    /**
+     * @param gate null when the mode is {@link BlockSettings.Mode#OFF}
+     * @param blocker null unless the mode is {@link BlockSettings.Mode#ENFORCE}
+     */
+    public ScanResponder(EventWriter events, BlockSettings settings, BlockGate gate, Blocker blocker) {
         this.events = events;
         this.settings = settings;
-        this.allowlist = allowlist;
+        this.gate = gate;
         this.blocker = blocker;
-        decisions.put(Result.ALLOWLISTED, new AtomicLong());
-        decisions.put(Result.DRY_RUN, new AtomicLong());
     }
 
     @Override
@@ -38,51 +37,41 @@ public final class ScanResponder implements ScanListener, BlockStats {
     @Override
     public void portScan(SynHeader syn, int[] ports, int count) {
         events.portScan(syn, ports, count);
-        decide(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, settings.timeoutSeconds(), null, events);
+        decide(syn.timestampMicros, syn.source(), settings.timeoutSeconds(), null, events);
     }
 
     /**
-     * The one path to a block, for this host's scans and the fleet's decisions alike: the safety
-     * checks, then the blocker's queue. Safe on any thread that passes its own writer.
+     * The one path to a block, for this host's scans and the fleet's decisions alike: the gate's
+     * checks, then the blocker's queue. Safe on any thread that passes its own writer (the gate is
+     * synchronized, the blocker's queue thread-safe).
      *
-     * @param origin  the fleet peer whose decision this is, or null for this host's own detection
-     * @param writer  the calling thread's writer, for the lines said at once
-     * @return whether the block was handed on (or, dry run, reported); false if the checks refused it
+     * @param origin the fleet peer whose decision this is, or null for this host's own detection
+     * @param writer the calling thread's writer, for the lines said at once
+     * @return whether the block was handed on (or, dry run, reported); false if the gate refused it
      */
-    public boolean decide(long timeMicros, int family, long hi, long lo, long timeoutSeconds, String origin,
-                          EventWriter writer) {
+    public boolean decide(long timeMicros, IpAddress source, long timeoutSeconds, String origin, EventWriter writer) {
         if (settings.mode() == BlockSettings.Mode.OFF) {
             return false;
         }
-        if (allowlist.allows(family, hi, lo, System.nanoTime() / 1000)) {
-            decisions.get(Result.ALLOWLISTED).incrementAndGet();
-            writer.notBlocked(timeMicros, family, hi, lo, "allowlisted", origin);
+        BlockStats.Result decision = gate.consider(source, timeMicros);
+        if (decision.reason() != null) {
+            writer.notBlocked(timeMicros, source, decision.reason(), origin);
             return false;
-        }
-        if (settings.mode() == BlockSettings.Mode.DRY_RUN) {
-            decisions.get(Result.DRY_RUN).incrementAndGet();
-            writer.blocked(timeMicros, family, hi, lo, timeoutSeconds, true, origin);
+        } else if (decision != BlockStats.Result.ADDED) {
+            return false;  // already blocked: the earlier line said so
+        } else if (settings.mode() == BlockSettings.Mode.DRY_RUN) {
+            gate.count(BlockStats.Result.DRY_RUN);
+            writer.blocked(timeMicros, source, timeoutSeconds, true, origin);
         } else {
-            blocker.submit(timeMicros, family, hi, lo, timeoutSeconds, origin);
+            blocker.submit(timeMicros, source, timeoutSeconds, origin);
         }
         return true;
     }
 
     /** A fleet-wide unblock; without a blocker (dry run, off) there is nothing to remove. */
-    public void undo(long timeMicros, int family, long hi, long lo, String origin) {
+    public void undo(long timeMicros, IpAddress source, String origin) {
         if (blocker != null) {
-            blocker.submitUnblock(timeMicros, family, hi, lo, origin);
+            blocker.submitUnblock(timeMicros, source, origin);
         }
-    }
-
-    @Override
-    public long blocks(Result result) {
-        AtomicLong decided = decisions.get(result);
-        return decided != null ? decided.get() : blocker == null ? 0 : blocker.blocks(result);
-    }
-
-    @Override
-    public long blockedSources() {
-        return blocker == null ? 0 : blocker.blockedSources();
     }
 }

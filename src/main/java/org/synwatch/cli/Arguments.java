@@ -2,8 +2,10 @@ package org.synwatch.cli;
 
 import java.util.List;
 import java.util.Optional;
+import org.synwatch.config.BlockSettings;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.FleetSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -17,13 +19,19 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * with its typo suggestions as the hint.
  */
 final class Arguments {
-    enum Action { RUN, HELP, VERSION, JAVA_HOME, LIST_BLOCKED, UNBLOCK, REMOVE_FIREWALL }
+    enum Action { RUN, HELP, VERSION, JAVA_HOME, LIST_BLOCKED, UNBLOCK, BLOCK, REMOVE_FIREWALL }
 
     /**
-     * @param unblockAddress the address for {@link Action#UNBLOCK}, else null
-     * @param fleet          with {@code --fleet}: the fleet to run in, or to unblock in
+     * @param address the address for {@link Action#UNBLOCK} and {@link Action#BLOCK}, else null
+     * @param block the blocking options, for {@link Action#BLOCK}
+     * @param force {@link Action#BLOCK} without the safety checks
+     * @param fleet with {@code --fleet}: the fleet to run in, or to unblock in
      */
-    record Parsed(Action action, Settings settings, boolean debug, String unblockAddress, Optional<FleetSettings> fleet) {
+    record Parsed(Action action, Settings settings, boolean debug, IpAddress address, BlockSettings block, boolean force,
+                  Optional<FleetSettings> fleet) {
+        Parsed(Action action, boolean debug) {
+            this(action, null, debug, null, null, false, Optional.empty());
+        }
     }
 
     static final String HELP_HINT = "see 'synwatch --help'";
@@ -48,13 +56,13 @@ final class Arguments {
             throw translate(e);
         }
         if (commandLine.isUsageHelpRequested()) {
-            return new Parsed(Action.HELP, null, options.debug(), null, Optional.empty());
+            return new Parsed(Action.HELP, options.debug());
         }
         if (commandLine.isVersionHelpRequested()) {
-            return new Parsed(Action.VERSION, null, options.debug(), null, Optional.empty());
+            return new Parsed(Action.VERSION, options.debug());
         }
         if (options.javaHome()) {
-            return new Parsed(Action.JAVA_HOME, null, options.debug(), null, Optional.empty());
+            return new Parsed(Action.JAVA_HOME, options.debug());
         }
         return options.toParsed();
     }

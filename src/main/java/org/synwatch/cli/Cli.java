@@ -2,21 +2,32 @@ package org.synwatch.cli;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.Inet6Address;
-import java.net.InetAddress;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
 import org.synwatch.agent.AgentFailure;
 import org.synwatch.agent.JournalPriorityConverter;
+import org.synwatch.block.Allowlist;
+import org.synwatch.block.BlockGate;
+import org.synwatch.block.BlockStats;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
+import org.synwatch.block.SystemFacts;
+import org.synwatch.config.BlockSettings;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.FleetSettings;
+import org.synwatch.config.IpAddress;
+import org.synwatch.config.OutputFormat;
 import org.synwatch.fleet.Fleet;
 import org.synwatch.fleet.FleetException;
+import org.synwatch.report.AddressText;
+import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.capture.Libpcap;
 import org.synwatch.capture.PcapException;
 
@@ -24,6 +35,8 @@ import org.synwatch.capture.PcapException;
 final class Cli {
     /** Read by logback.xml, so it must be set before the first logger is created. */
     static final String LOG_LEVEL_PROPERTY = "synwatch.log.level";
+    /** Set with --debug, so a dying thread's handler knows to print the stack trace. */
+    static final String DEBUG_PROPERTY = "synwatch.debug";
 
     private final OutputStream events;
     private final PrintStream err;
@@ -52,6 +65,7 @@ final class Cli {
             Arguments.Parsed parsed = Arguments.parse(args);
             debug = parsed.debug();
             System.setProperty(LOG_LEVEL_PROPERTY, debug ? "DEBUG" : "INFO");
+            System.setProperty(DEBUG_PROPERTY, Boolean.toString(debug));
             switch (parsed.action()) {
                 case HELP -> {
                     new PrintStream(events, true).print(Usage.text());
@@ -59,7 +73,9 @@ final class Cli {
                 }
                 case VERSION -> {
                     Libpcap.load();
-                    new PrintStream(events, true).println("synwatch " + version() + " (" + Libpcap.version() + ")");
+                    PrintStream out = new PrintStream(events, true);
+                    out.println("synwatch " + version() + " (" + Libpcap.version() + ")");
+                    out.println("blocking through " + NftFirewall.mechanism());
                     return ExitCode.OK;
                 }
                 case JAVA_HOME -> {
@@ -69,9 +85,10 @@ final class Cli {
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
                     try (NftFirewall firewall = firewalls.get()) {
-                        for (NftFirewall.Entry entry : firewall.blocked()) {
-                            out.println(entry.address() + (entry.expiresIn().isEmpty() ? "" : " expires in " + entry.expiresIn()));
-                        }
+                        firewall.forEachBlocked((address, expires) -> {
+                            String left = new NftFirewall.Entry(address, expires).expiresIn();
+                            out.println(address + (left.isEmpty() ? "" : " expires in " + left));
+                        });
                     } catch (FirewallException e) {
                         // No table yet (synwatch never blocked anything here): an empty list, like an empty set.
                         if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
@@ -80,15 +97,16 @@ final class Cli {
                     }
                     return ExitCode.OK;
                 }
+                case BLOCK -> {
+                    return block(parsed.address(), parsed.block(), parsed.force());
+                }
                 case UNBLOCK -> {
-                    InetAddress address = InetAddress.ofLiteral(parsed.unblockAddress());
-                    String text = address.getHostAddress().contains(":")
-                            ? canonicalIpv6(address) : address.getHostAddress();
+                    String text = AddressText.text(parsed.address());
                     if (parsed.fleet().isPresent()) {
-                        return unblockFleetWide(parsed.fleet().get(), address, text, debug);
+                        return unblockFleetWide(parsed.fleet().get(), parsed.address(), text, debug);
                     }
                     try (NftFirewall firewall = firewalls.get()) {
-                        if (!firewall.unblock(text, address instanceof Inet6Address)) {
+                        if (!firewall.unblock(parsed.address())) {
                             return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked", "see 'synwatch --list-blocked'", null);
                         }
                     }
@@ -100,7 +118,7 @@ final class Cli {
                     try (NftFirewall firewall = firewalls.get()) {
                         removed = firewall.remove();
                     }
-                    new PrintStream(events, true).println(removed ? "Removed table inet synwatch" : "No table inet synwatch");
+                    new PrintStream(events, true).println((removed ? "Removed table " : "No table ") + NftFirewall.TABLE_SPEC);
                     return ExitCode.OK;
                 }
                 default -> {
@@ -125,21 +143,20 @@ final class Cli {
      * Removes the fleet's decision (every agent then drops its element) and this host's element if
      * it has one: a host without synwatch's table can still lift a block fleet-wide.
      */
-    private int unblockFleetWide(FleetSettings fleet, InetAddress address, String text, boolean debug)
+    private int unblockFleetWide(FleetSettings fleet, IpAddress address, String text, boolean debug)
             throws FirewallException {
         boolean local;
         try (NftFirewall firewall = firewalls.get()) {
-            local = firewall.unblock(text, address instanceof Inet6Address);
+            local = firewall.unblock(address);
         } catch (FirewallException e) {
             if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
                 throw e;
             }
             local = false;
         }
-        Cidr host = Cidr.of(address, address.getAddress().length * 8);
         boolean fleetWide;
         try {
-            fleetWide = Fleet.unblockFleetWide(fleet, host.family(), host.hi(), host.lo());
+            fleetWide = Fleet.unblockFleetWide(fleet, address);
         } catch (FleetException e) {
             return fail(ExitCode.RUNTIME_ERROR, "cannot reach the fleet at " + fleet.uri() + ": " + e.getMessage()
                             + (local ? " (unblocked on this host only)" : ""),
@@ -164,10 +181,29 @@ final class Cli {
         return status;
     }
 
-    /** The address as nft and event lines write it (RFC 5952), not Java's uncompressed form. */
-    private static String canonicalIpv6(InetAddress address) {
-        Cidr host = Cidr.of(address, 128);
-        return EventWriter.addressText(Cidr.IPV6, host.hi(), host.lo());
+    /**
+     * {@code --block ADDR}: through the same checks as a detected scanner (the host's gateways, name
+     * servers, own addresses, the allow lists, an established connection), unless {@code force}.
+     */
+    private int block(IpAddress address, BlockSettings settings, boolean force) throws ConfigException, FirewallException {
+        long nowMicros = System.currentTimeMillis() * 1000;
+        if (!force) {
+            Allowlist allowlist = new Allowlist(settings.allow(), settings.allowFile(), new SystemFacts(true, SystemFacts.RESOLV_CONF));
+            BlockStats.Result decision = BlockGate.create(settings, allowlist, true).consider(address, nowMicros);
+            if (decision.reason() != null) {
+                return fail(ExitCode.RUNTIME_ERROR, "not blocking " + AddressText.text(address) + ": " + decision.reason(),
+                        "add --force to block it anyway", null);
+            }
+        }
+        try (NftFirewall firewall = firewalls.get()) {
+            firewall.install(settings.maxBlocked());
+            firewall.block(List.of(Cidr.host(address)), settings.timeoutSeconds());
+        }
+        EventWriter line = new EventWriter(new EventOutput(events), ZoneId.systemDefault(), OutputFormat.TEXT,
+                Observer.local(Optional.empty()));
+        line.blocked(nowMicros, address, settings.timeoutSeconds(), false);
+        line.flush();
+        return ExitCode.OK;
     }
 
     private static String hintFor(FirewallException.Problem problem) {
@@ -175,6 +211,7 @@ final class Cli {
             case NFT_MISSING -> "install nftables (apt-get install nftables), or run with --no-block";
             case NOT_PERMITTED -> "run as root or grant CAP_NET_ADMIN, or run with --no-block";
             case TABLE_MISSING -> "synwatch has no table yet: nothing is blocked";
+            case SET_FULL -> "the set holds --max-blocked addresses: raise it, or wait for blocks to expire";
             case OTHER -> "rerun with --debug for details, or run with --no-block";
         };
     }

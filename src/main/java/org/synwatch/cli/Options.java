@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.synwatch.block.NftFirewall;
+import org.synwatch.config.AllowFile;
 import org.synwatch.config.BlockSettings;
 import org.synwatch.config.CaptureSource;
 import org.synwatch.config.Cidr;
@@ -13,6 +15,7 @@ import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.config.FleetSettings;
 import org.synwatch.config.FloodSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.config.Settings;
 import org.synwatch.config.Values;
@@ -51,7 +54,7 @@ final class Options {
     enum Section {
         CAPTURE("Capture"),
         DETECTION("Detection"),
-        BLOCKING("Blocking (live capture; nftables table 'inet synwatch')"),
+        BLOCKING("Blocking (live capture; nftables table '" + NftFirewall.TABLE_SPEC + "')"),
         FLEET("Fleet (live capture; shared blocks and sweeps through Redis or Valkey)"),
         OUTPUT("Output"),
         OTHER("Other");
@@ -77,6 +80,7 @@ final class Options {
     private static final int OTHER = 5 * Section.SPAN;
 
     private static final String LIVE_ONLY = "drop it when using --read";
+    private static final String RUN_ALONE = "--list-blocked, --unblock, --block and --remove-firewall run alone";
 
     private String interfaceName;
     private Path file;
@@ -89,10 +93,16 @@ final class Options {
     private int maxTrackedPairs;
     private long blockTimeoutSeconds;
     private final List<Cidr> allowed = new ArrayList<>();
+    private Path allowFile;
+    private int maxBlocksPerMinute;
+    private int maxBlocked;
+    private boolean blockEstablished;
+    private IpAddress blockAddress;
+    private boolean force;
     private boolean noBlock;
     private boolean dryRun;
     private Arguments.Action management;
-    private String unblockAddress;
+    private IpAddress unblockAddress;
     private OutputFormat format;
     private InetSocketAddress metricsAddress;
     private boolean debug;
@@ -170,15 +180,16 @@ final class Options {
 
     @Option(names = "--block-timeout", paramLabel = "DURATION", order = BLOCKING + 1,
             defaultValue = BlockSettings.DEFAULT_TIMEOUT, description =
-            "how long a scanner stays blocked: 30m, 12h, 7d (default ${DEFAULT-VALUE}, at most 7d); "
+            "how long a scanner stays blocked: 30m, 12h, 7d; whole seconds, at least 1s "
+            + "(default ${DEFAULT-VALUE}, at most 7d); "
             + "the kernel expires the block even if synwatch is gone")
     void blockTimeout(String value) throws ConfigException {
-        blockTimeoutSeconds = Values.durationMicros("--block-timeout", value, BlockSettings.MAX_TIMEOUT_MICROS) / 1_000_000L;
+        blockTimeoutSeconds = BlockSettings.parseTimeout(value);
     }
 
     @Option(names = "--allow", paramLabel = "CIDR", order = BLOCKING + 2, description =
-            "never block this network (repeatable); loopback, "
-            + "link-local and the host's own addresses never are")
+            "never block this network (repeatable); loopback, link-local, the host's own "
+            + "addresses, its gateways and name servers never are")
     void allow(List<String> values) throws ConfigException {
         // picocli passes every occurrence so far, so the list is made anew each time.
         allowed.clear();
@@ -187,29 +198,72 @@ final class Options {
         }
     }
 
-    @Option(names = "--no-block", order = BLOCKING + 3, description = "report scans only")
+    @Option(names = "--allow-file", paramLabel = "PATH", order = BLOCKING + 3, description =
+            "never block the networks in PATH: one CIDR per line, # comments; "
+            + "re-read on SIGHUP (a bad file then keeps the previous list)")
+    void allowFile(String value) throws ConfigException {
+        Path path = Path.of(Values.nonEmpty(AllowFile.FLAG, value, "give a file, e.g. --allow-file /etc/synwatch/allow"));
+        AllowFile.read(path);
+        allowFile = path;
+    }
+
+    @Option(names = "--max-blocks-per-minute", paramLabel = "N", order = BLOCKING + 4,
+            defaultValue = "" + BlockSettings.DEFAULT_MAX_BLOCKS_PER_MINUTE, description =
+            "block at most N new scanners in any minute; more are reported, "
+            + "not blocked (default ${DEFAULT-VALUE})")
+    void maxBlocksPerMinute(String value) throws ConfigException {
+        maxBlocksPerMinute = BlockSettings.parseMaxBlocksPerMinute(value);
+    }
+
+    @Option(names = "--max-blocked", paramLabel = "N", order = BLOCKING + 5,
+            defaultValue = "" + BlockSettings.DEFAULT_MAX_BLOCKED, description =
+            "at most N addresses blocked per family: the nftables sets' size "
+            + "(default ${DEFAULT-VALUE}, at most " + BlockSettings.MAX_BLOCKED_LIMIT + ")")
+    void maxBlocked(String value) throws ConfigException {
+        maxBlocked = BlockSettings.parseMaxBlocked(value);
+    }
+
+    @Option(names = "--block-established", order = BLOCKING + 6, description =
+            "block a scanner even while it has an ESTABLISHED TCP connection with this host "
+            + "(by default it is not blocked: its scan may be forged)")
+    void blockEstablished(boolean on) {
+        blockEstablished = on;
+    }
+
+    @Option(names = "--no-block", order = BLOCKING + 7, description = "report scans only")
     void noBlock(boolean on) {
         noBlock = on;
     }
 
-    @Option(names = "--dry-run", order = BLOCKING + 4, description = "say what would be blocked, change nothing")
+    @Option(names = "--dry-run", order = BLOCKING + 8, description = "say what would be blocked, change nothing")
     void dryRun(boolean on) {
         dryRun = on;
     }
 
-    @Option(names = "--list-blocked", order = BLOCKING + 5, description = "list blocked addresses and exit")
+    @Option(names = "--block", paramLabel = "ADDR", order = BLOCKING + 9, description =
+            "block ADDR for --block-timeout and exit, after the same safety checks as a detected scanner")
+    void block(String value) throws ConfigException {
+        management(Arguments.Action.BLOCK);
+        blockAddress = IpAddress.parse("--block", value);
+    }
+
+    @Option(names = "--force", order = BLOCKING + 10, description = "with --block: skip the safety checks")
+    void force(boolean on) {
+        force = on;
+    }
+
+    @Option(names = "--list-blocked", order = BLOCKING + 11, description = "list blocked addresses and exit")
     void listBlocked(boolean on) throws ConfigException {
         management(Arguments.Action.LIST_BLOCKED);
     }
 
-    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 6, description = "remove one block and exit")
+    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 12, description = "remove one block and exit")
     void unblock(String value) throws ConfigException {
         management(Arguments.Action.UNBLOCK);
-        Values.ipLiteral("--unblock", value, "give the address as --list-blocked prints it");
-        unblockAddress = value;
+        unblockAddress = IpAddress.parse("--unblock", value);
     }
 
-    @Option(names = "--remove-firewall", order = BLOCKING + 7,
+    @Option(names = "--remove-firewall", order = BLOCKING + 13,
             description = "delete synwatch's nftables table (every block) and exit")
     void removeFirewall(boolean on) throws ConfigException {
         management(Arguments.Action.REMOVE_FIREWALL);
@@ -287,7 +341,7 @@ final class Options {
 
     private void management(Arguments.Action action) throws ConfigException {
         if (management != null) {
-            throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone", "give one of them");
+            throw new ConfigException(RUN_ALONE, "give one of them");
         }
         management = action;
     }
@@ -313,14 +367,20 @@ final class Options {
         }
         if (management != null) {
             if (interfaceName != null || file != null) {
-                throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone",
-                        "manage blocks in a separate command, without -i or -r");
+                throw new ConfigException(RUN_ALONE, "manage blocks in a separate command, without -i or -r");
             }
             if (fleetUri != null && management != Arguments.Action.UNBLOCK) {
                 throw new ConfigException("--fleet goes with --unblock only, of the management options",
-                        "drop --fleet; --list-blocked and --remove-firewall act on this host alone");
+                        "drop --fleet; the others act on this host alone");
             }
-            return new Arguments.Parsed(management, null, debug, unblockAddress, fleet());
+            if (force && management != Arguments.Action.BLOCK) {
+                throw new ConfigException("--force applies to --block only", "drop --force");
+            }
+            return new Arguments.Parsed(management, null, debug,
+                    management == Arguments.Action.BLOCK ? blockAddress : unblockAddress, blockSettings(mode()), force, fleet());
+        }
+        if (force) {
+            throw new ConfigException("--force applies to --block only", "drop --force");
         }
         if (interfaceName != null && file != null) {
             throw new ConfigException("--interface and --read exclude each other",
@@ -339,14 +399,20 @@ final class Options {
                 ? new CaptureSource.File(file)
                 : new CaptureSource.Live(Optional.ofNullable(interfaceName),
                         bufferSize != null ? bufferSize : CaptureSource.Live.DEFAULT_BUFFER_SIZE, immediateMode);
-        BlockSettings.Mode mode = noBlock ? BlockSettings.Mode.OFF
-                : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE;
         Optional<InetSocketAddress> metrics = metricsAddress != null ? Optional.of(metricsAddress)
                 : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
         Settings settings = new Settings(source,
                 new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs),
-                new BlockSettings(mode, blockTimeoutSeconds, allowed),
-                metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines), fleet());
-        return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null, settings.fleet());
+                blockSettings(mode()), metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines), fleet());
+        return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null, null, false, settings.fleet());
+    }
+
+    private BlockSettings.Mode mode() {
+        return noBlock ? BlockSettings.Mode.OFF : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE;
+    }
+
+    private BlockSettings blockSettings(BlockSettings.Mode mode) {
+        return new BlockSettings(mode, blockTimeoutSeconds, allowed, Optional.ofNullable(allowFile),
+                maxBlocksPerMinute, maxBlocked, blockEstablished);
     }
 }

@@ -14,6 +14,7 @@ import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.FleetSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
 import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
@@ -130,8 +131,8 @@ public final class Fleet implements AutoCloseable, FleetStats {
     }
 
     /** A block this host applied for its own reasons; never waits (called on the blocker thread). */
-    public void announce(int family, long hi, long lo, long timeoutSeconds) {
-        offer(new Outbound(FleetAddress.of(family, hi, lo), System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)));
+    public void announce(IpAddress source, long timeoutSeconds) {
+        offer(new Outbound(FleetAddress.of(source), System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)));
     }
 
     @Override
@@ -373,9 +374,8 @@ public final class Fleet implements AutoCloseable, FleetStats {
         for (int i = 0; i < over.size(); i++) {
             if ("OK".equals(claims.get(i).get())) {
                 SweepReporter.Report report = over.get(i);
-                FleetAddress source = report.source();
-                decisions.portSweep(report.timeMicros(), source.family(), source.hi(), source.lo(), report.port(),
-                        totals.get(i).get(), hosts.get(i).get());
+                decisions.portSweep(report.timeMicros(), report.source().ip(), report.port(), totals.get(i).get(),
+                        hosts.get(i).get());
             }
         }
     }
@@ -423,7 +423,7 @@ public final class Fleet implements AutoCloseable, FleetStats {
         if (seconds == 0) {
             return false;
         }
-        boolean handedOn = decisions.peerBlock(address.family(), address.hi(), address.lo(), seconds, origin);
+        boolean handedOn = decisions.peerBlock(address.ip(), seconds, origin);
         blocks.get(handedOn ? BlockResult.APPLIED : BlockResult.REFUSED).incrementAndGet();
         if (handedOn) {
             synchronized (applied) {
@@ -500,7 +500,7 @@ public final class Fleet implements AutoCloseable, FleetStats {
             synchronized (applied) {
                 applied.remove(address.text());
             }
-            decisions.peerUnblock(address.family(), address.hi(), address.lo(), message.origin());
+            decisions.peerUnblock(address.ip(), message.origin());
             blocks.get(BlockResult.UNBLOCKED).incrementAndGet();
         }
     }
@@ -518,8 +518,8 @@ public final class Fleet implements AutoCloseable, FleetStats {
      *
      * @return whether the fleet had a live decision for the address
      */
-    public static boolean unblockFleetWide(FleetSettings settings, int family, long hi, long lo) throws FleetException {
-        FleetAddress address = FleetAddress.of(family, hi, lo);
+    public static boolean unblockFleetWide(FleetSettings settings, IpAddress source) throws FleetException {
+        FleetAddress address = FleetAddress.of(source);
         try (Jedis jedis = connect(settings)) {
             boolean existed = jedis.del(FleetKeys.blockKey(address)) > 0;
             jedis.publish(FleetKeys.BLOCKS_CHANNEL, FleetKeys.unblockMessage(address, settings.nodeName()));

@@ -1,18 +1,20 @@
 package org.synwatch.fleet;
 
-import java.net.InetAddress;
-import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
-import org.synwatch.config.Values;
-import org.synwatch.report.EventWriter;
+import org.synwatch.config.IpAddress;
+import org.synwatch.report.AddressText;
 
 /**
  * An address as the fleet writes it: the event lines' canonical text (RFC 5952 for IPv6), so one
- * address has one key whoever wrote it, plus the (family, hi, lo) form the block path takes.
+ * address has one key whoever wrote it, beside the address itself.
  */
-record FleetAddress(int family, long hi, long lo, String text) {
+record FleetAddress(IpAddress ip, String text) {
+    static FleetAddress of(IpAddress ip) {
+        return new FleetAddress(ip, AddressText.text(ip));
+    }
+
     static FleetAddress of(int family, long hi, long lo) {
-        return new FleetAddress(family, hi, lo, EventWriter.addressText(family, hi, lo));
+        return of(new IpAddress(family, hi, lo));
     }
 
     /** A literal from Redis (a peer's, so untrusted): never resolved as a name; null if not an address. */
@@ -20,13 +22,10 @@ record FleetAddress(int family, long hi, long lo, String text) {
         if (text.isEmpty() || text.length() > 45) {
             return null;
         }
-        InetAddress address;
         try {
-            address = Values.ipLiteral("fleet", text, "");
+            return of(IpAddress.parse("fleet", text));
         } catch (ConfigException e) {
             return null;
         }
-        Cidr host = Cidr.of(address, address.getAddress().length * 8);
-        return of(host.family(), host.hi(), host.lo());
     }
 }

@@ -1,6 +1,7 @@
 package org.synwatch.fleet;
 
 import java.util.List;
+import org.synwatch.config.IpAddress;
 
 /**
  * What the fleet asks of this host. The agent implements it with the same safety-checked path as
@@ -13,10 +14,10 @@ public interface FleetDecisions {
      *
      * @return false if this host's checks refused it
      */
-    boolean peerBlock(int family, long hi, long lo, long remainingSeconds, String origin);
+    boolean peerBlock(IpAddress source, long remainingSeconds, String origin);
 
     /** A decision was lifted fleet-wide ({@code synwatch --unblock ADDR --fleet ...}). */
-    void peerUnblock(int family, long hi, long lo, String origin);
+    void peerUnblock(IpAddress source, String origin);
 
     /**
      * This agent's report made {@code src} cross the fleet's sweep threshold on {@code port}: report
@@ -24,5 +25,5 @@ public interface FleetDecisions {
      *
      * @param hosts the destinations within the window, at most {@link Fleet#MAX_SWEEP_HOSTS_LISTED}
      */
-    void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount, List<String> hosts);
+    void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts);
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.OptionalInt;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
@@ -151,30 +152,30 @@ public final class EventWriter implements ScanListener {
     }
 
     /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
-    public void blocked(long timeMicros, int family, long hi, long lo, long timeoutSeconds, boolean dryRun) {
-        blocked(timeMicros, family, hi, lo, timeoutSeconds, dryRun, null);
+    public void blocked(long timeMicros, IpAddress address, long timeoutSeconds, boolean dryRun) {
+        blocked(timeMicros, address, timeoutSeconds, dryRun, null);
     }
 
     /**
      * As above; a fleet decision ({@code origin} is the peer that made it, else null) ends with
      * {@code (fleet: ORIGIN)} and gives its remaining time in every unit, {@code 59m12s}.
      */
-    public void blocked(long timeMicros, int family, long hi, long lo, long timeoutSeconds, boolean dryRun, String origin) {
+    public void blocked(long timeMicros, IpAddress address, long timeoutSeconds, boolean dryRun, String origin) {
         if (json && dryRun) {
-            notBlocked(timeMicros, family, hi, lo, "dry_run", origin);
+            notBlocked(timeMicros, address, "dry_run", origin);
             return;
         }
         if (json) {
-            jsonStart(timeMicros, EventKind.BLOCKED, family);
+            jsonStart(timeMicros, EventKind.BLOCKED, address.family());
             buffer.append(JSON_SOURCE_IP);
-            appendAddress(family, hi, lo);
+            appendAddress(address);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds);
             jsonOrigin(origin);
             buffer.append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
-            appendAddress(family, hi, lo);
+            appendAddress(address);
             buffer.append(FOR);
             if (origin == null) {
                 appendDuration(timeoutSeconds);
@@ -190,23 +191,24 @@ public final class EventWriter implements ScanListener {
     }
 
     /** {@code Not blocking ADDR: REASON}. */
-    public void notBlocked(long timeMicros, int family, long hi, long lo, String reason) {
-        notBlocked(timeMicros, family, hi, lo, reason, null);
+    public void notBlocked(long timeMicros, IpAddress address, String reason) {
+        notBlocked(timeMicros, address, reason, null);
     }
 
     /** {@code Not blocking ADDR: REASON}, with {@code (fleet: ORIGIN)} for a peer's decision. */
-    public void notBlocked(long timeMicros, int family, long hi, long lo, String reason, String origin) {
+    public void notBlocked(long timeMicros, IpAddress address, String reason, String origin) {
         if (json) {
-            jsonStart(timeMicros, EventKind.NOT_BLOCKED, family);
+            jsonStart(timeMicros, EventKind.NOT_BLOCKED, address.family());
             buffer.append(JSON_SOURCE_IP);
-            appendAddress(family, hi, lo);
-            buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"');
+            appendAddress(address);
+            // A keyword: the text's words joined by '_' (name server -> name_server).
+            buffer.append(JSON_REASON).append(reason.replace(' ', '_').getBytes(StandardCharsets.US_ASCII)).append('"');
             jsonOrigin(origin);
             buffer.append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
-            appendAddress(family, hi, lo);
+            appendAddress(address);
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
             textOrigin(origin);
         }
@@ -217,11 +219,11 @@ public final class EventWriter implements ScanListener {
      * {@code Port sweep detected: SRC -> 11 hosts on port 22}; JSON lists the hosts (as many as the
      * caller read) beside the exact count. Hosts are addresses the fleet validated: no escaping.
      */
-    public void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount, List<String> hosts) {
+    public void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts) {
         if (json) {
-            jsonStart(timeMicros, EventKind.PORT_SWEEP, family);
+            jsonStart(timeMicros, EventKind.PORT_SWEEP, source.family());
             buffer.append(JSON_SOURCE_IP);
-            appendAddress(family, hi, lo);
+            appendAddress(source);
             buffer.append(JSON_SWEEP_PORT).appendDecimal(port).append(JSON_SWEEP_HOST_COUNT).appendDecimal(hostCount)
                     .append(JSON_SWEEP_HOSTS);
             for (int i = 0; i < hosts.size(); i++) {
@@ -234,7 +236,7 @@ public final class EventWriter implements ScanListener {
         } else {
             time.append(buffer, timeMicros);
             buffer.append(PORT_SWEEP);
-            appendAddress(family, hi, lo);
+            appendAddress(source);
             buffer.append(ARROW).appendDecimal(hostCount).append(HOSTS_ON_PORT).appendDecimal(port);
         }
         endLine();
@@ -286,13 +288,6 @@ public final class EventWriter implements ScanListener {
             buffer.clear();
             throw new EventOutputException(e, out.readerGone());
         }
-    }
-
-    /** Address text as event lines write it, for callers outside the hot path. */
-    public static String addressText(int family, long hi, long lo) {
-        LineBuffer text = new LineBuffer(40);
-        appendAddress(text, family, hi, lo);
-        return text.toString();
     }
 
     /** {@code {"@timestamp":...,"network.type":"ipv4}: preformatted bytes, as the per-SYN path must not allocate. */
@@ -377,14 +372,10 @@ public final class EventWriter implements ScanListener {
     }
 
     private void appendAddress(int family, long hi, long lo) {
-        appendAddress(buffer, family, hi, lo);
+        AddressText.append(buffer, family, hi, lo);
     }
 
-    private static void appendAddress(LineBuffer into, int family, long hi, long lo) {
-        if (family == SynHeader.IPV6) {
-            AddressText.appendIpv6(into, hi, lo);
-        } else {
-            AddressText.appendIpv4(into, lo);
-        }
+    private void appendAddress(IpAddress address) {
+        appendAddress(address.family(), address.hi(), address.lo());
     }
 }

@@ -9,31 +9,55 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.synwatch.block.Allowlist;
+import org.synwatch.block.BlockGate;
 import org.synwatch.block.BlockStats;
 import org.synwatch.block.ScanResponder;
 import org.synwatch.config.BlockSettings;
-import org.synwatch.config.Cidr;
+import org.synwatch.config.ConfigException;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
-import org.synwatch.packet.SynHeader;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
 import org.synwatch.report.Observer;
 
 /** A peer's decision takes this host's own safety path: what the host would not block, no peer can make it block. */
 class FleetBlockPathTest {
-    private static final long GATEWAY = 0x0A000001L; // 10.0.0.1, allowlisted as this host's gateway
-    private static final long SCANNER = 0xC0000238L; // 192.0.2.56
+    private static final IpAddress GATEWAY = IpAddress.ipv4(0x0A000001L); // 10.0.0.1
+    private static final IpAddress OWN = IpAddress.ipv4(0x0A000009L);     // 10.0.0.9
+    private static final IpAddress SCANNER = IpAddress.ipv4(0xC0000238L); // 192.0.2.56
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private BlockGate gate;
 
-    private FleetBlockPath path(BlockSettings.Mode mode, ScanResponder[] responderOut) {
+    private FleetBlockPath path(BlockSettings.Mode mode) throws ConfigException {
         EventOutput output = new EventOutput(out);
-        List<Cidr> allow = List.of(new Cidr(Cidr.IPV4, 0, GATEWAY, 32));
-        ScanResponder responder = new ScanResponder(new EventWriter(output, ZoneOffset.UTC, OutputFormat.TEXT, new Observer("web-1", Optional.empty())),
-                new BlockSettings(mode, 3600, allow), new Allowlist(allow), null);
-        responderOut[0] = responder;
-        return new FleetBlockPath(responder, new EventWriter(output, ZoneOffset.UTC, OutputFormat.TEXT, new Observer("web-1", Optional.empty())), 3600);
+        Allowlist.HostFacts facts = new Allowlist.HostFacts() {
+            @Override
+            public List<IpAddress> ownAddresses() {
+                return List.of(OWN);
+            }
+
+            @Override
+            public Set<IpAddress> gateways() {
+                return Set.of(GATEWAY);
+            }
+
+            @Override
+            public List<IpAddress> nameServers() {
+                return List.of();
+            }
+        };
+        BlockSettings settings = new BlockSettings(mode, 3600, List.of());
+        gate = mode == BlockSettings.Mode.OFF ? null
+                : BlockGate.create(settings, new Allowlist(List.of(), Optional.empty(), facts), false);
+        ScanResponder responder = new ScanResponder(writer(output), settings, gate, null);
+        return new FleetBlockPath(responder, writer(output), 3600);
+    }
+
+    private static EventWriter writer(EventOutput output) {
+        return new EventWriter(output, ZoneOffset.UTC, OutputFormat.TEXT, new Observer("web-1", Optional.empty()));
     }
 
     private List<String> lines() {
@@ -41,33 +65,33 @@ class FleetBlockPathTest {
     }
 
     @Test
-    void aPeerCannotMakeThisHostBlockWhatItsChecksRefuse() {
-        ScanResponder[] responder = new ScanResponder[1];
-        FleetBlockPath path = path(BlockSettings.Mode.DRY_RUN, responder);
-        assertFalse(path.peerBlock(SynHeader.IPV4, 0, GATEWAY, 3552, "node-a"));
-        assertTrue(path.peerBlock(SynHeader.IPV4, 0, SCANNER, 3552, "node-a"));
-        assertFalse(path.peerBlock(SynHeader.IPV4, 0, 0x7F000001L, 3552, "node-a"), "loopback");
+    void aPeerCannotMakeThisHostBlockItsGatewayOrItself() throws ConfigException {
+        FleetBlockPath path = path(BlockSettings.Mode.DRY_RUN);
+        assertFalse(path.peerBlock(GATEWAY, 3552, "node-a"));
+        assertFalse(path.peerBlock(OWN, 3552, "node-a"));
+        assertTrue(path.peerBlock(SCANNER, 3552, "node-a"));
         assertEquals(List.of(
-                "Not blocking 10.0.0.1: allowlisted (fleet: node-a)",
-                "Would block 192.0.2.56 for 59m12s (fleet: node-a) (dry run)",
-                "Not blocking 127.0.0.1: allowlisted (fleet: node-a)"), lines());
-        assertEquals(2, responder[0].blocks(BlockStats.Result.ALLOWLISTED));
+                "Not blocking 10.0.0.1: gateway (fleet: node-a)",
+                "Not blocking 10.0.0.9: own address (fleet: node-a)",
+                "Would block 192.0.2.56 for 59m12s (fleet: node-a) (dry run)"), lines());
+        assertEquals(1, gate.blocks(BlockStats.Result.GATEWAY));
+        assertEquals(1, gate.blocks(BlockStats.Result.OWN_ADDRESS));
     }
 
     @Test
-    void aSweepIsReportedAndBlockedAsThisHostsOwnDecision() {
-        FleetBlockPath path = path(BlockSettings.Mode.DRY_RUN, new ScanResponder[1]);
-        path.portSweep(1_619_623_685_000_000L, SynHeader.IPV4, 0, SCANNER, 22, 3, List.of("10.0.0.5", "10.0.0.6", "10.0.0.7"));
+    void aSweepIsReportedAndBlockedAsThisHostsOwnDecision() throws ConfigException {
+        FleetBlockPath path = path(BlockSettings.Mode.DRY_RUN);
+        path.portSweep(1_619_623_685_000_000L, SCANNER, 22, 3, List.of("10.0.0.5", "10.0.0.6", "10.0.0.7"));
         assertEquals(List.of(
                 "Port sweep detected: 192.0.2.56 -> 3 hosts on port 22",
                 "Would block 192.0.2.56 for 1h (dry run)"), lines());
     }
 
     @Test
-    void withBlockingOffPeersChangeNothing() {
-        FleetBlockPath path = path(BlockSettings.Mode.OFF, new ScanResponder[1]);
-        assertFalse(path.peerBlock(SynHeader.IPV4, 0, SCANNER, 60, "node-a"));
-        path.peerUnblock(SynHeader.IPV4, 0, SCANNER, "node-a");
+    void withBlockingOffPeersChangeNothing() throws ConfigException {
+        FleetBlockPath path = path(BlockSettings.Mode.OFF);
+        assertFalse(path.peerBlock(SCANNER, 60, "node-a"));
+        path.peerUnblock(SCANNER, "node-a");
         assertEquals(List.of(), lines());
     }
 }

@@ -12,12 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.synwatch.config.FleetSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.fleet.Fleet;
 import org.synwatch.fleet.FleetDecisions;
 import org.synwatch.fleet.FleetStats;
 import org.synwatch.packet.SynHeader;
-import org.synwatch.report.EventWriter;
+import org.synwatch.report.AddressText;
 import org.synwatch.testing.RedisServer;
 
 /**
@@ -61,8 +62,8 @@ public final class FleetBench {
         }
 
         @Override
-        public boolean peerBlock(int family, long hi, long lo, long remainingSeconds, String origin) {
-            Long sent = announcedAt.get(EventWriter.addressText(family, hi, lo));
+        public boolean peerBlock(IpAddress source, long remainingSeconds, String origin) {
+            Long sent = announcedAt.get(AddressText.text(source));
             if (sent != null) {
                 long latency = System.nanoTime() - sent;
                 synchronized (latencies) {
@@ -73,11 +74,11 @@ public final class FleetBench {
         }
 
         @Override
-        public void peerUnblock(int family, long hi, long lo, String origin) {
+        public void peerUnblock(IpAddress source, String origin) {
         }
 
         @Override
-        public void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount, List<String> hosts) {
+        public void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts) {
         }
     }
 
@@ -131,9 +132,9 @@ public final class FleetBench {
                     }
                 }
                 for (int b = 0; b < blocksPerSecond / 10 + (tick % 10 < blocksPerSecond % 10 ? 1 : 0); b++) {
-                    long address = 0xC6120000L | (blocked++ & 0xFFFF);
-                    announcedAt.put(EventWriter.addressText(SynHeader.IPV4, 0, address), System.nanoTime());
-                    fleets.get(ThreadLocalRandom.current().nextInt(agents)).announce(SynHeader.IPV4, 0, address, 3600);
+                    IpAddress address = IpAddress.ipv4(0xC6120000L | (blocked++ & 0xFFFF));
+                    announcedAt.put(AddressText.text(address), System.nanoTime());
+                    fleets.get(ThreadLocalRandom.current().nextInt(agents)).announce(address, 3600);
                 }
                 long sleep = tickStart + TimeUnit.MILLISECONDS.toNanos(100) - System.nanoTime();
                 if (sleep > 0) {

@@ -17,8 +17,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.synwatch.config.FleetSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
+import org.synwatch.report.AddressText;
 import org.synwatch.testing.Commands;
 import org.synwatch.testing.RedisServer;
 
@@ -43,22 +45,22 @@ class FleetRedisIT {
         }
 
         @Override
-        public boolean peerBlock(int family, long hi, long lo, long remainingSeconds, String origin) {
-            String address = FleetAddress.of(family, hi, lo).text();
+        public boolean peerBlock(IpAddress source, long remainingSeconds, String origin) {
+            String address = AddressText.text(source);
             calls.add("block " + address + " " + origin + " " + remainingSeconds);
             return !refuse.contains(address);
         }
 
         @Override
-        public void peerUnblock(int family, long hi, long lo, String origin) {
-            calls.add("unblock " + FleetAddress.of(family, hi, lo).text() + " " + origin);
+        public void peerUnblock(IpAddress source, String origin) {
+            calls.add("unblock " + AddressText.text(source) + " " + origin);
         }
 
         @Override
-        public void portSweep(long timeMicros, int family, long hi, long lo, int port, long hostCount, List<String> hosts) {
+        public void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts) {
             List<String> sorted = new ArrayList<>(hosts);
             Collections.sort(sorted);
-            calls.add("sweep " + FleetAddress.of(family, hi, lo).text() + " " + port + " " + hostCount + " " + sorted);
+            calls.add("sweep " + AddressText.text(source) + " " + port + " " + hostCount + " " + sorted);
         }
 
         List<String> starting(String prefix) {
@@ -123,7 +125,7 @@ class FleetRedisIT {
         assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected() && fleetC.connected()));
         assertTrue(redis.cli("ACL", "LIST").contains("user default on sanitize-payload"), "the shipped ACL is in force");
         assertTrue(redis.cli("ACL", "LIST").contains("~synwatch:* resetchannels &synwatch:* -@all"), redis.cli("ACL", "LIST"));
-        fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
+        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty() && !c.calls.isEmpty()));
         assertEquals(List.of("block 192.0.2.56 node-a 3600"), b.calls);
         assertEquals(List.of("block 192.0.2.56 node-a 3600"), c.calls);
@@ -141,8 +143,8 @@ class FleetRedisIT {
     void aStartingAgentAdoptsLiveDecisionsAndAnUnblockLiftsThemFleetWide() throws Exception {
         Host a = new Host();
         Fleet fleetA = connected("node-a", a);
-        fleetA.announce(SynHeader.IPV4, 0, SCANNER, 600);
-        fleetA.announce(SynHeader.IPV6, 0x20010DB800000000L, 1, 1200);
+        fleetA.announce(IpAddress.ipv4(SCANNER), 600);
+        fleetA.announce(new IpAddress(IpAddress.IPV6, 0x20010DB800000000L, 1), 1200);
         assertTrue(await(WAIT_MILLIS, () -> redis.cli("EXISTS", "synwatch:block:2001:db8::1").equals("1")));
         redis.cli("SET", "synwatch:block:not-an-address", "node-x", "PX", "60000");
         redis.cli("SET", "synwatch:block:192.0.2.99", "bad name!", "PX", "60000");
@@ -158,12 +160,12 @@ class FleetRedisIT {
         assertEquals(2, adopted.size());
         assertEquals(2, fleetD.messages(FleetStats.Direction.IN, FleetStats.MessageResult.INVALID));
 
-        assertTrue(Fleet.unblockFleetWide(settings("operator", 10), SynHeader.IPV4, 0, SCANNER));
+        assertTrue(Fleet.unblockFleetWide(settings("operator", 10), IpAddress.ipv4(SCANNER)));
         assertTrue(await(WAIT_MILLIS, () -> !d.starting("unblock").isEmpty()));
         assertEquals(List.of("unblock 192.0.2.56 operator"), d.starting("unblock"));
         assertEquals(List.of("unblock 192.0.2.56 operator"), a.starting("unblock"));
         assertEquals("0", redis.cli("EXISTS", "synwatch:block:192.0.2.56"));
-        assertFalse(Fleet.unblockFleetWide(settings("operator", 10), SynHeader.IPV4, 0, SCANNER));
+        assertFalse(Fleet.unblockFleetWide(settings("operator", 10), IpAddress.ipv4(SCANNER)));
     }
 
     @Test
@@ -206,7 +208,7 @@ class FleetRedisIT {
         Host a = new Host();
         Fleet fleetA = join("node-a", a);
         fleetA.start();
-        fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
+        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
         assertFalse(fleetA.connected());
         redis.start();
         assertTrue(await(WAIT_MILLIS, () -> redis.cli("GET", "synwatch:block:192.0.2.56").equals("node-a")));
@@ -228,7 +230,7 @@ class FleetRedisIT {
         redis.stop();
         assertTrue(await(WAIT_MILLIS, () -> !fleetA.connected() && !fleetB.connected()));
         // Local blocking goes on; the announcement waits in the queue.
-        fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
+        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
         redis.start();
         assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected()));
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty()));
@@ -241,7 +243,7 @@ class FleetRedisIT {
         Host b = new Host();
         Fleet fleetA = connected("node-a", new Host());
         Fleet fleetB = connected("node-b", b);
-        fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
+        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty()));
         // A decision B missed: written while its subscription is cut, with the data kept (a network blip).
         redis.cli("CLIENT", "KILL", "TYPE", "pubsub");
@@ -258,10 +260,10 @@ class FleetRedisIT {
         Fleet fleetA = join("node-a", new Host());
         // Not started: nothing drains the queue.
         for (int i = 0; i < Fleet.DECISION_QUEUE_CAPACITY; i++) {
-            fleetA.announce(SynHeader.IPV4, 0, 0xC6336400L + i, 3600);
+            fleetA.announce(IpAddress.ipv4(0xC6336400L + i), 3600);
         }
         assertEquals(0, fleetA.messages(FleetStats.Direction.OUT, FleetStats.MessageResult.DROPPED));
-        fleetA.announce(SynHeader.IPV4, 0, SCANNER, 3600);
+        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
         assertEquals(1, fleetA.messages(FleetStats.Direction.OUT, FleetStats.MessageResult.DROPPED));
         redis.start();
     }
@@ -271,7 +273,7 @@ class FleetRedisIT {
         Fleet fleet = join(new FleetSettings("127.0.0.1", redis.port(), 0, false, Optional.of("wrong"), "node-a", 10),
                 new Host());
         fleet.start();
-        fleet.announce(SynHeader.IPV4, 0, SCANNER, 3600);
+        fleet.announce(IpAddress.ipv4(SCANNER), 3600);
         assertFalse(await(1000, fleet::connected));
         assertEquals("0", redis.cli("EXISTS", "synwatch:block:192.0.2.56"));
     }
