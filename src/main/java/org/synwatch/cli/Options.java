@@ -67,6 +67,7 @@ final class Options {
     private int portThreshold;
     private long windowMicros;
     private int maxTrackedPairs;
+    private int maxTrackedSyns;
     private long blockTimeoutSeconds;
     private final List<Cidr> allowed = new ArrayList<>();
     private boolean noBlock;
@@ -130,10 +131,18 @@ final class Options {
 
     @Option(names = "--max-tracked-pairs", paramLabel = "N", order = DETECTION + 3,
             defaultValue = "" + DetectionSettings.DEFAULT_MAX_TRACKED_PAIRS, description =
-            "source/destination pairs remembered; the least recently "
-            + "active is forgotten first (default ${DEFAULT-VALUE})")
+            "source/destination pairs remembered; at the cap the oldest "
+            + "pair with one port in the window is forgotten first (default ${DEFAULT-VALUE})")
     void maxTrackedPairs(String value) throws ConfigException {
         maxTrackedPairs = Values.integer("--max-tracked-pairs", value, 1, DetectionSettings.MAX_TRACKED_PAIRS_LIMIT);
+    }
+
+    @Option(names = "--max-tracked-syns", paramLabel = "N", order = DETECTION + 4,
+            defaultValue = "" + DetectionSettings.DEFAULT_MAX_TRACKED_SYNS, description =
+            "connection 4-tuples of the last 60 s remembered exactly, "
+            + "to tell retransmissions (default ${DEFAULT-VALUE}; 32 bytes each at most)")
+    void maxTrackedSyns(String value) throws ConfigException {
+        maxTrackedSyns = Values.integer("--max-tracked-syns", value, 1, DetectionSettings.MAX_TRACKED_SYNS_LIMIT);
     }
 
     @Option(names = "--block-timeout", paramLabel = "DURATION", order = BLOCKING + 1,
@@ -248,7 +257,7 @@ final class Options {
         Optional<InetSocketAddress> metrics = metricsAddress != null ? Optional.of(metricsAddress)
                 : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
         Settings settings = new Settings(source,
-                new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs),
+                new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs, maxTrackedSyns),
                 new BlockSettings(mode, blockTimeoutSeconds, allowed),
                 metrics, format);
         return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null);

@@ -2,9 +2,12 @@ package org.synwatch.detect;
 
 import java.security.SecureRandom;
 
-/** Keyed mixing for the tables, so that spoofed sources cannot be chosen to collide. */
+/**
+ * Keyed mixing for the tables, so that spoofed sources cannot be chosen to collide. Each detector
+ * draws its own key; what it prints never depends on it (tests run two keys side by side).
+ */
 final class Hashing {
-    private static final long SEED = new SecureRandom().nextLong();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Hashing() {
     }
@@ -13,8 +16,8 @@ final class Hashing {
         return fmix64(h ^ value) * 0x9E3779B97F4A7C15L;
     }
 
-    static long start() {
-        return SEED;
+    static long newKey() {
+        return RANDOM.nextLong();
     }
 
     static int finish(long h) {
