@@ -37,8 +37,13 @@ public final class Allowlist {
         this.hostAddresses = hostAddresses;
     }
 
-    /** @param nowMicros a monotonic clock, for the refresh of the host's own addresses */
-    public synchronized boolean allows(int family, long hi, long lo, long nowMicros) {
+    /**
+     * Whether the network of the address's first {@code sourceBits} bits holds (or lies in) an
+     * address that must never be blocked: blocking a prefix must not block the host's own neighbours.
+     *
+     * @param nowMicros a monotonic clock, for the refresh of the host's own addresses
+     */
+    public synchronized boolean allows(int family, long hi, long lo, int sourceBits, long nowMicros) {
         if (nowMicros - hostReadAt >= REFRESH_MICROS || hostReadAt == Long.MIN_VALUE) {
             List<InetAddress> fresh = hostAddresses.get();
             if (fresh != null) {
@@ -46,12 +51,14 @@ public final class Allowlist {
             }
             hostReadAt = nowMicros;
         }
-        return matches(ALWAYS, family, hi, lo) || matches(host, family, hi, lo) || matches(configured, family, hi, lo);
+        Cidr source = new Cidr(family, hi, lo, sourceBits);
+        return overlaps(ALWAYS, source) || overlaps(host, source) || overlaps(configured, source);
     }
 
-    private static boolean matches(List<Cidr> networks, int family, long hi, long lo) {
+    private static boolean overlaps(List<Cidr> networks, Cidr source) {
         for (Cidr network : networks) {
-            if (network.contains(family, hi, lo)) {
+            if (network.contains(source.family(), source.hi(), source.lo())
+                    || source.contains(network.family(), network.hi(), network.lo())) {
                 return true;
             }
         }

@@ -29,11 +29,11 @@ public final class Blocker implements AutoCloseable {
     private static final long QUEUE_FULL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
     private static final Logger LOG = LoggerFactory.getLogger(Blocker.class);
 
-    private record Request(long timeMicros, int family, long hi, long lo) {
+    private record Request(long timeMicros, int family, long hi, long lo, int sourceBits) {
     }
 
     /** Queued behind every real request by {@link #close}, so the thread stops without waiting out a poll. */
-    private static final Request STOP = new Request(0, 0, 0, 0);
+    private static final Request STOP = new Request(0, 0, 0, 0, 0);
 
     private final long timeoutSeconds;
     private final NftFirewall firewall;
@@ -64,9 +64,9 @@ public final class Blocker implements AutoCloseable {
         thread.start();
     }
 
-    /** Called on the detector thread: never waits. */
-    public void submit(long timeMicros, int family, long hi, long lo) {
-        if (!queue.offer(new Request(timeMicros, family, hi, lo))) {
+    /** Called on the detector thread: never waits. Blocks the address's first {@code sourceBits} bits. */
+    public void submit(long timeMicros, int family, long hi, long lo, int sourceBits) {
+        if (!queue.offer(new Request(timeMicros, family, hi, lo, sourceBits))) {
             counts.get(BlockStats.Result.FAILED).incrementAndGet();
             long now = System.nanoTime();
             if (now - queueFullLoggedAt >= QUEUE_FULL_LOG_INTERVAL_NANOS) {
@@ -127,13 +127,13 @@ public final class Blocker implements AutoCloseable {
         List<String> ipv4 = new ArrayList<>();
         List<String> ipv6 = new ArrayList<>();
         for (Request r : batch) {
-            (r.family == SynHeader.IPV4 ? ipv4 : ipv6).add(EventWriter.addressText(r.family, r.hi, r.lo));
+            (r.family == SynHeader.IPV4 ? ipv4 : ipv6).add(EventWriter.addressText(r.family, r.hi, r.lo, r.sourceBits));
         }
         try {
             blockRestoringTable(ipv4, ipv6);
             for (Request r : batch) {
                 counts.get(BlockStats.Result.ADDED).incrementAndGet();
-                events.blocked(r.timeMicros, r.family, r.hi, r.lo, timeoutSeconds, false);
+                events.blocked(r.timeMicros, r.family, r.hi, r.lo, r.sourceBits, timeoutSeconds, false);
             }
             if (!failing.isEmpty()) {
                 LOG.info("blocking works again");

@@ -13,14 +13,16 @@ import java.util.regex.Pattern;
  * cannot inject nft syntax.
  *
  * <p>Layout: {@code table inet synwatch} with sets {@code blocked4}/{@code blocked6} (flags timeout:
- * the kernel expires each element, so a block never outlives its time even if synwatch dies) and
- * chains hooked on {@code input} and {@code forward} that drop their members. Nothing outside that
- * table is ever touched.
+ * the kernel expires each element, so a block never outlives its time even if synwatch dies), the
+ * interval set {@code blocked6net} for IPv6 prefixes ({@code --ipv6-prefix}), and chains hooked on
+ * {@code input} and {@code forward} that drop their members. Nothing outside that table is ever
+ * touched.
  */
 public final class NftFirewall implements AutoCloseable {
     public static final String TABLE = "synwatch";
     public static final String SET_IPV4 = "blocked4";
     public static final String SET_IPV6 = "blocked6";
+    public static final String SET_IPV6_NETWORKS = "blocked6net";
     private static final Pattern ELEMENTS = Pattern.compile("elements = \\{([^}]*)\\}", Pattern.DOTALL);
 
     private final NftExecutor nft;
@@ -58,22 +60,29 @@ public final class NftFirewall implements AutoCloseable {
                 add table inet synwatch
                 add set inet synwatch blocked4 { type ipv4_addr; flags timeout; }
                 add set inet synwatch blocked6 { type ipv6_addr; flags timeout; }
+                add set inet synwatch blocked6net { type ipv6_addr; flags interval, timeout; }
                 add chain inet synwatch input { type filter hook input priority filter - 10; policy accept; }
                 add chain inet synwatch forward { type filter hook forward priority filter - 10; policy accept; }
                 flush chain inet synwatch input
                 flush chain inet synwatch forward
                 add rule inet synwatch input ip saddr @blocked4 counter drop
                 add rule inet synwatch input ip6 saddr @blocked6 counter drop
+                add rule inet synwatch input ip6 saddr @blocked6net counter drop
                 add rule inet synwatch forward ip saddr @blocked4 counter drop
                 add rule inet synwatch forward ip6 saddr @blocked6 counter drop
+                add rule inet synwatch forward ip6 saddr @blocked6net counter drop
                 """);
     }
 
-    /** Adds every address (already formatted text) to its family's set, in one transaction. */
+    /**
+     * Adds every address (already formatted text) to its family's set, in one transaction; an IPv6
+     * network in CIDR form goes to the interval set.
+     */
     public void block(List<String> ipv4, List<String> ipv6, long timeoutSeconds) throws FirewallException {
         StringBuilder script = new StringBuilder();
         appendElements(script, SET_IPV4, ipv4, timeoutSeconds);
-        appendElements(script, SET_IPV6, ipv6, timeoutSeconds);
+        appendElements(script, SET_IPV6, ipv6.stream().filter(a -> !a.contains("/")).toList(), timeoutSeconds);
+        appendElements(script, SET_IPV6_NETWORKS, ipv6.stream().filter(a -> a.contains("/")).toList(), timeoutSeconds);
         if (!script.isEmpty()) {
             apply(script.toString());
         }
@@ -83,7 +92,8 @@ public final class NftFirewall implements AutoCloseable {
     public boolean unblock(String address, boolean ipv6) throws FirewallException {
         boolean present = blocked().stream().anyMatch(entry -> entry.address().equals(address));
         if (present) {
-            apply("delete element inet synwatch " + (ipv6 ? SET_IPV6 : SET_IPV4) + " { " + address + " }\n");
+            String set = !ipv6 ? SET_IPV4 : address.contains("/") ? SET_IPV6_NETWORKS : SET_IPV6;
+            apply("delete element inet synwatch " + set + " { " + address + " }\n");
         }
         return present;
     }
@@ -107,7 +117,7 @@ public final class NftFirewall implements AutoCloseable {
 
     public List<Entry> blocked() throws FirewallException {
         List<Entry> entries = new ArrayList<>();
-        for (String set : List.of(SET_IPV4, SET_IPV6)) {
+        for (String set : List.of(SET_IPV4, SET_IPV6, SET_IPV6_NETWORKS)) {
             NftExecutor.Reply reply = nft.execute("list set inet " + TABLE + " " + set + "\n");
             if (reply.status() != 0) {
                 throw failure("nft list set inet synwatch " + set, reply.error());

@@ -36,19 +36,19 @@ public final class ScanResponder implements ScanListener, BlockStats {
     }
 
     @Override
-    public void portScan(SynHeader syn, int[] ports, int count) {
-        events.portScan(syn, ports, count);
+    public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
+        events.portScan(syn, sourceBits, ports, count);
         if (settings.mode() == BlockSettings.Mode.OFF) {
             return;
         }
-        if (allowlist.allows(syn.family, syn.srcHi, syn.srcLo, System.nanoTime() / 1000)) {
+        if (allowlist.allows(syn.family, syn.srcHi, syn.srcLo, sourceBits, System.nanoTime() / 1000)) {
             decisions.get(Result.ALLOWLISTED).incrementAndGet();
-            events.notBlocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, "allowlisted");
+            events.notBlocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, sourceBits, "allowlisted");
         } else if (settings.mode() == BlockSettings.Mode.DRY_RUN) {
             decisions.get(Result.DRY_RUN).incrementAndGet();
-            events.blocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, settings.timeoutSeconds(), true);
+            events.blocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, sourceBits, settings.timeoutSeconds(), true);
         } else {
-            blocker.submit(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo);
+            blocker.submit(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, sourceBits);
         }
     }
 

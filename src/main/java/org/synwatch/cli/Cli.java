@@ -117,7 +117,7 @@ final class Cli {
     /** The address as nft and event lines write it (RFC 5952), not Java's uncompressed form. */
     private static String canonicalIpv6(InetAddress address) {
         Cidr host = Cidr.of(address, 128);
-        return EventWriter.addressText(Cidr.IPV6, host.hi(), host.lo());
+        return EventWriter.addressText(Cidr.IPV6, host.hi(), host.lo(), 128);
     }
 
     private static String hintFor(FirewallException.Problem problem) {

@@ -68,6 +68,7 @@ final class Options {
     private long windowMicros;
     private int maxTrackedPairs;
     private int maxTrackedSyns;
+    private int ipv6PrefixLength;
     private long blockTimeoutSeconds;
     private final List<Cidr> allowed = new ArrayList<>();
     private boolean noBlock;
@@ -143,6 +144,14 @@ final class Options {
             + "to tell retransmissions (default ${DEFAULT-VALUE}; 32 bytes each at most)")
     void maxTrackedSyns(String value) throws ConfigException {
         maxTrackedSyns = Values.integer("--max-tracked-syns", value, 1, DetectionSettings.MAX_TRACKED_SYNS_LIMIT);
+    }
+
+    @Option(names = "--ipv6-prefix", paramLabel = "LEN", order = DETECTION + 5,
+            defaultValue = "" + DetectionSettings.DEFAULT_IPV6_PREFIX, description =
+            "IPv6 sources of one /LEN count as one source, and are blocked as one; "
+            + "64 for internet-facing hosts (default ${DEFAULT-VALUE}, at least " + DetectionSettings.MIN_IPV6_PREFIX + ")")
+    void ipv6PrefixLength(String value) throws ConfigException {
+        ipv6PrefixLength = Values.integer("--ipv6-prefix", value, DetectionSettings.MIN_IPV6_PREFIX, 128);
     }
 
     @Option(names = "--block-timeout", paramLabel = "DURATION", order = BLOCKING + 1,
@@ -257,7 +266,7 @@ final class Options {
         Optional<InetSocketAddress> metrics = metricsAddress != null ? Optional.of(metricsAddress)
                 : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
         Settings settings = new Settings(source,
-                new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs, maxTrackedSyns),
+                new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs, maxTrackedSyns, ipv6PrefixLength),
                 new BlockSettings(mode, blockTimeoutSeconds, allowed),
                 metrics, format);
         return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null);

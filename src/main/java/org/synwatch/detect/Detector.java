@@ -1,6 +1,7 @@
 package org.synwatch.detect;
 
 import java.util.concurrent.atomic.AtomicLong;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.packet.SynHeader;
 
@@ -17,6 +18,10 @@ import org.synwatch.packet.SynHeader;
  *       pair's ports; when more than {@code portThreshold} distinct ports are within the window,
  *       the pair is scanning, reported once per episode. An episode ends when the pair has had
  *       no new connection for a full window.</li>
+ *   <li>With an IPv6 prefix shorter than 128, the ports of rule 3 are counted per (source prefix,
+ *       destination): rotating addresses within one prefix doesn't hide a scan. The scanner named
+ *       is the address when one address made all the window's connections, else the prefix.
+ *       Retransmissions (rule 2) stay per address.</li>
  * </ol>
  * The tables ({@link PairTable}, {@link RecentSyns}) have fixed bounds, and the order in which they
  * forget follows packet order alone, so the same input always prints the same lines. Confined to
@@ -26,6 +31,8 @@ public final class Detector implements DetectorStats {
     public static final long RETRANSMISSION_HORIZON_MICROS = 60_000_000L;
     /** Queue heads of the pair table looked at per SYN: retires idle pairs at a flat cost per packet. */
     private static final int TIDY_STEPS_PER_SYN = 2;
+    /** Pairs keyed by an IPv6 source prefix have a family of their own, so they never meet per-address pairs. */
+    private static final int IPV6_PREFIX_FAMILY = 15;
 
     private final ScanListener listener;
     private final int portThreshold;
@@ -35,6 +42,9 @@ public final class Detector implements DetectorStats {
     private final RecentSyns recentSyns;
     private final int[] scanPorts;
     private final int maxTrackedSyns;
+    private final int ipv6Prefix;
+    private final long ipv6MaskHi;
+    private final long ipv6MaskLo;
     private long latest = Long.MIN_VALUE;
     private long previousStamp = Long.MIN_VALUE;
 
@@ -59,7 +69,10 @@ public final class Detector implements DetectorStats {
         this.windowMicros = settings.windowMicros();
         // Past both, a pair has no port in the window and no 4-tuple that could be retransmitted.
         this.idleMicros = Math.max(windowMicros, RETRANSMISSION_HORIZON_MICROS);
-        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1, windowMicros, hashKey);
+        this.ipv6Prefix = settings.ipv6PrefixLength();
+        this.ipv6MaskHi = Cidr.maskHi(Cidr.IPV6, ipv6Prefix);
+        this.ipv6MaskLo = Cidr.maskLo(Cidr.IPV6, ipv6Prefix);
+        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1, windowMicros, ipv6Prefix < 128, hashKey);
         this.maxTrackedSyns = settings.maxTrackedSyns();
         this.recentSyns = new RecentSyns(pairs, maxTrackedSyns, RETRANSMISSION_HORIZON_MICROS, hashKey);
         this.scanPorts = new int[portThreshold + 1];
@@ -78,11 +91,20 @@ public final class Detector implements DetectorStats {
         }
         increment(syn.family == SynHeader.IPV4 ? newIpv4 : newIpv6);
         listener.newConnection(syn);
-        int ports = pairs.recordNewConnection(slot, syn.dstPort, now);
-        if (ports > portThreshold && !pairs.episodeActive(slot)) {
-            pairs.startEpisode(slot);
+        int scanner = slot;
+        boolean byPrefix = syn.family == SynHeader.IPV6 && ipv6Prefix < 128;
+        if (byPrefix) {
+            scanner = pairs.touch(IPV6_PREFIX_FAMILY, syn.srcHi & ipv6MaskHi, syn.srcLo & ipv6MaskLo,
+                    syn.dstHi, syn.dstLo, now);
+            pairs.recordSource(scanner, syn.srcHi, syn.srcLo);
+        }
+        int ports = pairs.recordNewConnection(scanner, syn.dstPort, now);
+        if (ports > portThreshold && !pairs.episodeActive(scanner)) {
+            pairs.startEpisode(scanner);
             increment(scans);
-            listener.portScan(syn, scanPorts, pairs.sortedPorts(slot, scanPorts));
+            int sourceBits = !byPrefix || pairs.singleSource(scanner, now)
+                    ? (syn.family == SynHeader.IPV4 ? 32 : 128) : ipv6Prefix;
+            listener.portScan(syn, sourceBits, scanPorts, pairs.sortedPorts(scanner, scanPorts));
         }
     }
 

@@ -15,7 +15,9 @@ import java.util.Arrays;
  *               generation (bits 32-63)
  *   word 5      last activity (any SYN, retransmissions included)
  *   word 6      born: when this pair took the slot
- *   word 7..    the kept ports' latest times, then the ports (16 bits each)
+ *   word 7..9   only for pairs keyed by a source prefix: the source address of the latest new
+ *               connection, and when an address other than that one last connected
+ *   then        the kept ports' latest times, then the ports (16 bits each)
  * </pre>
  *
  * Only the {@code portSlots} most recent distinct ports are kept: enough to tell whether more than
@@ -47,16 +49,20 @@ final class PairTable {
     private static final long FLAGS = 32;
     private static final long LAST_ACTIVITY = 40;
     private static final long BORN = 48;
-    private static final long PORT_TIMES = 56;
+    private static final long SOURCE_HI = 56;
+    private static final long SOURCE_LO = 64;
+    private static final long OTHER_SOURCE_AT = 72;
 
     private static final long FAMILY_MASK = 0xF;
     private static final long EPISODE = 1L << 4;
+    private static final long SOURCE_SET = 1L << 5;
     private static final int PORT_COUNT_SHIFT = 8;
     private static final long PORT_COUNT_MASK = 0xFFL << PORT_COUNT_SHIFT;
 
     private final long hashKey;
     private final int maxPairs;
     private final int portSlots;
+    private final long portTimesOffset;
     private final long portsOffset;
     private final long recordBytes;
     private final long windowMicros;
@@ -76,12 +82,14 @@ final class PairTable {
     private int nextGeneration = 1;
     private final long[] evictions = new long[DetectorStats.Eviction.values().length];
 
-    PairTable(int maxPairs, int portSlots, long windowMicros, long hashKey) {
+    /** @param sources whether records keep the source addresses of a prefix ({@link #recordSource}) */
+    PairTable(int maxPairs, int portSlots, long windowMicros, boolean sources, long hashKey) {
         this.hashKey = hashKey;
         this.maxPairs = maxPairs;
         this.portSlots = portSlots;
         this.windowMicros = windowMicros;
-        this.portsOffset = PORT_TIMES + 8L * portSlots;
+        this.portTimesOffset = sources ? OTHER_SOURCE_AT + 8 : SOURCE_HI;
+        this.portsOffset = portTimesOffset + 8L * portSlots;
         this.recordBytes = roundUp(portsOffset + 2L * portSlots, 32);
         this.singlePort = new SlotQueue();
         this.multiPort = new SlotQueue();
@@ -139,7 +147,7 @@ final class PairTable {
     }
 
     private long portTime(int slot, int i) {
-        return page(slot).get(LONG, base(slot) + PORT_TIMES + 8L * i);
+        return page(slot).get(LONG, base(slot) + portTimesOffset + 8L * i);
     }
 
     private int port(int slot, int i) {
@@ -150,7 +158,7 @@ final class PairTable {
         MemorySegment page = page(slot);
         long base = base(slot);
         page.set(PORT, base + portsOffset + 2L * i, (char) port);
-        page.set(LONG, base + PORT_TIMES + 8L * i, time);
+        page.set(LONG, base + portTimesOffset + 8L * i, time);
     }
 
     /** Whether {@code slot} holds a pair, born at {@code time} or earlier. */
@@ -314,6 +322,36 @@ final class PairTable {
         }
         setFlags(slot, (flags & ~PORT_COUNT_MASK) | (long) kept << PORT_COUNT_SHIFT);
         return kept;
+    }
+
+    /**
+     * For a pair keyed by a source prefix, before its new connection at {@code now} is recorded:
+     * notes the connecting address, and when another address last connected.
+     */
+    void recordSource(int slot, long sHi, long sLo) {
+        MemorySegment page = page(slot);
+        long base = base(slot);
+        long flags = page.get(LONG, base + FLAGS);
+        if ((flags & SOURCE_SET) == 0) {
+            page.set(LONG, base + OTHER_SOURCE_AT, Long.MIN_VALUE);
+            page.set(LONG, base + FLAGS, flags | SOURCE_SET);
+        } else if (page.get(LONG, base + SOURCE_HI) != sHi || page.get(LONG, base + SOURCE_LO) != sLo) {
+            // Every connection since the last change came from the previous address: the latest is its last.
+            long latest = Long.MIN_VALUE;
+            for (int i = 0; i < portCount(slot); i++) {
+                latest = Math.max(latest, portTime(slot, i));
+            }
+            page.set(LONG, base + OTHER_SOURCE_AT, latest);
+        } else {
+            return;
+        }
+        page.set(LONG, base + SOURCE_HI, sHi);
+        page.set(LONG, base + SOURCE_LO, sLo);
+    }
+
+    /** Whether one address (the latest one recorded) made all the pair's connections in the window. */
+    boolean singleSource(int slot, long now) {
+        return page(slot).get(LONG, base(slot) + OTHER_SOURCE_AT) <= now - windowMicros;
     }
 
     /** Copies the pair's kept ports into {@code into}, ascending, and returns how many. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
@@ -74,18 +75,18 @@ public final class EventWriter implements ScanListener {
     }
 
     @Override
-    public void portScan(SynHeader syn, int[] ports, int count) {
+    public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
         if (json) {
             jsonStart(syn.timestampMicros, EVENT_PORT_SCAN, syn.family);
             buffer.append(JSON_SRC);
-            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            appendSource(buffer, syn.family, syn.srcHi, syn.srcLo, sourceBits);
             buffer.append(JSON_DST_AFTER_SRC);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(JSON_PORTS);
         } else {
             time.append(buffer, syn.timestampMicros);
             buffer.append(PORT_SCAN);
-            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            appendSource(buffer, syn.family, syn.srcHi, syn.srcLo, sourceBits);
             buffer.append(ARROW);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(ON_PORTS);
@@ -102,21 +103,24 @@ public final class EventWriter implements ScanListener {
         endLine();
     }
 
-    /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
-    public void blocked(long timeMicros, int family, long hi, long lo, long timeoutSeconds, boolean dryRun) {
+    /**
+     * {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)};
+     * ADDR is the address's first {@code sourceBits} bits, in CIDR form when that is not all of them.
+     */
+    public void blocked(long timeMicros, int family, long hi, long lo, int sourceBits, long timeoutSeconds, boolean dryRun) {
         if (json && dryRun) {
-            notBlocked(timeMicros, family, hi, lo, "dry_run");
+            notBlocked(timeMicros, family, hi, lo, sourceBits, "dry_run");
             return;
         }
         if (json) {
             jsonStart(timeMicros, EVENT_BLOCKED, family);
             buffer.append(JSON_SRC);
-            appendAddress(family, hi, lo);
+            appendSource(buffer, family, hi, lo, sourceBits);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append('}');
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
-            appendAddress(family, hi, lo);
+            appendSource(buffer, family, hi, lo, sourceBits);
             buffer.append(FOR);
             appendDuration(timeoutSeconds);
             if (dryRun) {
@@ -127,16 +131,16 @@ public final class EventWriter implements ScanListener {
     }
 
     /** {@code Not blocking ADDR: REASON}. */
-    public void notBlocked(long timeMicros, int family, long hi, long lo, String reason) {
+    public void notBlocked(long timeMicros, int family, long hi, long lo, int sourceBits, String reason) {
         if (json) {
             jsonStart(timeMicros, EVENT_NOT_BLOCKED, family);
             buffer.append(JSON_SRC);
-            appendAddress(family, hi, lo);
+            appendSource(buffer, family, hi, lo, sourceBits);
             buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append('}');
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
-            appendAddress(family, hi, lo);
+            appendSource(buffer, family, hi, lo, sourceBits);
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
         }
         endLine();
@@ -156,9 +160,10 @@ public final class EventWriter implements ScanListener {
     }
 
     /** Address text as event lines write it, for callers outside the hot path. */
-    public static String addressText(int family, long hi, long lo) {
-        LineBuffer text = new LineBuffer(40);
-        appendAddress(text, family, hi, lo);
+    /** The address's first {@code sourceBits} bits: the address itself, or a network in CIDR form. */
+    public static String addressText(int family, long hi, long lo, int sourceBits) {
+        LineBuffer text = new LineBuffer(44);
+        appendSource(text, family, hi, lo, sourceBits);
         return text.toString();
     }
 
@@ -201,6 +206,15 @@ public final class EventWriter implements ScanListener {
 
     private void appendAddress(int family, long hi, long lo) {
         appendAddress(buffer, family, hi, lo);
+    }
+
+    private static void appendSource(LineBuffer into, int family, long hi, long lo, int sourceBits) {
+        if (sourceBits == (family == SynHeader.IPV4 ? 32 : 128)) {
+            appendAddress(into, family, hi, lo);
+        } else {
+            appendAddress(into, family, hi & Cidr.maskHi(family, sourceBits), lo & Cidr.maskLo(family, sourceBits));
+            into.append('/').appendDecimal(sourceBits);
+        }
     }
 
     private static void appendAddress(LineBuffer into, int family, long hi, long lo) {

@@ -27,14 +27,14 @@ class AllowlistTest {
             InetAddress hostAddress = InetAddress.getByAddress(own);
             Allowlist allowlist = new Allowlist(configured, () -> List.of(hostAddress));
             Cidr ownHost = Cidr.of(hostAddress, 32);
-            assertTrue(allowlist.allows(ownHost.family(), ownHost.hi(), ownHost.lo(), round));
+            assertTrue(allowlist.allows(ownHost.family(), ownHost.hi(), ownHost.lo(), bits(ownHost.family()), round));
             for (Cidr network : configured) {
-                assertTrue(allowlist.allows(network.family(), network.hi(), network.lo(), round));
+                assertTrue(allowlist.allows(network.family(), network.hi(), network.lo(), bits(network.family()), round));
             }
-            assertTrue(allowlist.allows(4, 0, 0x7F000000L | random.nextInt(1 << 24), round), "127.0.0.0/8");
-            assertTrue(allowlist.allows(4, 0, 0xA9FE0000L | random.nextInt(1 << 16), round), "169.254.0.0/16");
-            assertTrue(allowlist.allows(6, 0, 1, round), "::1");
-            assertTrue(allowlist.allows(6, 0xFE80000000000000L | random.nextLong() >>> 10, random.nextLong(), round), "fe80::/10");
+            assertTrue(allowlist.allows(4, 0, 0x7F000000L | random.nextInt(1 << 24), 32, round), "127.0.0.0/8");
+            assertTrue(allowlist.allows(4, 0, 0xA9FE0000L | random.nextInt(1 << 16), 32, round), "169.254.0.0/16");
+            assertTrue(allowlist.allows(6, 0, 1, 128, round), "::1");
+            assertTrue(allowlist.allows(6, 0xFE80000000000000L | random.nextLong() >>> 10, random.nextLong(), 128, round), "fe80::/10");
 
             byte[] other = new byte[4];
             random.nextBytes(other);
@@ -42,7 +42,7 @@ class AllowlistTest {
             boolean expected = candidate.equals(ownHost) || (other[0] & 0xFF) == 127
                     || ((other[0] & 0xFF) == 169 && (other[1] & 0xFF) == 254)
                     || configured.stream().anyMatch(c -> c.contains(candidate.family(), candidate.hi(), candidate.lo()));
-            assertTrue(expected == allowlist.allows(candidate.family(), candidate.hi(), candidate.lo(), round));
+            assertTrue(expected == allowlist.allows(candidate.family(), candidate.hi(), candidate.lo(), bits(candidate.family()), round));
         }
     }
 
@@ -50,10 +50,14 @@ class AllowlistTest {
     void hostAddressesAreReread() throws Exception {
         List<InetAddress> current = new ArrayList<>(List.of(InetAddress.ofLiteral("192.0.2.10")));
         Allowlist allowlist = new Allowlist(List.of(), () -> List.copyOf(current));
-        assertTrue(allowlist.allows(4, 0, 0xC000020AL, 0));
+        assertTrue(allowlist.allows(4, 0, 0xC000020AL, 32, 0));
         current.set(0, InetAddress.ofLiteral("192.0.2.11"));
-        assertTrue(allowlist.allows(4, 0, 0xC000020AL, 1), "cached within the refresh interval");
-        assertFalse(allowlist.allows(4, 0, 0xC000020AL, Allowlist.REFRESH_MICROS + 1));
-        assertTrue(allowlist.allows(4, 0, 0xC000020BL, Allowlist.REFRESH_MICROS + 2));
+        assertTrue(allowlist.allows(4, 0, 0xC000020AL, 32, 1), "cached within the refresh interval");
+        assertFalse(allowlist.allows(4, 0, 0xC000020AL, 32, Allowlist.REFRESH_MICROS + 1));
+        assertTrue(allowlist.allows(4, 0, 0xC000020BL, 32, Allowlist.REFRESH_MICROS + 2));
+    }
+
+    private static int bits(int family) {
+        return family == 4 ? 32 : 128;
     }
 }

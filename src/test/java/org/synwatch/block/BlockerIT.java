@@ -59,12 +59,12 @@ class BlockerIT {
         firewall.install();
         Blocker blocker = blocker(firewall);
         blocker.start();
-        blocker.submit(T0, 4, 0, ipv4(66));
+        blocker.submit(T0, 4, 0, ipv4(66), 32);
         for (int i = 0; i < 100 && firewall.blocked().isEmpty(); i++) {
             Thread.sleep(20);
         }
         Commands.run("ip", "netns", "exec", namespace, "nft", "delete", "table", "inet", "synwatch");
-        blocker.submit(T0, 4, 0, ipv4(67));
+        blocker.submit(T0, 4, 0, ipv4(67), 32);
         blocker.close();
         assertTrue(firewall.tableExists(), "the table is back");
         assertEquals(List.of("192.0.2.67"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
@@ -88,11 +88,11 @@ class BlockerIT {
         ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
         blocker.start();
         for (int i = 0; i < 5; i++) {
-            blocker.submit(T0, 4, 0, ipv4(70 + i));
+            blocker.submit(T0, 4, 0, ipv4(70 + i), 32);
             Thread.sleep(50);
         }
         Commands.run("touch", marker());
-        blocker.submit(T0, 4, 0, ipv4(99));
+        blocker.submit(T0, 4, 0, ipv4(99), 32);
         blocker.close();
         Commands.run("rm", "-f", marker());
         assertEquals(1, blocker.blocks(BlockStats.Result.ADDED));

@@ -65,6 +65,22 @@ class NftFirewallIT {
     }
 
     @Test
+    void anIpv6PrefixIsOneElementOfTheIntervalSet() throws Exception {
+        firewall.install();
+        firewall.block(List.of(), List.of("2001:db8:1:2::/64", "2001:db8::66"), 3600);
+        String networks = Commands.run("ip", "netns", "exec", namespace, "nft", "list", "set", "inet", "synwatch",
+                NftFirewall.SET_IPV6_NETWORKS);
+        assertTrue(networks.contains("flags interval,timeout"), networks);
+        assertTrue(networks.contains("elements = { 2001:db8:1:2::/64 timeout 1h"), networks);
+        assertEquals(List.of("2001:db8:1:2::/64", "2001:db8::66"),
+                firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
+        String layout = ruleset();
+        assertTrue(layout.contains("ip6 saddr @blocked6net"), layout);
+        assertTrue(firewall.unblock("2001:db8:1:2::/64", true));
+        assertEquals(List.of("2001:db8::66"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
+    }
+
+    @Test
     void restartAdoptsTheTableWithItsBlocksAndDoesNotDuplicateRules() throws Exception {
         firewall.install();
         firewall.block(List.of("192.0.2.66"), List.of(), 3600);

@@ -28,8 +28,73 @@ class DetectorTest {
     }
 
     private Detector detector(int ports, long windowMicros, int maxPairs, int maxSyns) {
-        return new Detector(new DetectionSettings(ports, windowMicros, maxPairs, maxSyns), writer);
+        return new Detector(new DetectionSettings(ports, windowMicros, maxPairs, maxSyns,
+                DetectionSettings.DEFAULT_IPV6_PREFIX), writer);
     }
+
+    private Detector withIpv6Prefix(int prefix) {
+        return new Detector(new DetectionSettings(3, 60 * SECOND, 1_000, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS,
+                prefix), writer);
+    }
+
+    /** 200 addresses of one /64, 3 ports each, 600 ports in all, 50 ms apart. */
+    private static void rotate(Detector d) {
+        for (int address = 0; address < 200; address++) {
+            for (int i = 0; i < 3; i++) {
+                int port = 3 * address + i + 1;
+                d.onSyn(syn(T0 + port * 50_000L, "2001:db8:1:2::" + Integer.toHexString(address + 1), 40000 + i,
+                        "2001:db8::5", port));
+            }
+        }
+    }
+
+    @Test
+    void rotatingAddressesWithinAPrefixIsOneScannerWithIpv6Prefix64() {
+        Detector d = withIpv6Prefix(64);
+        rotate(d);
+        assertEquals(1, d.scansDetected());
+        assertEquals(List.of("2021-04-28 15:28:05: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 1,2,3,4"),
+                lines().stream().filter(l -> l.contains("Port scan")).toList());
+        assertEquals(600, d.newConnections(SynHeader.IPV6));
+    }
+
+    @Test
+    void rotatingAddressesWithinAPrefixHidesTheScanAtTheDefault() {
+        Detector d = defaults();
+        rotate(d);
+        assertEquals(0, d.scansDetected());
+    }
+
+    @Test
+    void thePrefixNamesTheAddressWhenOneAddressMadeAllTheWindowsConnections() {
+        Detector d = withIpv6Prefix(64);
+        // Another address of the prefix, a window and more earlier: not in this window.
+        d.onSyn(syn(T0, "2001:db8:1:2::99", 40000, "2001:db8::5", 7));
+        for (int port = 22; port <= 25; port++) {
+            d.onSyn(syn(T0 + 61 * SECOND + port, "2001:db8:1:2::1", 40000 + port, "2001:db8::5", port));
+        }
+        // A second address joins within the window of the next episode: the prefix is named.
+        for (int port = 100; port <= 102; port++) {
+            d.onSyn(syn(T0 + 200 * SECOND + port, "2001:db8:1:2::1", 40000 + port, "2001:db8::5", port));
+        }
+        d.onSyn(syn(T0 + 200 * SECOND + 200, "2001:db8:1:2::2", 40000, "2001:db8::5", 103));
+        // Retransmissions stay per address: the same ports from another address of the prefix are new.
+        long before = d.newConnections(SynHeader.IPV6);
+        d.onSyn(syn(T0 + 200 * SECOND + 300, "2001:db8:1:2::3", 40000, "2001:db8::5", 103));
+        d.onSyn(syn(T0 + 200 * SECOND + 301, "2001:db8:1:2::2", 40000, "2001:db8::5", 103));
+        assertEquals(before + 1, d.newConnections(SynHeader.IPV6));
+        assertEquals(1, d.retransmissions());
+        // IPv4 sources are untouched by the IPv6 prefix.
+        for (int port = 1; port <= 4; port++) {
+            d.onSyn(syn(T0 + 300 * SECOND + port, "192.0.2.56", 40000 + port, "10.0.0.5", port));
+        }
+        assertEquals(List.of(
+                "2021-04-28 15:29:06: Port scan detected: 2001:db8:1:2::1 -> 2001:db8::5 on ports 22,23,24,25",
+                "2021-04-28 15:31:25: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 100,101,102,103",
+                "2021-04-28 15:33:05: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 1,2,3,4"),
+                lines().stream().filter(l -> l.contains("Port scan")).toList());
+    }
+
 
     private Detector defaults() {
         return new Detector(DetectionSettings.defaults(), writer);
@@ -171,7 +236,8 @@ class DetectorTest {
     @Test
     void theOutputDoesNotDependOnTheHashKey() {
         // A pair table far too small, so that it evicts all the time; 4-tuples within their bound.
-        DetectionSettings tight = new DetectionSettings(3, 60 * SECOND, 500, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS);
+        DetectionSettings tight = new DetectionSettings(3, 60 * SECOND, 500, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS,
+                DetectionSettings.DEFAULT_IPV6_PREFIX);
         Detector one = new Detector(tight, writer, 1L);
         List<String> first = replay(one);
         out.reset();

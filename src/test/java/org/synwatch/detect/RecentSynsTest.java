@@ -21,7 +21,7 @@ class RecentSynsTest {
 
     @Test
     void growsAndKeepsEveryFresh4TupleWhateverThePair() {
-        PairTable pairs = new PairTable(64, 4, HORIZON, 5);
+        PairTable pairs = new PairTable(64, 4, HORIZON, false, 5);
         RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, 5);
         int tuples = 300_000;
         for (int i = 0; i < tuples; i++) {
@@ -38,7 +38,7 @@ class RecentSynsTest {
 
     @Test
     void aFormerOccupantsEntryNeverMatchesAndIsSweptAway() {
-        PairTable pairs = new PairTable(1, 4, HORIZON, 5);
+        PairTable pairs = new PairTable(1, 4, HORIZON, false, 5);
         RecentSyns syns = new RecentSyns(pairs, 1 << 10, HORIZON, 5);
         int first = touch(pairs, 1, T0);
         assertFalse(seen(syns, pairs, first, 40000, T0));
@@ -53,7 +53,7 @@ class RecentSynsTest {
 
     @Test
     void expiredEntriesAreSweptSoTheTableStaysSmall() {
-        PairTable pairs = new PairTable(64, 4, HORIZON, 5);
+        PairTable pairs = new PairTable(64, 4, HORIZON, false, 5);
         RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, 5);
         // A steady 1,000 new 4-tuples a second for 5 minutes: about 60,000 are fresh at any time.
         for (int i = 0; i < 300_000; i++) {

@@ -22,10 +22,10 @@ class EventWriterTest {
         SynHeader v6 = syn(T0, "2001:db8::1", 5973, "2001:db8::5", 443);
         writer.newConnection(v4);
         writer.newConnection(v6);
-        writer.portScan(v4, new int[] {80, 81, 82, 83}, 4);
-        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 3600, false);
-        writer.blocked(T0, v6.family, v6.srcHi, v6.srcLo, 90, true);
-        writer.notBlocked(T0, v4.family, v4.srcHi, v4.srcLo, "allowlisted");
+        writer.portScan(v4, 32, new int[] {80, 81, 82, 83}, 4);
+        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 32, 3600, false);
+        writer.blocked(T0, v6.family, v6.srcHi, v6.srcLo, 128, 90, true);
+        writer.notBlocked(T0, v4.family, v4.srcHi, v4.srcLo, 32, "allowlisted");
         writer.flush();
         return out.toString(StandardCharsets.US_ASCII).lines().toList();
     }
