@@ -120,8 +120,10 @@ public final class Agent {
         }
         Throwable failure = consumerFailure.get();
         if (failure instanceof OutOfMemoryError) {
-            throw new AgentFailure("the detector ran out of heap with " + settings.detection().maxTrackedPairs()
-                    + " pairs allowed", "lower --max-tracked-pairs or raise the heap (SYNWATCH_JAVA_OPTS=-Xmx...)", failure);
+            throw new AgentFailure("the detector ran out of memory with " + settings.detection().maxTrackedPairs()
+                    + " pairs and " + settings.detection().maxTrackedSyns() + " 4-tuples allowed",
+                    "lower --max-tracked-pairs or --max-tracked-syns, or raise the limits "
+                    + "(SYNWATCH_JAVA_OPTS=-XX:MaxDirectMemorySize=... -Xmx...)", failure);
         }
         if (failure != null) {
             throw new AgentFailure("writing events failed: " + failure.getMessage(),
