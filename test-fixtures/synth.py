@@ -653,6 +653,17 @@ def fx_scan_edges():
     return ("scan-edges.pcap", LT_EN10MB, [at(off, f) for off, f in ev])
 
 
+def fx_ipv6_rotation():
+    """200 addresses of 2001:db8:1:2::/64, 3 ports each, 600 ports of 2001:db8::5 in 30 s: by
+    address (the default) no scan; with --ipv6-prefix 64 one scanner (FixtureReplayTest)."""
+    ev = []
+    for address in range(200):
+        for i in range(3):
+            port = 3 * address + i + 1
+            ev.append(at(port * 50_000, eth6(syn6("2001:db8:1:2::%x" % (address + 1), "2001:db8::5", 40000 + i, port))))
+    return ("ipv6-rotation.pcap", LT_EN10MB, ev)
+
+
 def fx_clock_step():
     """The capture's clock steps 2 h back: every packet after the step counts at the latest time
     seen (the detector's clock never goes backwards), and prints its own time. File order, unsorted."""
@@ -836,7 +847,7 @@ def main():
     fixtures = [fx_vlan_8021q(), fx_qinq(), fx_ipv4_options(), fx_ipv6_ext_headers(), fx_ipv4_fragments(),
                 fx_truncated(), fx_tcp_flags(), fx_raw(LT_RAW, "raw-ip.pcap"), fx_raw(LT_RAW12, "raw-ip-12.pcap"),
                 fx_raw(LT_RAW14, "raw-ip-14.pcap"), fx_null(False), fx_null(True), fx_scan_edges(),
-                fx_pcap_nsec(), fx_pcap_big_endian(), fx_clock_step()] + fx_sll()
+                fx_pcap_nsec(), fx_pcap_big_endian(), fx_clock_step(), fx_ipv6_rotation()] + fx_sll()
     for fx in fixtures:
         name, lt, recs = fx[:3]
         kw = fx[3] if len(fx) > 3 else {}
