@@ -2,8 +2,6 @@ package org.synwatch.cli;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
@@ -68,11 +66,10 @@ final class Cli {
                     return ExitCode.OK;
                 }
                 case UNBLOCK -> {
-                    InetAddress address = InetAddress.ofLiteral(parsed.unblockAddress());
-                    String text = address.getHostAddress().contains(":")
-                            ? canonicalIpv6(address) : address.getHostAddress();
+                    Cidr blocked = Cidr.parse("--unblock", parsed.unblockAddress());
+                    String text = EventWriter.addressText(blocked.family(), blocked.hi(), blocked.lo(), blocked.prefixLength());
                     try (NftFirewall firewall = firewalls.get()) {
-                        if (!firewall.unblock(text, address instanceof Inet6Address)) {
+                        if (!firewall.unblock(text, blocked.family() == Cidr.IPV6)) {
                             return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked", "see 'synwatch --list-blocked'", null);
                         }
                     }
@@ -112,12 +109,6 @@ final class Cli {
         }
         err.flush();
         return status;
-    }
-
-    /** The address as nft and event lines write it (RFC 5952), not Java's uncompressed form. */
-    private static String canonicalIpv6(InetAddress address) {
-        Cidr host = Cidr.of(address, 128);
-        return EventWriter.addressText(Cidr.IPV6, host.hi(), host.lo(), 128);
     }
 
     private static String hintFor(FirewallException.Problem problem) {

@@ -188,10 +188,15 @@ final class Options {
         management(Arguments.Action.LIST_BLOCKED);
     }
 
-    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 6, description = "remove one block and exit")
+    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 6,
+            description = "remove one block (an address, or an IPv6 prefix as listed) and exit")
     void unblock(String value) throws ConfigException {
         management(Arguments.Action.UNBLOCK);
-        Values.ipLiteral("--unblock", value, "give the address as --list-blocked prints it");
+        if (value.contains("/")) {
+            Cidr.parse("--unblock", value);
+        } else {
+            Values.ipLiteral("--unblock", value, "give the address as --list-blocked prints it");
+        }
         unblockAddress = value;
     }
 
