@@ -30,16 +30,10 @@ COPY test-fixtures/nmap-syn-ipv4.pcap /train.pcap
 RUN --mount=type=cache,target=/root/.m2/repository \
     mvn -B -ntp -Dstyle.color=never -Dmaven.repo.local="${MAVEN_REPOSITORY}" -DskipTests package \
  && cp target/synwatch.jar /synwatch.jar
-# A runtime with only the modules synwatch uses: jdeps' answer for the jar, plus the ones it
-# reaches by reflection or service loading (java.management/jdk.management for the JVM metrics,
-# jdk.httpserver for /metrics, java.xml for logback's configuration, jdk.unsupported for
-# sun.misc.Signal). FFM is in java.base. --strip-java-debug-attributes rather than --strip-debug,
-# which also strips native symbols and so needs objcopy (binutils) in the build image.
-RUN modules=$(jdeps --multi-release 25 --ignore-missing-deps --print-module-deps /synwatch.jar) \
- && echo "jdeps: ${modules}" \
- && jlink --add-modules "${modules},java.base,java.logging,java.management,java.naming,java.xml,jdk.httpserver,jdk.management,jdk.unsupported" \
-      --strip-java-debug-attributes --no-man-pages --no-header-files --compress=zip-6 --output /runtime \
- && /runtime/bin/java --list-modules
+# A runtime with only the modules synwatch uses; the module list is packaging/jlink.sh's, shared
+# with `make dist`.
+COPY packaging/jlink.sh /jlink.sh
+RUN sh /jlink.sh /synwatch.jar /runtime
 
 # ---------------------------------------------------------------------------------------------------
 FROM ${RUNTIME_IMAGE} AS runtime
@@ -61,6 +55,7 @@ ENV JAVA_HOME=/opt/synwatch/runtime \
 COPY --from=build /runtime /opt/synwatch/runtime
 COPY --from=build /synwatch.jar /opt/synwatch/share/synwatch/synwatch.jar
 COPY bin/synwatch /opt/synwatch/bin/synwatch
+COPY LICENSE NOTICE /opt/synwatch/share/doc/synwatch/
 # --version loads libpcap: the image is proven to start before it is tagged. Then the JDK's AOT
 # cache (JEP 514) is trained, by the launcher, on this runtime and jar path: a replay of a
 # recorded nmap scan. The launcher uses synwatch.aot beside the jar, which cuts start-up by about
@@ -94,5 +89,5 @@ LABEL org.opencontainers.image.title="synwatch" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.licenses="NOASSERTION" \
+      org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="${RUNTIME_IMAGE}"

@@ -38,8 +38,9 @@ def latency(events_file, monitor_file):
             if not line.startswith("{"):
                 continue
             event = json.loads(line)
-            if event.get("event") == "port_scan" and event["src"] not in scans:
-                scans[event["src"]] = rfc3339_micros(event["time"])
+            # ECS field names (docs/events.md).
+            if event.get("event.action") == "port_scan" and event["source.ip"] not in scans:
+                scans[event["source.ip"]] = rfc3339_micros(event["@timestamp"])
     added = {}
     with open(monitor_file) as f:
         for line in f:

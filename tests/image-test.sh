@@ -87,28 +87,15 @@ image_exists() { "$PODMAN" image exists "$1" 2>/dev/null; }
 log "state $STATE; podman $(podman --version | awk '{print $3}'), runc $(runc --version | awk 'NR==1 {print $3}')"
 
 # ---------------------------------------------------------------------------------------------------
-# 1a. The Debian base: debootstrap from the mirror the host's apt uses, imported with podman import.
-debian_mirror() {
-  local uri
-  uri=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
-        | grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
-  echo "${SYNWATCH_DEBIAN_MIRROR:-${uri:-http://deb.debian.org/debian}}"
-}
+# 1a. The Debian base: debootstrap (tests/lib.sh), imported with podman import.
 if image_exists "$BASE_IMAGE"; then
   log "base image $BASE_IMAGE: cached"
 else
   if [ ! -s "$STATE/debian-$SUITE.tar" ]; then
-    mirror=$(debian_mirror)
-    log "debootstrap --variant=minbase $SUITE from $mirror (about a minute)"
-    rm -rf "$STATE/rootfs.tmp"
-    debootstrap --variant=minbase "$SUITE" "$STATE/rootfs.tmp" "$mirror" >"$TMP/debootstrap.log" 2>&1 \
-      || fatal "debootstrap failed: $(tail -n 3 "$TMP/debootstrap.log")"
+    log "debootstrap --variant=minbase $SUITE from $(debian_mirror) (about a minute)"
     root=$STATE/rootfs.tmp
-    # Like debian:bookworm-slim: the archive's three suites, no docs, man pages or locales, no caches.
-    security=${mirror%/debian}/debian-security
-    printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-      "$mirror" "$SUITE" "$SUITE" "$security" "$SUITE" >"$root/etc/apt/sources.list.d/debian.sources"
-    rm -f "$root/etc/apt/sources.list"
+    debian_root "$root" "$SUITE" "$TMP/debootstrap.log"
+    # Like debian:bookworm-slim: no docs, man pages or locales, no caches.
     printf 'path-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\npath-exclude /usr/share/man/*\npath-exclude /usr/share/locale/*\npath-exclude /usr/share/info/*\n' \
       >"$root/etc/dpkg/dpkg.cfg.d/docker"
     find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
@@ -198,7 +185,15 @@ done
   ls /usr/share/maven /root/.m2 /opt/java 2>/dev/null && echo "found: a Maven or JDK directory"
   echo "modules: $("$JAVA_HOME/bin/java" --list-modules | sed "s/@.*//" | tr "\n" " ")"
   echo "runtime: $(du -sm "$JAVA_HOME" | cut -f1) MB"
-  dpkg-query -W -f "\${Package} \${Version}\n" libpcap0.8 nftables' >"$TMP/contents.out" 2>&1 || true
+  dpkg-query -W -f "\${Package} \${Version}\n" libpcap0.8 nftables
+  for f in /opt/synwatch/share/doc/synwatch/LICENSE /opt/synwatch/share/doc/synwatch/NOTICE; do
+    [ -s "$f" ] && echo "licence file: $f"; done' >"$TMP/contents.out" 2>&1 || true
+licence_label=$(inspect '{{index .Labels "org.opencontainers.image.licenses"}}')
+if [ "$(grep -c '^licence file: ' "$TMP/contents.out")" = 2 ] && [ "$licence_label" = Apache-2.0 ]; then
+  pass "LICENSE and NOTICE in /opt/synwatch/share/doc/synwatch; org.opencontainers.image.licenses=$licence_label"
+else
+  fail "the image lacks LICENSE or NOTICE in /opt/synwatch/share/doc/synwatch, or its licenses label ($licence_label) is not Apache-2.0"
+fi
 if grep -q '^found: ' "$TMP/contents.out"; then
   fail "the runtime image contains build tools: $(grep '^found: ' "$TMP/contents.out" | tr '\n' ' ')"
 elif grep -q '^libpcap0.8 ' "$TMP/contents.out" && grep -q '^nftables ' "$TMP/contents.out"; then

@@ -97,3 +97,26 @@ veth_pair() {  # target_ns target_ipv4 peer_ns peer_ipv4 iface
     ip -n "$ns" link set "$5" up
   done
 }
+
+# The Debian mirror the host's apt uses (SYNWATCH_DEBIAN_MIRROR overrides; deb.debian.org otherwise).
+debian_mirror() {
+  local uri
+  uri=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+        | grep -oE 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
+  echo "${SYNWATCH_DEBIAN_MIRROR:-${uri:-http://deb.debian.org/debian}}"
+}
+
+# A fresh `debootstrap --variant=minbase` root in DIR (replaced if present) whose apt sees the
+# archive's three suites, as a Debian image's does. Extra debootstrap arguments (--include=...)
+# follow. Calls fatal when debootstrap fails.
+debian_root() {  # dir suite logfile [debootstrap args...]
+  local dir=$1 suite=$2 logfile=$3 mirror
+  shift 3
+  mirror=$(debian_mirror)
+  rm -rf "$dir"
+  debootstrap --variant=minbase "$@" "$suite" "$dir" "$mirror" >"$logfile" 2>&1 \
+    || fatal "debootstrap $suite failed: $(tail -n 3 "$logfile")"
+  printf 'Types: deb\nURIs: %s\nSuites: %s %s-updates\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\nTypes: deb\nURIs: %s\nSuites: %s-security\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$mirror" "$suite" "$suite" "${mirror%/debian}/debian-security" "$suite" >"$dir/etc/apt/sources.list.d/debian.sources"
+  rm -f "$dir/etc/apt/sources.list"
+}

@@ -96,9 +96,12 @@ check(any(p["containerPort"] == port for p in c.get("ports", [])), f"prometheus.
 args = c.get("args", [])
 metrics_address = args[args.index("--metrics-address") + 1] if "--metrics-address" in args else ":9897"
 check(metrics_address.endswith(f":{port}"), f"--metrics-address {metrics_address} serves the annotated port {port}")
+# Probes ask the small health endpoint, not /metrics (a full scrape, every 30 s, on every node).
 for probe in ("readinessProbe", "livenessProbe"):
     p = c.get(probe, {}).get("httpGet", {})
-    check(p.get("path") == "/metrics" and p.get("port") == port, f"{probe} on /metrics:{port}")
+    check(p.get("path") == "/-/healthy" and p.get("port") == port, f"{probe} on /-/healthy:{port}")
+check(pod["spec"].get("priorityClassName") == "system-node-critical",
+      "priorityClassName: system-node-critical (a node under memory pressure evicts others first)")
 
 scrape = yaml.safe_load((ROOT / "prometheus/kubernetes-scrape.yml").read_text())
 job = scrape["scrape_configs"][0]

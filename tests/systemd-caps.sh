@@ -12,7 +12,8 @@
 #   target 192.0.2.1  ── veth ──  scanner 192.0.2.66
 #
 # synwatch runs in "target" through `setpriv` as uid/gid 61899 (in systemd's DynamicUser range,
-# with no passwd entry, like a dynamic user) with an empty environment, as systemd would start it.
+# with no passwd entry, like a dynamic user) with an empty environment, under the seccomp filter of
+# the unit's SystemCallFilter= lines (tests/syscall-filter.py), as systemd would start it.
 # The scanner connects to 6 closed ports; the test asserts the New connection, Port scan detected
 # and Blocked lines, the scanner in `nft list set inet synwatch blocked4`, the process's
 # credentials, and exit status 0 on SIGTERM. Two controls show that each capability is needed:
@@ -27,9 +28,10 @@ HARNESS=systemd-caps
 . tests/lib.sh
 
 [ "$(id -u)" = 0 ] || skip "needs root (namespaces, setpriv to another uid)"
-for tool in ip nft setpriv curl timeout; do
-  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (install: iproute2 nftables util-linux curl coreutils)"
+for tool in ip nft setpriv curl timeout systemd-analyze; do
+  command -v "$tool" >/dev/null 2>&1 || skip "'$tool' not found (install: iproute2 nftables util-linux curl coreutils systemd)"
 done
+/usr/bin/python3 -c 'import seccomp' 2>/dev/null || skip "python3-seccomp not found (make systemd-check installs it)"
 
 SUFFIX=$$
 NS_TARGET=swcaps-target-$SUFFIX
@@ -80,6 +82,10 @@ done
 unit_caps() {  # directive: the unit's capability list as setpriv wants it (+net_raw,+net_admin)
   sed -n "s/^$1=//p" "$UNIT" | tr ' ' '\n' | sed -n 's/^CAP_\(.*\)$/+\L\1/p' | paste -sd, -
 }
+# The uid must read the filter script too: a copy beside the test's other files.
+install -m 0755 tests/syscall-filter.py "$TMP/syscall-filter.py"
+mapfile -t SYSCALL_FILTERS < <(sed -n 's/^SystemCallFilter=//p' "$UNIT")
+[ "${#SYSCALL_FILTERS[@]}" -gt 0 ] || fatal "no SystemCallFilter= in $UNIT"
 AMBIENT=$(unit_caps AmbientCapabilities)
 BOUNDING=$(unit_caps CapabilityBoundingSet)
 [ -n "$AMBIENT" ] || fatal "no AmbientCapabilities= in $UNIT"
@@ -95,14 +101,15 @@ veth_pair "$NS_TARGET" "$TARGET4" "$NS_SCANNER" "$SCANNER4" "$IFACE"
 log "namespaces $NS_TARGET ($TARGET4) and $NS_SCANNER ($SCANNER4); launcher $LAUNCHER"
 
 # Runs the installed launcher in the target as uid $RUN_UID with the given capabilities (setpriv's
-# syntax, e.g. +net_raw,+net_admin), an empty environment as systemd gives, and no_new_privs.
-# Its PID (exec all the way down: setpriv, env, the launcher, java) is left in $RUN_PID.
+# syntax, e.g. +net_raw,+net_admin), an empty environment as systemd gives, no_new_privs, and the
+# unit's system call filter. Its PID (exec all the way down: setpriv, the filter, env, the
+# launcher, java) is left in $RUN_PID.
 run_as_service() {  # caps stdout stderr args...
   local caps=$1 out=$2 err=$3
   shift 3
   ip netns exec "$NS_TARGET" setpriv --reuid=$RUN_UID --regid=$RUN_GID --clear-groups \
     --inh-caps="-all,$caps" --ambient-caps="-all,$caps" --bounding-set="-all,$caps" --no-new-privs -- \
-    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+    /usr/bin/python3 "$TMP/syscall-filter.py" "${SYSCALL_FILTERS[@]}" -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
     "$LAUNCHER" "$@" >"$out" 2>"$err" </dev/null &
   RUN_PID=$!
   PIDS+=("$RUN_PID")
@@ -137,11 +144,12 @@ if ! capturing; then
 fi
 status_file=/proc/$SERVICE_PID/status
 creds=$(awk '/^(Uid|Gid):/ { printf "%s=%s ", $1, $2 } /^Groups:/ { printf "Groups=%s ", $2 }
-             /^Cap(Inh|Prm|Eff|Bnd|Amb):/ { printf "%s=%s ", $1, $2 } /^NoNewPrivs:/ { printf "NoNewPrivs=%s", $2 }' "$status_file")
+             /^Cap(Inh|Prm|Eff|Bnd|Amb):/ { printf "%s=%s ", $1, $2 } /^NoNewPrivs:/ { printf "NoNewPrivs=%s ", $2 }
+             /^Seccomp:/ { printf "Seccomp=%s", $2 }' "$status_file")
 log "process $SERVICE_PID ($(cat "/proc/$SERVICE_PID/comm")): $creds"
-want="Uid:=$RUN_UID Gid:=$RUN_GID Groups= CapInh:=0000000000003000 CapPrm:=0000000000003000 CapEff:=0000000000003000 CapBnd:=0000000000003000 CapAmb:=0000000000003000 NoNewPrivs=1"
+want="Uid:=$RUN_UID Gid:=$RUN_GID Groups= CapInh:=0000000000003000 CapPrm:=0000000000003000 CapEff:=0000000000003000 CapBnd:=0000000000003000 CapAmb:=0000000000003000 NoNewPrivs=1 Seccomp=2"
 if [ "$creds" = "$want" ] && [ "$(cat "/proc/$SERVICE_PID/comm")" = java ]; then
-  pass "java runs as uid $RUN_UID with only CAP_NET_RAW and CAP_NET_ADMIN (effective, ambient, bounding; no_new_privs)"
+  pass "java runs as uid $RUN_UID with only CAP_NET_RAW and CAP_NET_ADMIN (effective, ambient, bounding; no_new_privs), under the seccomp filter SystemCallFilter=${SYSCALL_FILTERS[*]}"
 else
   fail "credentials of the running java: '$creds'; expected '$want'"
 fi
@@ -178,6 +186,9 @@ if ip netns exec "$NS_TARGET" curl -s --max-time 3 "$METRICS_URL" 2>/dev/null | 
 else
   fail "$METRICS_URL did not report synwatch_blocks_total{result=\"added\"} 1"
 fi
+# The DaemonSet's probes ask this one.
+health=$(ip netns exec "$NS_TARGET" curl -s -o /dev/null -w '%{http_code}' --max-time 3 "${METRICS_URL%/metrics}/-/healthy" 2>/dev/null || true)
+[ "$health" = 200 ] && pass "/-/healthy answers 200 (the DaemonSet's probes)" || fail "/-/healthy answered '$health', expected 200"
 
 t0=$(date +%s%N)
 kill -TERM "$SERVICE_PID"

@@ -26,12 +26,14 @@ make --no-print-directory install PREFIX="$PREFIX" SYSCONFDIR="$TMP/etc" >"$TMP/
   || { cat "$TMP/install.log"; echo "systemd-check: FAILED: make install PREFIX=$PREFIX"; exit 1; }
 expected="$PREFIX/bin/synwatch 755
 $PREFIX/lib/systemd/system/synwatch.service 644
+$PREFIX/share/doc/synwatch/LICENSE 644
+$PREFIX/share/doc/synwatch/NOTICE 644
 $PREFIX/share/man/man1/synwatch.1 644
 $PREFIX/share/synwatch/synwatch.jar 644
 $TMP/etc/default/synwatch 644"
 expected=$(sort <<<"$expected")
 actual=$(find "$PREFIX" "$TMP/etc" -type f -printf '%p %m\n' | sort)
-if [ "$actual" = "$expected" ]; then pass "make install PREFIX=... installs launcher, jar, unit, man page, /etc/default/synwatch"
+if [ "$actual" = "$expected" ]; then pass "make install PREFIX=... installs launcher, jar, unit, man page, LICENSE, NOTICE, /etc/default/synwatch"
 else fail "make install installed:
 $actual
 expected:
@@ -80,7 +82,8 @@ for directive in 'DynamicUser=yes' 'AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMI
     'CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN' 'NoNewPrivileges=yes' 'ProtectSystem=strict' \
     'ProtectHome=yes' 'PrivateTmp=yes' 'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_PACKET AF_NETLINK' \
     'ProtectKernelTunables=yes' 'ProtectKernelModules=yes' 'ProtectKernelLogs=yes' 'LockPersonality=yes' \
-    'SystemCallArchitectures=native' 'Restart=on-failure'; do
+    'SystemCallArchitectures=native' 'SystemCallFilter=@system-service' 'SyslogLevelPrefix=yes' \
+    'StartLimitIntervalSec=5min' 'StartLimitBurst=5' 'Restart=on-failure'; do
   grep -qx "$directive" "$UNIT" || fail "the unit lacks '$directive'"
 done
 if grep -q '^MemoryDenyWriteExecute=' "$UNIT"; then

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,7 +31,9 @@ import org.synwatch.metrics.MetricsServer;
 import org.synwatch.metrics.SynwatchCollector;
 import org.synwatch.packet.LinkType;
 import org.synwatch.report.EventOutput;
+import org.synwatch.report.EventOutputException;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.ring.SynRing;
 
 /**
@@ -65,7 +68,8 @@ public final class Agent {
     /** Captures until the source ends or {@link #requestStop} is called. */
     public void run() throws PcapException, FirewallException, AgentFailure {
         boolean live = settings.source() instanceof CaptureSource.Live;
-        try (PcapHandle handle = open()) {
+        try (Closer closer = new Closer()) {
+            PcapHandle handle = closer.add("capture handle", open());
             int linkType = handle.linkType();
             if (!LinkType.isSupported(linkType)) {
                 throw new PcapException(PcapException.Problem.BAD_FILE,
@@ -74,61 +78,72 @@ public final class Agent {
             installFilter(handle, linkType, live);
             EventOutput output = new EventOutput(events);
             ZoneId zone = ZoneId.systemDefault();
-            EventWriter writer = new EventWriter(output, zone, settings.format());
+            Observer observer = Observer.local(live ? Optional.of(handle.source()) : Optional.empty());
+            EventWriter writer = new EventWriter(output, zone, settings.format(), observer);
             BlockSettings.Mode mode = effectiveBlockMode(live);
-            Blocker blocker = mode == BlockSettings.Mode.ENFORCE ? startBlocker(new EventWriter(output, zone, settings.format())) : null;
-            try {
-                ScanResponder responder = new ScanResponder(writer,
-                        new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
-                        new Allowlist(settings.block().allow()), blocker);
-                Detector detector = new Detector(settings.detection(), responder);
-                try (SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
-                    detector.onSyn(syn);
-                    if (endOfBatch) {
-                        writer.flush();
-                    }
-                }, this::consumerFailed);
-                     MetricsServer metrics = startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder))) {
-                    CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live);
-                    ring.start();
-                    loop = capture;
-                    if (stopRequested) {
-                        capture.requestStop();
-                    }
-                    if (live) {
-                        LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
-                                Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
-                                metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
-                    }
-                    try {
-                        capture.run();
-                    } finally {
-                        loop = null;
-                        stopRing(ring, writer);
-                    }
-                    // Live, the last kernel counts may postdate the last scrape, so the operator gets them here.
-                    LOG.atLevel(live ? Level.INFO : Level.DEBUG).log(
-                            "capture stopped: captured {} packets: {} SYNs, {} malformed; dropped {} in the kernel, {} at the interface, {} in the ring",
-                            counters.captured(), counters.syns(), counters.malformed(), counters.kernelDrops(),
-                            counters.interfaceDrops(), ring.dropped());
+            Blocker blocker = mode == BlockSettings.Mode.ENFORCE
+                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer))) : null;
+            ScanResponder responder = new ScanResponder(writer,
+                    new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
+                    new Allowlist(settings.block().allow()), blocker);
+            Detector detector = new Detector(settings.detection(), responder);
+            SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
+                detector.onSyn(syn);
+                if (endOfBatch) {
+                    writer.flush();
                 }
-            } finally {
-                if (blocker != null) {
-                    closeBlocker(blocker);
-                }
+            }, this::consumerFailed));
+            MetricsServer metrics = closer.add("metrics server",
+                    startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder)));
+            CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live);
+            ring.start();
+            loop = capture;
+            if (stopRequested) {
+                capture.requestStop();
             }
+            if (live) {
+                LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
+                        Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
+                        metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
+            }
+            try {
+                capture.run();
+            } finally {
+                loop = null;
+                stopRing(ring, writer);
+            }
+            // Live, the last kernel counts may postdate the last scrape, so the operator gets them here.
+            LOG.atLevel(live ? Level.INFO : Level.DEBUG).log(
+                    "capture stopped: captured {} packets: {} SYNs, {} malformed; dropped {} in the kernel, {} at the interface, {} in the ring",
+                    counters.captured(), counters.syns(), counters.malformed(), counters.kernelDrops(),
+                    counters.interfaceDrops(), ring.dropped());
         }
         Throwable failure = consumerFailure.get();
+        if (failure instanceof EventOutputException output && output.readerGone()) {
+            // Like grep and tcpdump: the reader has what it wanted; everything before was written.
+            LOG.debug("stdout's reader went away: stopping");
+        } else if (failure != null) {
+            throw detectorFailure(failure);
+        }
+    }
+
+    /**
+     * What stopped the detector thread, in an operator's terms: the output, the heap, or (anything
+     * else) a bug, which is not the operator's to fix.
+     */
+    AgentFailure detectorFailure(Throwable failure) {
+        if (failure instanceof EventOutputException output) {
+            return new AgentFailure("writing events failed: " + output.getCause().getMessage(),
+                    "check that stdout is still open and writable", failure);
+        }
         if (failure instanceof OutOfMemoryError) {
-            throw new AgentFailure("the detector ran out of memory with " + settings.detection().maxTrackedPairs()
+            return new AgentFailure("the detector ran out of memory with " + settings.detection().maxTrackedPairs()
                     + " pairs and " + settings.detection().maxTrackedSyns() + " 4-tuples allowed",
                     "lower --max-tracked-pairs or --max-tracked-syns, or raise the limits "
                     + "(SYNWATCH_JAVA_OPTS=-XX:MaxDirectMemorySize=... -Xmx...)", failure);
         }
-        if (failure != null) {
-            throw new AgentFailure("writing events failed: " + failure.getMessage(),
-                    "check that stdout is still open and writable", failure);
-        }
+        return new AgentFailure("the detector thread failed: " + failure,
+                "this is a bug in synwatch: rerun with --debug for the stack trace and report it", failure);
     }
 
     /** Asks a running (or starting) agent to stop; safe from any thread, including signal handlers. */
@@ -163,14 +178,6 @@ public final class Agent {
         Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter);
         blocker.start();
         return blocker;
-    }
-
-    private static void closeBlocker(Blocker blocker) {
-        try {
-            blocker.close();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private MetricsServer startMetrics(SynwatchCollector collector) throws AgentFailure {

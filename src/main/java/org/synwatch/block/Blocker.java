@@ -87,10 +87,15 @@ public final class Blocker implements AutoCloseable {
 
     /** Applies every request already submitted, then stops the thread. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stopping = true;
         queue.offer(STOP);
-        thread.join(TimeUnit.SECONDS.toMillis(15));
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(15));
+        } catch (InterruptedException e) {
+            // Stopping anyway; whoever interrupted us learns it from the flag.
+            Thread.currentThread().interrupt();
+        }
         firewall.close();
     }
 

@@ -5,7 +5,9 @@ public final class PcapException extends Exception {
     private static final long serialVersionUID = 1L;
 
     /** What went wrong, as far as an operator's next step is concerned. */
-    public enum Problem { LIBRARY_MISSING, NO_SUCH_DEVICE, PERMISSION_DENIED, INTERFACE_DOWN, INTERFACE_GONE, BAD_FILE, OTHER }
+    public enum Problem {
+        LIBRARY_MISSING, NO_SUCH_DEVICE, PERMISSION_DENIED, INTERFACE_DOWN, INTERFACE_GONE, FILE_MISSING, FILE_UNREADABLE, BAD_FILE, OTHER
+    }
 
     private final Problem problem;
 

@@ -31,6 +31,7 @@ import static org.synwatch.bindings.pcap_h.pcap_statustostr;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,11 +139,21 @@ public final class PcapHandle implements AutoCloseable {
             MemorySegment pcap = pcap_open_offline_with_tstamp_precision(
                     scratch.allocateFrom(file.toString()), PCAP_TSTAMP_PRECISION_MICRO(), errbuf);
             if (pcap.equals(MemorySegment.NULL)) {
-                throw new PcapException(PcapException.Problem.BAD_FILE,
-                        "pcap_open_offline(" + file + "): " + errbuf.getString(0));
+                throw new PcapException(openFailure(file), "pcap_open_offline(" + file + "): " + errbuf.getString(0));
             }
             return new PcapHandle(pcap, file.toString(), true);
         }
+    }
+
+    /** Why a file did not open, for the hint: libpcap's message alone does not tell a typo from a damaged file. */
+    private static PcapException.Problem openFailure(Path file) {
+        if (file.toString().equals("-")) {
+            return PcapException.Problem.BAD_FILE;  // standard input: there, but not a capture
+        }
+        if (!Files.exists(file)) {
+            return PcapException.Problem.FILE_MISSING;
+        }
+        return Files.isReadable(file) ? PcapException.Problem.BAD_FILE : PcapException.Problem.FILE_UNREADABLE;
     }
 
     public String source() {

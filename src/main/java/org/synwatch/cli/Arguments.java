@@ -15,7 +15,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * with its typo suggestions as the hint.
  */
 final class Arguments {
-    enum Action { RUN, HELP, VERSION, LIST_BLOCKED, UNBLOCK, REMOVE_FIREWALL }
+    enum Action { RUN, HELP, VERSION, JAVA_HOME, LIST_BLOCKED, UNBLOCK, REMOVE_FIREWALL }
 
     /** @param unblockAddress the address for {@link Action#UNBLOCK}, else null */
     record Parsed(Action action, Settings settings, boolean debug, String unblockAddress) {
@@ -47,6 +47,9 @@ final class Arguments {
         }
         if (commandLine.isVersionHelpRequested()) {
             return new Parsed(Action.VERSION, null, options.debug(), null);
+        }
+        if (options.javaHome()) {
+            return new Parsed(Action.JAVA_HOME, null, options.debug(), null);
         }
         return options.toParsed();
     }

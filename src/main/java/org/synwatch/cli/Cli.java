@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
 import org.synwatch.agent.AgentFailure;
+import org.synwatch.agent.JournalPriorityConverter;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.Cidr;
@@ -56,11 +57,20 @@ final class Cli {
                     new PrintStream(events, true).println("synwatch " + version() + " (" + Libpcap.version() + ")");
                     return ExitCode.OK;
                 }
+                case JAVA_HOME -> {
+                    new PrintStream(events, true).println(System.getProperty("java.home"));
+                    return ExitCode.OK;
+                }
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
                     try (NftFirewall firewall = firewalls.get()) {
                         for (NftFirewall.Entry entry : firewall.blocked()) {
                             out.println(entry.address() + (entry.expiresIn().isEmpty() ? "" : " expires in " + entry.expiresIn()));
+                        }
+                    } catch (FirewallException e) {
+                        // No table yet (synwatch never blocked anything here): an empty list, like an empty set.
+                        if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
+                            throw e;
                         }
                     }
                     return ExitCode.OK;
@@ -103,7 +113,7 @@ final class Cli {
     }
 
     private int fail(int status, String message, String hint, Throwable trace) {
-        err.println("synwatch: " + message + " (hint: " + hint + ")");
+        err.println(JournalPriorityConverter.errorPrefix() + "synwatch: " + message + " (hint: " + hint + ")");
         if (trace != null) {
             trace.printStackTrace(err);
         }
@@ -127,6 +137,8 @@ final class Cli {
             case PERMISSION_DENIED -> "run as root, or grant CAP_NET_RAW and CAP_NET_ADMIN";
             case INTERFACE_DOWN -> "bring the interface up with 'ip link set IFACE up'";
             case INTERFACE_GONE -> "the interface was removed; a supervisor (systemd Restart=on-failure) restarts synwatch";
+            case FILE_MISSING -> "check the path (-r - reads a capture from standard input)";
+            case FILE_UNREADABLE -> "check the file's permissions, or run as a user who may read it";
             case BAD_FILE -> "the file is not a capture libpcap can read, or it is damaged";
             case OTHER -> "rerun with --debug for details";
         };

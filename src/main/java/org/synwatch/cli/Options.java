@@ -28,8 +28,19 @@ import picocli.CommandLine.Option;
             "Reports every new TCP connection attempt (a pure SYN) and detects port scans.",
             "Event lines go to stdout; diagnostics go to stderr."},
         footer = {
-            "Exit status: 0 on success (end of file, SIGTERM or SIGINT), 1 on a runtime error,",
-            "2 on a usage error."})
+            "Environment (read by bin/synwatch, the launcher, unless noted):",
+            "  JAVA_HOME           the Java runtime (25 or newer) when none is bundled; else the newest",
+            "                      under /usr/lib/jvm",
+            "  SYNWATCH_JAVA_OPTS  extra JVM options, after the launcher's (-Xmx256m, -XX:+UseSerialGC, ...)",
+            "  SYNWATCH_AOT_CACHE  the JDK AOT cache to use (default: synwatch.aot beside the jar, if newer",
+            "                      than the jar); 'none' disables it",
+            "  SYNWATCH_JAR        the jar to run instead of the one beside the launcher",
+            "  TZ                  the time zone of event lines (read by synwatch)",
+            "  JOURNAL_STREAM      set by systemd: diagnostics then start with syslog priorities, <4>",
+            "                      warning, <3> error (read by synwatch)",
+            "",
+            "Exit status: 0 on success (end of file, SIGTERM or SIGINT, or stdout's reader went away),",
+            "1 on a runtime error, 2 on a usage error."})
 final class Options {
     /** Where an option is listed in {@code --help} and the man page: by its {@code order}. */
     enum Section {
@@ -94,7 +105,7 @@ final class Options {
     }
 
     @Option(names = {"-r", "--read"}, paramLabel = "FILE", order = CAPTURE + 2, description =
-            "replay a pcap or pcapng file, using packet timestamps, "
+            "replay a pcap or pcapng file ('-' for standard input), using packet timestamps, "
             + "and exit at its end; replays never change the firewall")
     void file(String value) throws ConfigException {
         file = Path.of(Values.nonEmpty("--read", value, "give a capture file, e.g. -r capture.pcap"));
@@ -125,7 +136,7 @@ final class Options {
 
     @Option(names = "--scan-window", paramLabel = "DURATION", order = DETECTION + 2,
             defaultValue = DetectionSettings.DEFAULT_WINDOW,
-            description = "... within this window: 90s, 2m, 1h (default ${DEFAULT-VALUE})")
+            description = "... within this window: 90s, 2m, 1h30m (default ${DEFAULT-VALUE}, at most 24h)")
     void window(String value) throws ConfigException {
         windowMicros = Values.durationMicros("--scan-window", value, DetectionSettings.MAX_WINDOW_MICROS);
     }
@@ -156,8 +167,8 @@ final class Options {
 
     @Option(names = "--block-timeout", paramLabel = "DURATION", order = BLOCKING + 1,
             defaultValue = BlockSettings.DEFAULT_TIMEOUT, description =
-            "how long a scanner stays blocked (default ${DEFAULT-VALUE}); the "
-            + "kernel expires the block even if synwatch is gone")
+            "how long a scanner stays blocked: 30m, 12h, 7d (default ${DEFAULT-VALUE}, at most 7d); "
+            + "the kernel expires the block even if synwatch is gone")
     void blockTimeout(String value) throws ConfigException {
         blockTimeoutSeconds = Values.durationMicros("--block-timeout", value, BlockSettings.MAX_TIMEOUT_MICROS) / 1_000_000L;
     }
@@ -223,6 +234,11 @@ final class Options {
         metricsAddress = Values.socketAddress("--metrics-address", value);
     }
 
+    @Option(names = "--java-home", order = OTHER + 4, description =
+            "print the Java runtime synwatch runs on and exit (the launcher answers this itself when "
+            + "it comes first: the bundled runtime, else JAVA_HOME, else the newest under /usr/lib/jvm)")
+    private boolean javaHome;
+
     @Option(names = "--debug", order = OTHER + 1, description = "verbose diagnostics, stack traces on errors")
     void debug(boolean on) {
         debug = on;
@@ -230,6 +246,10 @@ final class Options {
 
     boolean debug() {
         return debug;
+    }
+
+    boolean javaHome() {
+        return javaHome;
     }
 
     private void management(Arguments.Action action) throws ConfigException {

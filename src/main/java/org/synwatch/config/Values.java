@@ -9,30 +9,50 @@ import java.util.regex.Pattern;
 /** Parsing and range checks for the values of command-line flags. */
 public final class Values {
     private static final Pattern DOTTED_QUAD = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    /** One or more {@code <amount><unit>}, largest unit first, each unit at most once: 90s, 1h30m, 7d. */
+    private static final Pattern DURATION = Pattern.compile("(?:\\d{1,9}d)?(?:\\d{1,9}h)?(?:\\d{1,9}m(?!s))?(?:\\d{1,9}s)?(?:\\d{1,9}ms)?");
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
     private Values() {
     }
 
-    /** Parses {@code 90s}, {@code 2m}, {@code 1h} or {@code 500ms} into microseconds. */
+    /**
+     * Parses {@code 500ms}, {@code 90s}, {@code 2m}, {@code 1h}, {@code 7d} or a compound of them,
+     * largest unit first ({@code 1h30m}, {@code 1d12h}), into microseconds.
+     */
     public static long durationMicros(String flag, String text, long maxMicros) throws ConfigException {
-        Matcher m = DURATION.matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
+        String duration = text.trim().toLowerCase(Locale.ROOT);
+        if (duration.isEmpty() || !DURATION.matcher(duration).matches()) {
             throw new ConfigException(flag + ": '" + text + "' is not a duration",
-                    "write a whole number with a unit, e.g. 90s, 2m or 1h");
+                    "write whole numbers with units, largest first, e.g. 90s, 2m, 1h30m or 7d");
         }
-        long amount = Long.parseLong(m.group(1));
-        long micros = switch (m.group(2)) {
-            case "ms" -> amount * 1_000L;
-            case "s" -> amount * 1_000_000L;
-            case "m" -> amount * 60_000_000L;
-            default -> amount * 3_600_000_000L;
-        };
+        long micros = 0;
+        Matcher part = DURATION_PART.matcher(duration);
+        try {
+            while (part.find()) {
+                long unit = switch (part.group(2)) {
+                    case "ms" -> 1_000L;
+                    case "s" -> 1_000_000L;
+                    case "m" -> 60_000_000L;
+                    case "h" -> 3_600_000_000L;
+                    default -> 86_400_000_000L;
+                };
+                micros = Math.addExact(micros, Math.multiplyExact(Long.parseLong(part.group(1)), unit));
+            }
+        } catch (ArithmeticException e) {
+            micros = Long.MAX_VALUE;  // 999999999d: beyond any bound, reported as out of range below
+        }
         if (micros <= 0 || micros > maxMicros) {
             throw new ConfigException(flag + ": '" + text + "' is out of range",
-                    "give more than 0 and at most " + maxMicros / 3_600_000_000L + "h");
+                    "give more than 0 and at most " + maxText(maxMicros));
         }
         return micros;
+    }
+
+    /** The bound as a user would write it: 24h, 7d. */
+    private static String maxText(long maxMicros) {
+        long hours = maxMicros / 3_600_000_000L;
+        return hours % 24 == 0 && hours > 24 ? hours / 24 + "d" : hours + "h";
     }
 
     /**

@@ -29,7 +29,6 @@ public final class SynwatchCollector extends Collector {
     private final RingStats ring;
     private final BlockStats blocks;
 
-    /** @param blocks null when blocking is off; the block metrics then stay at zero */
     public SynwatchCollector(String version, CaptureCounters capture, DetectorStats detector, RingStats ring,
                              BlockStats blocks) {
         this.version = version;
@@ -64,11 +63,11 @@ public final class SynwatchCollector extends Collector {
                 "Block decisions for detected scanners, by outcome.", List.of("result"));
         for (BlockStats.Result result : BlockStats.Result.values()) {
             blockResults.addMetric(List.of(result.name().toLowerCase(Locale.ROOT)),
-                    blocks == null ? 0 : blocks.blocks(result));
+                    blocks.blocks(result));
         }
         all.add(blockResults);
         all.add(new GaugeMetricFamily("synwatch_blocked_sources", "Addresses in synwatch's nftables sets.",
-                blocks == null ? 0 : Math.max(0, blocks.blockedSources())));
+                Math.max(0, blocks.blockedSources())));
         all.add(new GaugeMetricFamily("synwatch_tracked_pairs", "Source/destination pairs the detector remembers.",
                 detector.trackedPairs()));
         all.add(new GaugeMetricFamily("synwatch_tracked_pairs_limit", "The bound on tracked pairs: --max-tracked-pairs.",

@@ -1,7 +1,6 @@
 package org.synwatch.report;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import org.synwatch.config.Cidr;
@@ -10,7 +9,8 @@ import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
 
 /**
- * Formats events, as text lines or JSON objects, into one buffer and hands them to the output in a
+ * Formats events, as text lines or JSON objects with Elastic Common Schema field names (the schema:
+ * docs/events.md; the kinds: {@link EventKind}), into one buffer and hands them to the output in a
  * single write per batch, so a live reader sees each batch at once and a replay is not
  * syscall-bound. One instance per thread: the detector and the blocker each have their own.
  */
@@ -25,21 +25,22 @@ public final class EventWriter implements ScanListener {
     private static final byte[] FOR = " for ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DRY_RUN = " (dry run)".getBytes(StandardCharsets.US_ASCII);
 
-    private static final byte[] JSON_TIME = "{\"time\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_EVENT = "\",\"event\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_FAMILY = "\",\"family\":\"ipv".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_SRC = "\",\"src\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_SRC_PORT = "\",\"src_port\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_DST = ",\"dst\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_DST_AFTER_SRC = "\",\"dst\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_DST_PORT = "\",\"dst_port\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_PORTS = "\",\"ports\":[".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_TIMEOUT = "\",\"timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_REASON = "\",\"reason\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_NEW_CONNECTION = "new_connection".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_PORT_SCAN = "port_scan".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_BLOCKED = "blocked".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_NOT_BLOCKED = "not_blocked".getBytes(StandardCharsets.US_ASCII);
+    /** synwatch.schema_version: raised whenever a field of docs/events.md changes meaning or goes away. */
+    public static final int SCHEMA_VERSION = 1;
+    /** The ECS release whose field names and allowed values docs/events.md follows. */
+    public static final String ECS_VERSION = "8.11.0";
+
+    private static final byte[] JSON_TIME = "{\"@timestamp\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_ECS = ("\",\"ecs.version\":\"" + ECS_VERSION + "\"").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_NETWORK_TYPE = ",\"network.type\":\"ipv".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SOURCE_IP = "\",\"source.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SOURCE_PORT = "\",\"source.port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DESTINATION_IP = ",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DESTINATION_IP_AFTER_SOURCE = "\",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_DESTINATION_PORT = "\",\"destination.port\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_PORTS = "\",\"synwatch.ports\":[".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_TIMEOUT = "\",\"synwatch.block_timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_REASON = "\",\"synwatch.reason\":\"".getBytes(StandardCharsets.US_ASCII);
 
     /** Flushes early when a huge batch would otherwise grow the buffer without bound. */
     private static final int FLUSH_THRESHOLD = 64 * 1024;
@@ -47,23 +48,29 @@ public final class EventWriter implements ScanListener {
     private final EventOutput out;
     private final boolean json;
     private final TimestampText time;
+    /** The members every JSON object ends with (observer, schema version) and its closing brace. */
+    private final byte[] jsonEnd;
     private final LineBuffer buffer = new LineBuffer(FLUSH_THRESHOLD + 512);
 
-    public EventWriter(EventOutput out, ZoneId zone, OutputFormat format) {
+    public EventWriter(EventOutput out, ZoneId zone, OutputFormat format, Observer observer) {
         this.out = out;
         this.json = format == OutputFormat.JSON;
         this.time = new TimestampText(zone, json);
+        StringBuilder end = new StringBuilder(",\"observer.hostname\":").append(jsonString(observer.hostname()));
+        observer.interfaceName().ifPresent(name -> end.append(",\"observer.ingress.interface.name\":").append(jsonString(name)));
+        this.jsonEnd = end.append(",\"synwatch.schema_version\":").append(SCHEMA_VERSION).append('}')
+                .toString().getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     public void newConnection(SynHeader syn) {
         if (json) {
-            jsonStart(syn.timestampMicros, EVENT_NEW_CONNECTION, syn.family);
-            buffer.append(JSON_SRC);
+            jsonStart(syn.timestampMicros, EventKind.NEW_CONNECTION, syn.family);
+            buffer.append(JSON_SOURCE_IP);
             appendAddress(syn.family, syn.srcHi, syn.srcLo);
-            buffer.append(JSON_SRC_PORT).appendDecimal(syn.srcPort).append(JSON_DST);
+            buffer.append(JSON_SOURCE_PORT).appendDecimal(syn.srcPort).append(JSON_DESTINATION_IP);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
-            buffer.append(JSON_DST_PORT).appendDecimal(syn.dstPort).append('}');
+            buffer.append(JSON_DESTINATION_PORT).appendDecimal(syn.dstPort).append(jsonEnd);
         } else {
             time.append(buffer, syn.timestampMicros);
             buffer.append(NEW_CONNECTION);
@@ -77,10 +84,10 @@ public final class EventWriter implements ScanListener {
     @Override
     public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
         if (json) {
-            jsonStart(syn.timestampMicros, EVENT_PORT_SCAN, syn.family);
-            buffer.append(JSON_SRC);
-            appendSource(buffer, syn.family, syn.srcHi, syn.srcLo, sourceBits);
-            buffer.append(JSON_DST_AFTER_SRC);
+            jsonStart(syn.timestampMicros, EventKind.PORT_SCAN, syn.family);
+            buffer.append(JSON_SOURCE_IP);
+            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            buffer.append(JSON_DESTINATION_IP_AFTER_SOURCE);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(JSON_PORTS);
         } else {
@@ -98,7 +105,7 @@ public final class EventWriter implements ScanListener {
             buffer.appendDecimal(ports[i]);
         }
         if (json) {
-            buffer.append(']').append('}');
+            buffer.append(']').append(jsonEnd);
         }
         endLine();
     }
@@ -113,10 +120,10 @@ public final class EventWriter implements ScanListener {
             return;
         }
         if (json) {
-            jsonStart(timeMicros, EVENT_BLOCKED, family);
-            buffer.append(JSON_SRC);
-            appendSource(buffer, family, hi, lo, sourceBits);
-            buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append('}');
+            jsonStart(timeMicros, EventKind.BLOCKED, family);
+            buffer.append(JSON_SOURCE_IP);
+            appendAddress(family, hi, lo);
+            buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
@@ -133,10 +140,10 @@ public final class EventWriter implements ScanListener {
     /** {@code Not blocking ADDR: REASON}. */
     public void notBlocked(long timeMicros, int family, long hi, long lo, int sourceBits, String reason) {
         if (json) {
-            jsonStart(timeMicros, EVENT_NOT_BLOCKED, family);
-            buffer.append(JSON_SRC);
-            appendSource(buffer, family, hi, lo, sourceBits);
-            buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append('}');
+            jsonStart(timeMicros, EventKind.NOT_BLOCKED, family);
+            buffer.append(JSON_SOURCE_IP);
+            appendAddress(family, hi, lo);
+            buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
@@ -155,24 +162,41 @@ public final class EventWriter implements ScanListener {
             out.write(buffer);
         } catch (IOException e) {
             buffer.clear();
-            throw new UncheckedIOException(e);
+            throw new EventOutputException(e, out.readerGone());
         }
     }
 
-    /** Address text as event lines write it, for callers outside the hot path. */
-    /** The address's first {@code sourceBits} bits: the address itself, or a network in CIDR form. */
+    /**
+     * Address text as event lines write it, for callers outside the hot path: the address's first
+     * {@code sourceBits} bits, the address itself or a network in CIDR form.
+     */
     public static String addressText(int family, long hi, long lo, int sourceBits) {
         LineBuffer text = new LineBuffer(44);
         appendSource(text, family, hi, lo, sourceBits);
         return text.toString();
     }
 
-    /** Event names are preallocated bytes: the per-SYN path must not allocate. */
-    private void jsonStart(long timeMicros, byte[] event, int family) {
+    /** {@code {"@timestamp":...,"network.type":"ipv4}: preformatted bytes, as the per-SYN path must not allocate. */
+    private void jsonStart(long timeMicros, EventKind kind, int family) {
         buffer.append(JSON_TIME);
         time.append(buffer, timeMicros);
-        buffer.append(JSON_EVENT).append(event)
-                .append(JSON_FAMILY).appendDecimal(family);
+        buffer.append(JSON_ECS).append(kind.json).append(JSON_NETWORK_TYPE).appendDecimal(family);
+    }
+
+    /** A JSON string literal, for the observer's names (once per writer, not per event). */
+    private static String jsonString(String text) {
+        StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                quoted.append('\\').append(c);
+            } else if (c < 0x20) {
+                quoted.append(String.format("\\u%04x", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
     }
 
     private void endLine() {

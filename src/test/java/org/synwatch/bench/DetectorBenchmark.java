@@ -2,6 +2,7 @@ package org.synwatch.bench;
 
 import java.io.OutputStream;
 import java.time.ZoneOffset;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,10 +23,11 @@ import org.synwatch.detect.Detector;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 
 /**
  * Detector.onSyn as the detector thread runs it, with the real EventWriter formatting every line
- * to a null stream (flushed every 256 SYNs, like a ring batch). SYNs rotate over a preallocated
+ * (text or JSON) to a null stream (flushed every 256 SYNs, like a ring batch). SYNs rotate over a preallocated
  * set of headers: {@code pairs} clients, each to one server, plus scanners sweeping ports; every
  * pass over the set uses new source ports (new connections), and 1 in 32 SYNs repeats the previous
  * one (a retransmission). Packet time advances 50 us per SYN (20,000 SYN/s), so pairs stay live.
@@ -44,6 +46,10 @@ public class DetectorBenchmark {
     @Param({"1024", "65536"})
     public int pairs;
 
+    /** Event lines as text or ECS JSON: both must stay allocation-free per SYN. */
+    @Param({"TEXT", "JSON"})
+    public OutputFormat format;
+
     private final SynHeader[] headers = new SynHeader[HEADERS];
     private Detector detector;
     private EventWriter writer;
@@ -52,7 +58,8 @@ public class DetectorBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        writer = new EventWriter(new EventOutput(OutputStream.nullOutputStream()), ZoneOffset.UTC, OutputFormat.TEXT);
+        writer = new EventWriter(new EventOutput(OutputStream.nullOutputStream()), ZoneOffset.UTC, format,
+                new Observer("bench-host", Optional.of("eth0")));
         detector = new Detector(DetectionSettings.defaults(), writer);
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < HEADERS; i++) {

@@ -3,6 +3,7 @@ package org.synwatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,10 +11,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.config.CaptureSource;
+import org.synwatch.testing.Commands;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -75,7 +78,8 @@ class CliTest {
         "--debug=yes                          | --debug takes no value",
         "--no-block --dry-run                 | --no-block and --dry-run exclude each other",
         "--block-timeout forever              | --block-timeout: 'forever' is not a duration",
-        "--block-timeout 30d                  | --block-timeout: '30d' is not a duration",
+        "--block-timeout 30d                  | --block-timeout: '30d' is out of range",
+        "--block-timeout 1h1h                 | --block-timeout: '1h1h' is not a duration",
         "--allow 10.0.0.0/40                  | --allow prefix: 40 is out of range",
         "--allow not-an-address               | --allow: 'not-an-address' is not an address or CIDR",
         "--metrics-address 9897               | --metrics-address: '9897' has no port",
@@ -111,9 +115,44 @@ class CliTest {
     }
 
     @Test
+    void aFailingOutputIsBlamedOnTheOutput() throws IOException {
+        java.io.OutputStream full = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        Path fixture = Path.of("test-fixtures", "nmap-syn-ipv4.pcap");
+        int status = new Cli(full, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { }).execute(
+                new String[] {"-r", fixture.toString()});
+        assertEquals(1, status);
+        assertOneLineError("writing events failed: No space left on device");
+        assertTrue(stderr().contains("check that stdout is still open"), stderr());
+    }
+
+    @Test
+    void javaHomePrintsTheRuntime() {
+        assertEquals(0, run("--java-home"));
+        assertEquals(System.getProperty("java.home") + System.lineSeparator(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void missingFileIsARuntimeError() {
         assertEquals(1, run("-r", "/nonexistent/capture.pcap"));
         assertOneLineError("No such file or directory");
+        // A typo, not a damaged capture: the hint says so.
+        assertTrue(stderr().contains("(hint: check the path"), stderr());
+        assertFalse(stderr().contains("not a capture"), stderr());
+    }
+
+    @Test
+    void unreadableFileSaysSo(@TempDir Path dir) throws IOException {
+        assumeFalse(Commands.isRoot(), "root reads any file; skipped");
+        Path capture = Files.copy(Path.of("test-fixtures", "nmap-syn-ipv4.pcap"), dir.resolve("capture.pcap"));
+        Files.setPosixFilePermissions(capture, PosixFilePermissions.fromString("-w-------"));
+        assertEquals(1, run("-r", capture.toString()));
+        assertOneLineError("Permission denied");
+        assertTrue(stderr().contains("(hint: check the file's permissions"), stderr());
     }
 
     @Test

@@ -92,4 +92,38 @@ class ManPageTest {
             assertTrue(!line.startsWith("'") && (!line.startsWith(".") || line.matches("\\.(SH|SS|TP)( .*)?")), line);
         }
     }
+
+    /**
+     * Every environment variable the launcher or the program reads is in --help's Environment list,
+     * and that list is exactly the man page's ENVIRONMENT section.
+     */
+    @Test
+    void everyEnvironmentVariableIsInTheHelpAndTheManPage() throws IOException {
+        Set<String> read = new TreeSet<>(matches(Pattern.compile("\\$\\{?((?:SYNWATCH|JAVA)_[A-Z_]+)"),
+                Files.readString(Path.of("bin", "synwatch"))));
+        try (var sources = Files.walk(Path.of("src", "main", "java"))) {
+            for (Path source : sources.filter(p -> p.toString().endsWith(".java")).toList()) {
+                read.addAll(matches(Pattern.compile("getenv\\(\"([A-Z_]+)\"\\)"), Files.readString(source)));
+            }
+        }
+        assertTrue(read.containsAll(Set.of("SYNWATCH_JAVA_OPTS", "SYNWATCH_AOT_CACHE", "JOURNAL_STREAM")), read.toString());
+        String help = Usage.text();
+        Set<String> inHelp = new TreeSet<>(matches(Pattern.compile("(?m)^  ([A-Z][A-Z_]+)  "),
+                help.substring(help.indexOf("Environment"))));
+        assertTrue(inHelp.containsAll(read), "--help lacks " + read + " minus " + inHelp);
+        String roff = committed();
+        int start = roff.indexOf("\n.SH ENVIRONMENT\n");
+        assertTrue(start >= 0, "no ENVIRONMENT section");
+        String environment = roff.substring(start, roff.indexOf("\n.SH ", start + 1));
+        assertEquals(inHelp, new TreeSet<>(matches(Pattern.compile("(?m)^\\.TP\n\\.B ([A-Z_]+)$"), environment)));
+    }
+
+    private static Set<String> matches(Pattern pattern, String text) {
+        Set<String> found = new TreeSet<>();
+        Matcher matcher = pattern.matcher(text);
+        while (matcher.find()) {
+            found.add(matcher.group(1));
+        }
+        return found;
+    }
 }

@@ -8,11 +8,13 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.config.OutputFormat;
 
 class DetectorTest {
@@ -21,7 +23,7 @@ class DetectorTest {
     private static final long SECOND = 1_000_000L;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final EventWriter writer = new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT);
+    private final EventWriter writer = new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT, Observer.local(Optional.empty()));
 
     private Detector detector(int ports, long windowMicros, int maxPairs) {
         return detector(ports, windowMicros, maxPairs, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS);

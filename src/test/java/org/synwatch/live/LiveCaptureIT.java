@@ -10,6 +10,8 @@ import static org.synwatch.testing.NetworkNamespaces.CLIENT_IPV6;
 import static org.synwatch.testing.NetworkNamespaces.TARGET_IPV4;
 import static org.synwatch.testing.NetworkNamespaces.TARGET_IPV6;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
@@ -17,6 +19,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.synwatch.testing.Commands;
 import org.synwatch.testing.NetworkNamespaces;
 import org.synwatch.testing.SynwatchProcess;
@@ -205,11 +208,11 @@ class LiveCaptureIT {
     }
 
     @Test
-    void withoutPrivilegesOneClearLine() {
+    void withoutPrivilegesOneClearLine(@TempDir Path copy) throws IOException {
         assumeTrue(Commands.available("setpriv"), "setpriv (util-linux) missing; skipped");
         List<String> command = new java.util.ArrayList<>(List.of("setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"));
-        command.addAll(Commands.launcher("-i", "lo"));
+        command.addAll(Commands.launcherForOtherUsers(copy, "-i", "lo"));
         Commands.Result result = Commands.tryRun(NetworkNamespaces.in(net.target, command.toArray(String[]::new)));
         assertEquals(1, result.status(), result.output());
         assertEquals(1, result.output().lines().count(), result.output());

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.packet.SynHeader;
@@ -17,7 +18,7 @@ class EventWriterTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     private List<String> write(ZoneId zone, OutputFormat format) {
-        EventWriter writer = new EventWriter(new EventOutput(out), zone, format);
+        EventWriter writer = new EventWriter(new EventOutput(out), zone, format, new Observer("web-1", Optional.of("eth0")));
         SynHeader v4 = syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80);
         SynHeader v6 = syn(T0, "2001:db8::1", 5973, "2001:db8::5", 443);
         writer.newConnection(v4);
@@ -49,27 +50,35 @@ class EventWriterTest {
 
     @Test
     void jsonObjects() {
+        String time = "{\"@timestamp\":\"2021-04-28T17:28:05.123456+02:00\",\"ecs.version\":\"8.11.0\",";
+        String observer = ",\"observer.hostname\":\"web-1\",\"observer.ingress.interface.name\":\"eth0\",\"synwatch.schema_version\":1}";
+        String connection = "\"event.kind\":\"event\",\"event.category\":[\"network\"],\"event.type\":[\"connection\",\"start\"],"
+                + "\"event.action\":\"new_connection\",\"network.transport\":\"tcp\",";
         assertEquals(List.of(
-                "{\"time\":\"2021-04-28T17:28:05.123456+02:00\",\"event\":\"new_connection\",\"family\":\"ipv4\","
-                        + "\"src\":\"192.0.2.56\",\"src_port\":5973,\"dst\":\"10.0.0.5\",\"dst_port\":80}",
-                "{\"time\":\"2021-04-28T17:28:05.123456+02:00\",\"event\":\"new_connection\",\"family\":\"ipv6\","
-                        + "\"src\":\"2001:db8::1\",\"src_port\":5973,\"dst\":\"2001:db8::5\",\"dst_port\":443}",
-                "{\"time\":\"2021-04-28T17:28:05.123456+02:00\",\"event\":\"port_scan\",\"family\":\"ipv4\","
-                        + "\"src\":\"192.0.2.56\",\"dst\":\"10.0.0.5\",\"ports\":[80,81,82,83]}",
-                "{\"time\":\"2021-04-28T17:28:05.123456+02:00\",\"event\":\"blocked\",\"family\":\"ipv4\","
-                        + "\"src\":\"192.0.2.56\",\"timeout_seconds\":3600}",
-                "{\"time\":\"2021-04-28T17:28:05.123456+02:00\",\"event\":\"not_blocked\",\"family\":\"ipv6\","
-                        + "\"src\":\"2001:db8::1\",\"reason\":\"dry_run\"}",
-                "{\"time\":\"2021-04-28T17:28:05.123456+02:00\",\"event\":\"not_blocked\",\"family\":\"ipv4\","
-                        + "\"src\":\"192.0.2.56\",\"reason\":\"allowlisted\"}"),
+                time + connection + "\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\",\"source.port\":5973,"
+                        + "\"destination.ip\":\"10.0.0.5\",\"destination.port\":80" + observer,
+                time + connection + "\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\",\"source.port\":5973,"
+                        + "\"destination.ip\":\"2001:db8::5\",\"destination.port\":443" + observer,
+                time + "\"event.kind\":\"alert\",\"event.category\":[\"network\",\"intrusion_detection\"],\"event.type\":[\"info\"],"
+                        + "\"event.action\":\"port_scan\",\"network.transport\":\"tcp\",\"network.type\":\"ipv4\","
+                        + "\"source.ip\":\"192.0.2.56\",\"destination.ip\":\"10.0.0.5\",\"synwatch.ports\":[80,81,82,83]" + observer,
+                time + "\"event.kind\":\"event\",\"event.category\":[\"network\",\"intrusion_detection\"],\"event.type\":[\"denied\"],"
+                        + "\"event.action\":\"blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
+                        + "\"synwatch.block_timeout_seconds\":3600" + observer,
+                time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
+                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\","
+                        + "\"synwatch.reason\":\"dry_run\"" + observer,
+                time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
+                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
+                        + "\"synwatch.reason\":\"allowlisted\"" + observer),
                 write(ZoneId.of("Europe/Berlin"), OutputFormat.JSON));
     }
 
     @Test
     void jsonOffsetForUtcAndNegativeZones() {
-        assertEquals("2021-04-28T15:28:05.123456+00:00", write(ZoneOffset.UTC, OutputFormat.JSON).get(0).substring(9, 41));
+        assertEquals("2021-04-28T15:28:05.123456+00:00", write(ZoneOffset.UTC, OutputFormat.JSON).get(0).substring(15, 47));
         out.reset();
         assertEquals("2021-04-28T11:28:05.123456-04:00",
-                write(ZoneId.of("America/New_York"), OutputFormat.JSON).get(0).substring(9, 41));
+                write(ZoneId.of("America/New_York"), OutputFormat.JSON).get(0).substring(15, 47));
     }
 }
