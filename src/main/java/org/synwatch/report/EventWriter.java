@@ -34,6 +34,7 @@ public final class EventWriter implements ScanListener {
     private static final byte[] JSON_ECS = ("\",\"ecs.version\":\"" + ECS_VERSION + "\"").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_NETWORK_TYPE = ",\"network.type\":\"ipv".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_SOURCE_IP = "\",\"source.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SOURCE_ADDRESS = "\",\"source.address\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_SOURCE_PORT = "\",\"source.port\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_DESTINATION_IP = ",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_DESTINATION_IP_AFTER_SOURCE = "\",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
@@ -85,8 +86,7 @@ public final class EventWriter implements ScanListener {
     public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
         if (json) {
             jsonStart(syn.timestampMicros, EventKind.PORT_SCAN, syn.family);
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            appendJsonSource(syn.family, syn.srcHi, syn.srcLo, sourceBits);
             buffer.append(JSON_DESTINATION_IP_AFTER_SOURCE);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(JSON_PORTS);
@@ -121,8 +121,7 @@ public final class EventWriter implements ScanListener {
         }
         if (json) {
             jsonStart(timeMicros, EventKind.BLOCKED, family);
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(family, hi, lo);
+            appendJsonSource(family, hi, lo, sourceBits);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
@@ -141,8 +140,7 @@ public final class EventWriter implements ScanListener {
     public void notBlocked(long timeMicros, int family, long hi, long lo, int sourceBits, String reason) {
         if (json) {
             jsonStart(timeMicros, EventKind.NOT_BLOCKED, family);
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(family, hi, lo);
+            appendJsonSource(family, hi, lo, sourceBits);
             buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
@@ -230,6 +228,14 @@ public final class EventWriter implements ScanListener {
 
     private void appendAddress(int family, long hi, long lo) {
         appendAddress(buffer, family, hi, lo);
+    }
+
+    /** source.ip, the address of the SYN, and source.address, the scanner as the text line names it. */
+    private void appendJsonSource(int family, long hi, long lo, int sourceBits) {
+        buffer.append(JSON_SOURCE_IP);
+        appendAddress(family, hi, lo);
+        buffer.append(JSON_SOURCE_ADDRESS);
+        appendSource(buffer, family, hi, lo, sourceBits);
     }
 
     private static void appendSource(LineBuffer into, int family, long hi, long lo, int sourceBits) {

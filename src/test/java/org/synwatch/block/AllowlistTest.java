@@ -57,6 +57,18 @@ class AllowlistTest {
         assertTrue(allowlist.allows(4, 0, 0xC000020BL, 32, Allowlist.REFRESH_MICROS + 2));
     }
 
+    @Test
+    void aPrefixHoldingAnAllowedAddressIsNotBlockable() throws Exception {
+        Allowlist allowlist = new Allowlist(List.of(Cidr.parse("--allow", "2001:db8:1:2::7")),
+                () -> List.of(InetAddress.ofLiteral("2001:db8:9::1")));
+        Cidr scanner = Cidr.parse("--allow", "2001:db8:1:2::99");
+        assertFalse(allowlist.allows(6, scanner.hi(), scanner.lo(), 128, 0), "the address itself is not allowed");
+        assertTrue(allowlist.allows(6, scanner.hi(), scanner.lo(), 64, 0), "its /64 holds 2001:db8:1:2::7");
+        assertTrue(allowlist.allows(6, scanner.hi(), scanner.lo(), 32, 0), "its /32 holds the host's own address");
+        Cidr other = Cidr.parse("--allow", "2001:db8:1:3::99");
+        assertFalse(allowlist.allows(6, other.hi(), other.lo(), 64, 0));
+    }
+
     private static int bits(int family) {
         return family == 4 ? 32 : 128;
     }
