@@ -21,8 +21,8 @@ import java.lang.foreign.ValueLayout;
  * </pre>
  *
  * <p>A cursor sweeps the table a few entries per SYN and deletes expired entries (backward shift,
- * no tombstones). The table doubles while more than half full, up to the first power of two at
- * least {@code 2 maxSyns}; there it fills to three quarters, and only then, when a bounded search
+ * no tombstones). The table doubles when three quarters full, up to the first power of two at
+ * least {@code 2 maxSyns}; there, full to three quarters again, and only then, when a bounded search
  * for an expired entry or one of a departed pair finds none, forgets the entry at the cursor and
  * counts it. Off the heap: 32 bytes per 4-tuple at worst, 128 MiB at the default bound.
  */
@@ -173,7 +173,7 @@ final class RecentSyns {
         arena = Arena.ofShared();
         table = arena.allocate((long) capacity * ENTRY_BYTES, 64);
         mask = capacity - 1;
-        limit = capacity < maxCapacity ? capacity / 2 : capacity / 4 * 3;
+        limit = capacity / 4 * 3;
         occupied = 0;
         cursor = 0;
         if (old != null) {
