@@ -19,13 +19,13 @@ JAR := target/synwatch.jar
 #             (util-linux) for the unprivileged checks
 RUNTIME_PACKAGES := libpcap0.8 nftables
 BUILD_PACKAGES := maven
-TEST_PACKAGES := iproute2 tcpdump procps nmap curl python3 util-linux hping3
+TEST_PACKAGES := iproute2 tcpdump procps nmap curl python3 python3-scapy util-linux hping3
 # One probe per package above, so `make run`/`make test` install only when something is missing.
 # Probed with the sbin directories on PATH, which a normal user's PATH lacks (nft, ip, ldconfig).
 PROBE_PATH := $(PATH):/usr/local/sbin:/usr/sbin:/sbin
 RUNTIME_COMMANDS := nft
 BUILD_COMMANDS := mvn
-TEST_COMMANDS := ip tcpdump pkill nmap curl python3 setpriv hping3
+TEST_COMMANDS := ip tcpdump pkill nmap curl python3 scapy setpriv hping3
 # The JDK: installed from the distribution when no JDK 25 is found and the distribution has one
 # (Ubuntu 24.04 does; Debian 12 and 13 do not, 13 only an early-access build).
 JDK_PACKAGE := openjdk-25-jdk-headless

@@ -12,13 +12,22 @@ Usage:
   expected.py --check [DIR]     compare every NAME.expected with a fresh computation
 
 Rules (see README.md):
-  * candidate = link layer parsed (Ethernet with any number of 0x8100/0x88a8/0x9100 tags,
+  * candidate = link layer parsed (Ethernet with up to 4 0x8100/0x88a8/0x9100 tags,
     LINUX_SLL 113 / LINUX_SLL2 276 protocol field, RAW 101/12/14 by version nibble,
     NULL 0 little-endian family, LOOP 108 big-endian family; family 2 = IPv4, 24/28/30 = IPv6);
-    IPv4: version 4, IHL >= 5, whole IP header captured, protocol 6, fragment offset 0;
+    IPv4: version 4, IHL >= 5, whole IP header captured, protocol 6; fragments (MF set or
+    offset != 0) go through the reassembly model below;
     IPv6: version 6, 40-byte header captured, skip 0/43/60 ((hdr[1]+1)*8 bytes) and 44
-    (8 bytes, offset != 0 -> ignore the packet), then next header 6;
-    TCP: 20-byte base header captured, data offset >= 5, SYN set, ACK clear.
+    (8 bytes, offset != 0 -> ignore the packet) for as long as they go, then next header 6;
+    a first fragment (M=1) must carry 20 TCP bytes by its payload length (Linux discards it otherwise);
+    TCP: first 14 bytes captured (ports, flags), data offset >= 5, SYN set, ACK clear.
+  * IPv4 fragments: per (src, dst, id), the first 16 bytes of the TCP segment are collected,
+    byte by byte, from fragments starting below byte 16; a fragment whose bytes there were all
+    received is a duplicate (ignored), one that covers some received bytes drops the datagram.
+    The 14th byte arriving makes the header complete: judged like any TCP header, at that time.
+    A first fragment with 14 bytes or more on its own is judged at once. At most 8192 datagrams
+    wait; the one opened first leaves to make room; before each fragment at t, datagrams opened
+    at or before t - 30 s leave, in the order they were opened.
   * timestamps in microseconds (finer resolutions truncated); line second = floor.
   * clock: now = the latest timestamp seen so far (a packet stamped earlier than that counts at
     it, like Zeek's network time); windows, retransmissions and episodes use now, and a line
@@ -34,6 +43,10 @@ import struct
 import sys
 
 WINDOW_US = 60 * 1_000_000
+FRAGMENT_TIMEOUT_US = 30 * 1_000_000
+MAX_FRAGMENT_SETS = 8192
+TCP_NEEDED = 14          # ports, sequence, acknowledgement, data offset, flags
+FRAGMENT_KEPT = 16      # fragment offsets are multiples of 8: the first two units hold the 14 bytes
 
 
 # ------------------------------------------------------------------ capture readers
@@ -137,6 +150,7 @@ def _ng_options(buf, endian):
 # ------------------------------------------------------------------ packet parsing
 
 ETH_TAGS = (0x8100, 0x88A8, 0x9100)
+MAX_VLAN_TAGS = 4        # as many as the kernel filter nests; a fifth tag produces nothing
 FAM_V4 = (2,)
 FAM_V6 = (24, 28, 30)
 
@@ -145,11 +159,15 @@ def network_layer(linktype, pkt):
     """Return (kind, bytes) with kind 'v4' / 'v6' / 'raw' (decide by version nibble), or None."""
     if linktype == 1:                                    # Ethernet
         off = 12
+        tags = 0
         while True:
             if off + 2 > len(pkt):
                 return None
             et = (pkt[off] << 8) | pkt[off + 1]
             if et in ETH_TAGS:
+                tags += 1
+                if tags > MAX_VLAN_TAGS:
+                    return None
                 off += 4
                 continue
             off += 2
@@ -185,7 +203,46 @@ def _by_ethertype(et, payload):
     return None
 
 
-def parse_syn(linktype, pkt):
+class Reassembly:
+    """The first FRAGMENT_KEPT bytes of each fragmented IPv4 TCP datagram, oldest first."""
+
+    def __init__(self):
+        self.datagrams = {}      # (src, dst, id) -> [opened_us, {index: byte}]; dicts keep insertion order
+
+    def fragment(self, t, key, start, data, wire_length):
+        """Returns the 14 header bytes when this fragment completes them, else None."""
+        if start >= FRAGMENT_KEPT or wire_length == 0:
+            return None
+        end = min(start + wire_length, FRAGMENT_KEPT)
+        if len(data) < min(end, TCP_NEEDED) - start:
+            return None                                  # the needed bytes lie past the snaplen
+        for old in list(self.datagrams):
+            if self.datagrams[old][0] > t - FRAGMENT_TIMEOUT_US:
+                break
+            del self.datagrams[old]
+        if key not in self.datagrams:
+            if start == 0 and end >= TCP_NEEDED:
+                return bytes(data[:TCP_NEEDED])
+            if len(self.datagrams) >= MAX_FRAGMENT_SETS:
+                del self.datagrams[next(iter(self.datagrams))]
+            self.datagrams[key] = [t, {}]
+        got = self.datagrams[key][1]
+        wanted = range(start, end)
+        present = [i for i in wanted if i in got]
+        if len(present) == len(wanted):
+            return None                                  # duplicate: the first copy stays
+        if present:
+            del self.datagrams[key]                      # overlap: Linux drops the datagram
+            return None
+        for i in wanted:
+            got[i] = data[i - start] if i - start < len(data) else None    # past the snaplen: never read
+        if all(i in got for i in range(TCP_NEEDED)):
+            del self.datagrams[key]
+            return bytes(got[i] for i in range(TCP_NEEDED))
+        return None
+
+
+def parse_syn(linktype, pkt, t=0, reassembly=None):
     """Return (family, src_bytes, sport, dst_bytes, dport) for a pure SYN, else None."""
     nl = network_layer(linktype, pkt)
     if nl is None:
@@ -206,37 +263,47 @@ def parse_syn(linktype, pkt):
             return None
         if ip[9] != 6:
             return None
-        frag_off = ((ip[6] << 8) | ip[7]) & 0x1FFF
-        if frag_off != 0:
-            return None
         src, dst = ip[12:16], ip[16:20]
         fam = socket.AF_INET
-        tcp = ip[ihl:]
+        field = (ip[6] << 8) | ip[7]
+        if field & 0x3FFF:                                  # MF or an offset: a fragment
+            total = (ip[2] << 8) | ip[3]
+            if total < ihl or reassembly is None:
+                return None
+            tcp = reassembly.fragment(t, (bytes(src), bytes(dst), (ip[4] << 8) | ip[5]),
+                                      (field & 0x1FFF) * 8, ip[ihl:total], total - ihl)
+            if tcp is None:
+                return None
+        else:
+            tcp = ip[ihl:]
     else:
         if version != 6 or len(ip) < 40:
             return None
         nh = ip[6]
         src, dst = ip[8:24], ip[24:40]
         fam = socket.AF_INET6
+        plen = (ip[4] << 8) | ip[5]
         off = 40
-        for _ in range(64):                       # bounded walk of the extension headers
-            if nh in (0, 43, 60):
-                if off + 2 > len(ip):
-                    return None
-                nh, off = ip[off], off + (ip[off + 1] + 1) * 8
-            elif nh == 44:
+        first_fragment = False
+        while nh in (0, 43, 60, 44):              # every header is 8 bytes or more: the walk ends
+            if nh == 44:
                 if off + 8 > len(ip):
                     return None
                 fo = ((ip[off + 2] << 8) | ip[off + 3]) >> 3
                 if fo != 0:
                     return None
+                first_fragment = first_fragment or bool(ip[off + 3] & 1)
                 nh, off = ip[off], off + 8
             else:
-                break
+                if off + 2 > len(ip):
+                    return None
+                nh, off = ip[off], off + (ip[off + 1] + 1) * 8
         if nh != 6:
             return None
+        if first_fragment and plen != 0 and off + 20 > 40 + plen:
+            return None
         tcp = ip[off:]
-    if len(tcp) < 20:
+    if len(tcp) < TCP_NEEDED:
         return None
     doff = tcp[12] >> 4
     flags = tcp[13]
@@ -287,13 +354,44 @@ class PortScan:
         return None
 
 
+def max_connection_lines(path):
+    """NAME.args may hold --max-connection-lines N (the options the capture is replayed with)."""
+    args = os.path.splitext(path)[0] + ".args"
+    if not os.path.exists(args):
+        return None
+    with open(args) as f:
+        words = f.read().split()
+    return int(words[words.index("--max-connection-lines") + 1]) if "--max-connection-lines" in words else None
+
+
 def lines_for(path):
+    limit = max_connection_lines(path)
+    # the second of the latest New connection line, lines printed and held back since it began
+    held = {"second": None, "shown": 0, "count": 0}
+
+    def connection_line(second, line):
+        if held["second"] != second:
+            flush_held()
+            held["second"], held["shown"] = second, 0
+        if limit is not None and held["shown"] >= limit:
+            held["count"] += 1
+            return
+        held["shown"] += 1
+        out.append(line)
+
+    def flush_held():
+        if held["count"]:
+            out.append("%s: %d new connections not shown (over --max-connection-lines %d)" % (
+                fmt_time(held["second"] * 1_000_000), held["count"], limit))
+        held["count"] = 0
+
     out = []
     last_seen = {}               # (fam, src, sport, dst, dport) -> µs
     pairs = {}                   # (fam, src, dst) -> PortScan
     now = None                   # the detector's clock: the latest timestamp so far
+    reassembly = Reassembly()
     for linktype, t, pkt in read_packets(path):
-        syn = parse_syn(linktype, pkt)
+        syn = parse_syn(linktype, pkt, t, reassembly)
         if syn is None:
             continue
         now = t if now is None else max(now, t)
@@ -304,13 +402,14 @@ def lines_for(path):
         if prev is not None and now - prev < WINDOW_US:
             continue
         ts = fmt_time(t)
-        out.append("%s: New connection: %s -> %s" % (ts, fmt_endpoint(fam, src, sport),
-                                                      fmt_endpoint(fam, dst, dport)))
+        connection_line(t // 1_000_000, "%s: New connection: %s -> %s" % (
+            ts, fmt_endpoint(fam, src, sport), fmt_endpoint(fam, dst, dport)))
         ps = pairs.setdefault((fam, src, dst), PortScan())
         ports = ps.on_reported(now, dport)
         if ports is not None:
             out.append("%s: Port scan detected: %s -> %s on ports %s" % (
                 ts, fmt_addr(fam, src), fmt_addr(fam, dst), ",".join(str(p) for p in ports)))
+    flush_held()
     return out
 
 

@@ -13,15 +13,19 @@
 #
 # Usage: sudo test-fixtures/record.sh [NAME ...]   (default: every capture)
 #   NAME is one of: nmap-syn-ipv4 nmap-connect-ipv4 nmap-syn-ipv6 curl-sessions
-#   retransmit-filtered nmap-filtered-ipv4 many-sources any
+#   retransmit-filtered nmap-filtered-ipv4 many-sources any nmap-frag8-ipv4
+#   nmap-mtu16-ipv4 scapy-frag-ipv6 fragments-not-syn
 # Afterwards every .expected file is regenerated with expected.py --write-all.
+# SYNWATCH_TEST_TAG (default empty) is put into the namespace and interface names, beside the
+# script's process id, so that several people recording on one host never collide.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-C=swrec-client           # client / scanner namespace
-T=swrec-target           # target namespace
-CIF=swc0                 # client side of the veth pair
-TIF=swt0                 # target side (captures are taken here)
+TAG=${SYNWATCH_TEST_TAG:-}
+C=swrec$TAG-client$$     # client / scanner namespace
+T=swrec$TAG-target$$     # target namespace
+CIF=swc$TAG$$            # client side of the veth pair (at most 15 characters)
+TIF=swt$TAG$$            # target side (captures are taken here)
 C4=192.0.2.1
 T4=192.0.2.2
 C6=2001:db8:0:1::1
@@ -270,10 +274,82 @@ rec_any() {
     publish "$WORK/sll.pcap" any-sll.pcap
 }
 
+# nmap -f: every probe split into IP fragments of 8 data bytes, the flags in the second one.
+rec_nmap_frag8_ipv4() {
+    setup; start_servers
+    start_capture "$WORK/a.pcap" -i "$TIF"
+    c_exec timeout 120 nmap -sS -f -n -Pn -p 1-120 "$T4" >"$WORK/nmap.txt"
+    stop_capture "$CAP_PID"
+    publish "$WORK/a.pcap" nmap-frag8-ipv4.pcap
+}
+
+# nmap --mtu 16: first fragments of 16 data bytes, ports and flags readable in them.
+rec_nmap_mtu16_ipv4() {
+    setup; start_servers
+    start_capture "$WORK/a.pcap" -i "$TIF"
+    c_exec timeout 120 nmap -sS --mtu 16 -n -Pn -p 1-120 "$T4" >"$WORK/nmap.txt"
+    stop_capture "$CAP_PID"
+    publish "$WORK/a.pcap" nmap-mtu16-ipv4.pcap
+}
+
+# nmap cannot fragment IPv6 ("fragmentation is not supported with IPv6"), so scapy sends the
+# probes: SYNs to ports 1-60 behind a fragment header, split after 24 bytes of TCP (header and
+# 4 bytes of data; the kernel answers them); SYNs to ports 61-70 whose first fragment holds only
+# 8 bytes of TCP (Linux discards such a first fragment, RFC 8200 4.5, and answers nothing); SYNs
+# to ports 71-73 behind 9, 20 and 50 destination-options headers (the kernel answers them too).
+rec_scapy_frag_ipv6() {
+    setup; start_servers
+    start_capture "$WORK/a.pcap" -i "$TIF"
+    c_exec timeout 60 /usr/bin/python3 - "$CIF" "$C6" "$T6" <<'PY'
+import sys, time
+from scapy.all import IPv6, IPv6ExtHdrFragment, IPv6ExtHdrDestOpt, TCP, Raw, fragment6, sendp, Ether, conf
+conf.verb = 0
+iface, src, dst = sys.argv[1:4]
+def send(packets):
+    for p in packets:
+        sendp(Ether() / p, iface=iface)
+    time.sleep(0.02)
+for port in range(1, 61):
+    syn = IPv6(src=src, dst=dst) / IPv6ExtHdrFragment(id=0x5A000000 + port) / TCP(sport=40000 + port, dport=port, flags="S", seq=port) / Raw(b"x" * 40)
+    send(fragment6(syn, 40 + 8 + 24))
+for port in range(61, 71):
+    syn = IPv6(src=src, dst=dst) / IPv6ExtHdrFragment(id=0x5A000000 + port) / TCP(sport=40000 + port, dport=port, flags="S", seq=port) / Raw(b"x" * 40)
+    send(fragment6(syn, 40 + 8 + 8))
+for port, count in ((71, 9), (72, 20), (73, 50)):
+    chain = IPv6(src=src, dst=dst)
+    for _ in range(count):
+        chain = chain / IPv6ExtHdrDestOpt()
+    send([chain / TCP(sport=40000 + port, dport=port, flags="S", seq=port)])
+PY
+    stop_capture "$CAP_PID"
+    publish "$WORK/a.pcap" scapy-frag-ipv6.pcap
+}
+
+# Fragmented traffic that holds no pure SYN: ACK and FIN scans and SYN-ACK probes split by
+# nmap -f, and UDP datagrams of 3000 bytes over IPv4 and IPv6 that the kernel fragments.
+rec_fragments_not_syn() {
+    setup; start_servers
+    start_capture "$WORK/a.pcap" -i "$TIF"
+    c_exec timeout 60 nmap -sA -f -n -Pn -p 1-40 "$T4" >"$WORK/nmap.txt"
+    c_exec timeout 60 nmap -sF -f -n -Pn -p 1-40 "$T4" >>"$WORK/nmap.txt"
+    c_exec timeout 60 nmap -sS --scanflags SYNACK -f -n -Pn -p 1-40 "$T4" >>"$WORK/nmap.txt"
+    c_exec timeout 15 python3 -c '
+import socket, sys
+for family, host in ((socket.AF_INET, sys.argv[1]), (socket.AF_INET6, sys.argv[2])):
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    for port in range(5000, 5005):
+        s.sendto(b"x" * 3000, (host, port))
+' "$T4" "$T6"
+    stop_capture "$CAP_PID"
+    publish "$WORK/a.pcap" fragments-not-syn.pcap
+}
+
 ALL="nmap-syn-ipv4 nmap-connect-ipv4 nmap-syn-ipv6 curl-sessions retransmit-filtered nmap-filtered-ipv4 many-sources any"
+ALL="$ALL nmap-frag8-ipv4 nmap-mtu16-ipv4 scapy-frag-ipv6 fragments-not-syn"
 for name in ${@:-$ALL}; do
     case "$name" in
-        nmap-syn-ipv4|nmap-connect-ipv4|nmap-syn-ipv6|curl-sessions|retransmit-filtered|nmap-filtered-ipv4|many-sources|any)
+        nmap-syn-ipv4|nmap-connect-ipv4|nmap-syn-ipv6|curl-sessions|retransmit-filtered|nmap-filtered-ipv4|many-sources|any\
+        |nmap-frag8-ipv4|nmap-mtu16-ipv4|scapy-frag-ipv6|fragments-not-syn)
             "rec_${name//-/_}" ;;
         *) echo "record.sh: unknown capture $name (one of: $ALL)" >&2; exit 2 ;;
     esac

@@ -437,7 +437,7 @@ def fx_ipv4_fragments():
     add(ip4(s, d, tcp_bytes_like_syn(44004, 82), frag=1, ident=4))                    # last, offset 8: no
     add(ip4(s, d, tcp_bytes_like_syn(44005, 83), frag=0x1FFF, ident=5))               # max offset: no
     add(ip4(s, d, tcp_bytes_like_syn(44006, 84), frag=DF | 0x0100, ident=6))          # DF + offset: no
-    # first fragment too small to hold the TCP header: no
+    # first fragment too small to hold the TCP header, completed by the next one (nmap -f): yes
     s3 = tcp(s, d, 44007, 85, SYN, options=MSS_OPT)
     add(ip4(s, d, s3[:8], frag=MF, ident=7))
     add(ip4(s, d, s3[8:], frag=1, ident=7))
@@ -840,6 +840,204 @@ def ipv6_vectors():
     return "".join("%s %s\n" % (b.hex(), socket.inet_ntop(socket.AF_INET6, b)) for b in addrs)
 
 
+
+# ---------------------------------------------------------------- fragments, long chains, deep tags
+
+def frag4(s, d, segment, start, end, ident, last=False, proto=6):
+    """Bytes [start, end) of segment as one IPv4 fragment (start a multiple of 8)."""
+    return ip4(s, d, segment[start:end], proto=proto, frag=(0 if last else 0x2000) | start // 8, ident=ident)
+
+
+def fx_fragments_synth():
+    r = []
+    t = 0
+    s, d = a4("192.0.2.70"), a4("198.51.100.70")
+
+    def add(pkt, gap=100_000):
+        nonlocal t
+        r.append(at(t, eth6(pkt) if pkt[0] >> 4 == 6 else eth4(pkt)))
+        t += gap
+
+    def seg(dport, flags=SYN, sport=45000):
+        return tcp(s, d, sport, dport, flags, options=MSS_OPT)              # 24 bytes
+
+    a = seg(1001)                                                           # in order, 8-byte pieces: yes
+    add(frag4(s, d, a, 0, 8, 101)); add(frag4(s, d, a, 8, 16, 101)); add(frag4(s, d, a, 16, 24, 101, last=True))
+    b = seg(1002)                                                           # reverse order: yes at the last
+    add(frag4(s, d, b, 16, 24, 102, last=True)); add(frag4(s, d, b, 8, 16, 102)); add(frag4(s, d, b, 0, 8, 102))
+    c = seg(1003)                                                           # duplicate with other bytes: first copy wins
+    decoy = tcp(s, d, 45999, 9999, ACK, options=MSS_OPT)
+    add(frag4(s, d, c, 0, 8, 103)); add(frag4(s, d, decoy, 0, 8, 103)); add(frag4(s, d, c, 8, 24, 103, last=True))
+    e = seg(1004)                                                           # overlap: datagram dropped: no
+    add(frag4(s, d, e, 8, 16, 104)); add(frag4(s, d, e, 0, 16, 104)); add(frag4(s, d, e, 16, 24, 104, last=True))
+    f = seg(1005, flags=ACK)                                                # ACK first, SYN overlapping later: no
+    add(frag4(s, d, f, 0, 16, 105)); add(frag4(s, d, seg(1005), 8, 24, 105, last=True))
+    g, h = seg(1006), seg(1007)                                             # interleaved datagrams: both yes
+    add(frag4(s, d, g, 0, 8, 106)); add(frag4(s, d, h, 0, 8, 107))
+    add(frag4(s, d, h, 8, 24, 107, last=True)); add(frag4(s, d, g, 8, 24, 106, last=True))
+    other = a4("192.0.2.71")                                                # same id, other source: kept apart
+    i1 = tcp(other, d, 45000, 1008, SYN, options=MSS_OPT)
+    add(frag4(other, d, i1, 0, 8, 106)); add(frag4(s, d, seg(1009), 8, 24, 106, last=True))   # no: only bytes 8-23
+    add(frag4(other, d, i1, 8, 24, 106, last=True))                        # yes: 192.0.2.71 -> 1008
+    sa = seg(1010, flags=SYN | ACK)                                         # fragmented SYN-ACK: no
+    add(frag4(s, d, sa, 0, 8, 110)); add(frag4(s, d, sa, 8, 24, 110, last=True))
+    big = udp(s, d, 5353, 1011, b"U" * 1480)                                # fragmented UDP: no
+    add(frag4(s, d, big, 0, 1480, 111, proto=17)); add(frag4(s, d, big, 1480, len(big), 111, last=True, proto=17))
+    m = tcp(s, d, 45000, 1012, SYN, options=SYN_OPTS)                       # --mtu 16: yes at the first
+    add(frag4(s, d, m, 0, 16, 112)); add(frag4(s, d, m, 16, 32, 112)); add(frag4(s, d, m, 32, len(m), 112, last=True))
+    n = seg(1013)                                                           # ends after 13 bytes: no
+    add(frag4(s, d, n, 0, 8, 113)); add(frag4(s, d, n, 8, 13, 113, last=True))
+    o = seg(1014)                                                           # ends after 14 bytes: yes
+    add(frag4(s, d, o, 0, 8, 114)); add(frag4(s, d, o, 8, 14, 114, last=True))
+    add(frag4(s, d, tcp_bytes_like_syn(45000, 1015), 8, 28, 115, last=True))  # lone non-first piece: no
+    s6, d6 = a6("2001:db8::70"), a6("2001:db8:0:100::70")
+    v6 = tcp(s6, d6, 46000, 1016, SYN, options=MSS_OPT, payload=b"V" * 40)
+    add(ip6(s6, d6, 44, ext_frag(6, 0, True, 116) + v6[:32]))              # IPv6 first fragment, whole TCP: yes
+    add(ip6(s6, d6, 44, ext_frag(6, 4, False, 116) + v6[32:]))
+    w6 = tcp(s6, d6, 46000, 1017, SYN, options=MSS_OPT, payload=b"W" * 40)
+    add(ip6(s6, d6, 44, ext_frag(6, 0, True, 117) + w6[:8]))               # tiny IPv6 first fragment: no (Linux drops it)
+    add(ip6(s6, d6, 44, ext_frag(6, 1, False, 117) + w6[8:]))
+    x6 = tcp(s6, d6, 46000, 1018, SYN, options=MSS_OPT, payload=b"X" * 40)
+    add(ip6(s6, d6, 44, ext_frag(60, 0, True, 118) + ext_opts(6) + x6[:24]))   # DO after the fragment header: yes
+    add(ip6(s6, d6, 44, ext_frag(60, 4, False, 118) + x6[24:]))
+    # expiry: the flags come 30 s after the first piece (no), or 1 µs sooner (yes)
+    y, z = seg(1019), seg(1020)
+    add(frag4(s, d, y, 0, 8, 119), gap=0); add(frag4(s, d, z, 0, 8, 120), gap=30_000_000 - 1)
+    add(frag4(s, d, z, 8, 24, 120, last=True), gap=1); add(frag4(s, d, y, 8, 24, 119, last=True))
+    return ("fragments-synth.pcap", LT_EN10MB, r)
+
+
+def fx_fragments_sll2():
+    """nmap -f pieces and an IPv6 first fragment over LINUX_SLL2 (tcpdump -i any)."""
+    r = []
+    s, d = a4("192.0.2.72"), a4("198.51.100.72")
+    seg = tcp(s, d, 45100, 2001, SYN, options=MSS_OPT)
+    r.append(at(0, sll2(frag4(s, d, seg, 0, 8, 201), 0x0800)))
+    r.append(at(1000, sll2(frag4(s, d, seg, 8, 16, 201), 0x0800)))
+    r.append(at(2000, sll2(frag4(s, d, seg, 16, 24, 201, last=True), 0x0800)))
+    s6, d6 = a6("2001:db8::72"), a6("2001:db8:0:100::72")
+    v6 = tcp(s6, d6, 46100, 2002, SYN, options=MSS_OPT, payload=b"V" * 40)
+    r.append(at(3000, sll2(ip6(s6, d6, 44, ext_frag(6, 0, True, 202) + v6[:32]), 0x86DD)))
+    r.append(at(4000, sll2(ip6(s6, d6, 44, ext_frag(6, 4, False, 202) + v6[32:]), 0x86DD)))
+    return ("fragments-sll2.pcap", LT_SLL2, r)
+
+
+FLOOD_DATAGRAMS = 100_000
+MAX_FRAGMENT_SETS = 8192
+
+
+def fx_fragment_flood():
+    """100,000 spoofed first fragments that never complete, 50 µs apart, then the flags of four of
+    them: the oldest still held (yes), the newest (yes), the newest evicted one and the very first
+    (no: evicted at the bound)."""
+    r = []
+    d = a4("198.51.100.73")
+
+    def key(i):
+        return a4("203.0.113.%d" % (i % 256)), i // 256
+
+    def segment(i):
+        s, _ = key(i)
+        return tcp(s, d, 40000 + i % 20000, 3000 + i % 1000, SYN, options=MSS_OPT)
+
+    for i in range(FLOOD_DATAGRAMS):
+        s, ident = key(i)
+        r.append(at(i * 50, eth4(frag4(s, d, segment(i), 0, 8, ident))))
+    t = FLOOD_DATAGRAMS * 50
+    for i in (FLOOD_DATAGRAMS - MAX_FRAGMENT_SETS, FLOOD_DATAGRAMS - 1, FLOOD_DATAGRAMS - MAX_FRAGMENT_SETS - 1, 0):
+        s, ident = key(i)
+        r.append(at(t, eth4(frag4(s, d, segment(i), 8, 24, ident, last=True))))
+        t += 1000
+    return ("fragment-flood.pcap", LT_EN10MB, r)
+
+
+def fx_ipv6_long_chains():
+    """SYNs behind 9, 20, 50 and 100 destination-options headers (Linux answers them all), one
+    behind a mixed chain of 35 headers, and one behind 50 headers cut at 256 captured bytes."""
+    r = []
+    s, d = a6("2001:db8::74"), a6("2001:db8:0:100::74")
+
+    def chain(count, last=6):
+        return b"".join(ext_opts(60 if i + 1 < count else last) for i in range(count))
+
+    t = 0
+    for count in (9, 20, 50, 100):
+        r.append(at(t, eth6(ip6(s, d, 60, chain(count) + tcp(s, d, 47000, count, SYN, options=MSS_OPT)))))
+        t += 100_000
+    mixed = (ext_opts(60) + chain(30, last=43) + ext_srh(44, [a6("2001:db8:ffff::1")])
+             + ext_frag(60, 0, False, 301) + ext_opts(6))
+    r.append(at(t, eth6(ip6(s, d, 0, mixed + tcp(s, d, 47000, 35, SYN, options=MSS_OPT)))))
+    t += 100_000
+    r.append(at(t, eth6(ip6(s, d, 60, chain(50) + tcp(s, d, 47001, 51, SYN, options=MSS_OPT))), caplen=256))
+    return ("ipv6-long-chains.pcap", LT_EN10MB, r)
+
+
+def fx_vlan_deep():
+    """Three and four tags of 0x8100, 0x88a8 and 0x9100, over IPv4, IPv6 and IPv4 fragments;
+    five tags and a SYN-ACK under four produce nothing."""
+    r = []
+    t = 0
+    s, d = a4("192.0.2.75"), a4("198.51.100.75")
+    s6, d6 = a6("2001:db8::75"), a6("2001:db8:0:100::75")
+    three = ((0x8100, 10), (0x8100, 20), (0x8100, 30))
+    three_ad = ((0x88A8, 100), (0x8100, 20), (0x8100, 30))
+    four = ((0x88A8, 100), (0x9100, 200), (0x8100, 20), (0x8100, 30))
+    five = four + ((0x8100, 40),)
+
+    def add(frame):
+        nonlocal t
+        r.append(at(t, frame))
+        t += 100_000
+
+    add(eth4(syn4("192.0.2.75", "198.51.100.75", 48000, 4001), tags=three))
+    add(eth6(syn6("2001:db8::75", "2001:db8:0:100::75", 48000, 4002), tags=three_ad))
+    add(eth4(syn4("192.0.2.75", "198.51.100.75", 48000, 4003), tags=four))
+    add(eth6(syn6("2001:db8::75", "2001:db8:0:100::75", 48000, 4004), tags=four))
+    seg = tcp(s, d, 48000, 4005, SYN, options=MSS_OPT)
+    add(eth4(frag4(s, d, seg, 0, 8, 401), tags=four))
+    add(eth4(frag4(s, d, seg, 8, 24, 401, last=True), tags=four))
+    add(eth4(syn4("192.0.2.75", "198.51.100.75", 48000, 4006), tags=five))
+    add(eth4(synack4("192.0.2.75", "198.51.100.75", 48000, 4007), tags=four))
+    add(eth6(ip6(s6, d6, 60, ext_opts(60) + ext_opts(6) + tcp(s6, d6, 48000, 4008, SYN, options=MSS_OPT)), tags=four))
+    return ("vlan-deep.pcap", LT_EN10MB, r)
+
+
+def fx_tcp_14_16():
+    """SYNs cut after 14, 16 and 13 bytes of TCP header (tcpdump -s 68 on IPv6 keeps 14), and a first
+    fragment cut likewise."""
+    r = []
+    t = 0
+    for family, sport in ((4, 49000), (6, 49001)):
+        for kept, dport in ((14, 14), (16, 16), (13, 13)):
+            if family == 4:
+                frame, header = eth4(syn4("192.0.2.76", "198.51.100.76", sport, dport)), 14 + 20
+            else:
+                frame, header = eth6(syn6("2001:db8::76", "2001:db8:0:100::76", sport, dport)), 14 + 40
+            r.append(at(t, frame, caplen=header + kept))
+            t += 100_000
+    # a first fragment of 24 TCP bytes captured up to 14 of them (yes) and 13 (no)
+    s, d = a4("192.0.2.76"), a4("198.51.100.76")
+    seg = tcp(s, d, 49002, 80, SYN, options=MSS_OPT)
+    for kept in (14, 13):
+        r.append(at(t, eth4(frag4(s, d, seg, 0, 24, 7600 + kept)), caplen=14 + 20 + kept))
+        t += 100_000
+    return ("tcp-14-16.pcap", LT_EN10MB, r)
+
+
+def fx_connection_flood():
+    """100,000 SYNs from spoofed sources within one second, a scanner's four SYNs among them, then
+    two SYNs in the next second; replayed with --max-connection-lines 100 (connection-flood.args)."""
+    r = []
+    d = "198.51.100.77"
+    for i in range(100_000):
+        r.append(at(i * 10, eth4(syn4("203.0.113.%d" % (i % 256), d, 1024 + i % 60000, 80 + i // 256 % 1000))))
+        if i in (50_000, 50_001, 50_002, 50_003):
+            r.append(at(i * 10 + 5, eth4(syn4("192.0.2.77", d, 40000, 22 + i - 50_000))))
+    r.append(at(1_000_000, eth4(syn4("192.0.2.78", d, 40001, 443))))
+    r.append(at(1_000_001, eth4(syn4("192.0.2.78", d, 40002, 444))))
+    return ("connection-flood.pcap", LT_EN10MB, r)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -847,7 +1045,9 @@ def main():
     fixtures = [fx_vlan_8021q(), fx_qinq(), fx_ipv4_options(), fx_ipv6_ext_headers(), fx_ipv4_fragments(),
                 fx_truncated(), fx_tcp_flags(), fx_raw(LT_RAW, "raw-ip.pcap"), fx_raw(LT_RAW12, "raw-ip-12.pcap"),
                 fx_raw(LT_RAW14, "raw-ip-14.pcap"), fx_null(False), fx_null(True), fx_scan_edges(),
-                fx_pcap_nsec(), fx_pcap_big_endian(), fx_clock_step(), fx_ipv6_rotation()] + fx_sll()
+                fx_pcap_nsec(), fx_pcap_big_endian(), fx_fragments_synth(), fx_fragments_sll2(),
+                fx_fragment_flood(), fx_ipv6_long_chains(), fx_vlan_deep(), fx_tcp_14_16(),
+                fx_connection_flood(), fx_clock_step(), fx_ipv6_rotation()] + fx_sll()
     for fx in fixtures:
         name, lt, recs = fx[:3]
         kw = fx[3] if len(fx) > 3 else {}

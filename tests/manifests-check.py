@@ -141,6 +141,9 @@ check(sorted(flags.get("--cap-add", [])) == sorted(compose["cap_add"]) == ["NET_
 check(("--read-only" in flags) == bool(compose.get("read_only")), "read-only root file system in both, or in neither")
 check(flags.get("--tmpfs", []) == compose.get("tmpfs", []), "the same tmpfs mounts")
 check(flags.get("--restart") == [compose.get("restart")], "the same restart policy")
+for name, words in (("DaemonSet", args), ("compose", compose.get("command", []))):
+    check(words[words.index("--max-connection-lines") + 1:][:1] == ["1000"] if "--max-connection-lines" in words else False,
+          f"{name} limits New connection lines to 1000 per second")
 check(flags.get("--name") == [compose.get("container_name")], "the same container name")
 
 print(f"manifests-check: {passes} passed, {len(failures)} failed")

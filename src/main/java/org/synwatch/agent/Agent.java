@@ -43,7 +43,10 @@ import org.synwatch.ring.SynRing;
  * block already decided, the metrics server closes, the handle closes.
  */
 public final class Agent {
-    /** Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and a TCP header. */
+    /**
+     * Enough for Ethernet with four VLAN tags (30 bytes), IPv6 (40), a fragment header (8), sixteen
+     * 8-byte destination-options headers (128) and a whole TCP header (20): 226 bytes.
+     */
     static final int SNAPLEN = 256;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -70,16 +73,13 @@ public final class Agent {
         boolean live = settings.source() instanceof CaptureSource.Live;
         try (Closer closer = new Closer()) {
             PcapHandle handle = closer.add("capture handle", open());
-            int linkType = handle.linkType();
-            if (!LinkType.isSupported(linkType)) {
-                throw new PcapException(PcapException.Problem.BAD_FILE,
-                        handle.source() + ": unsupported link type " + linkType);
-            }
+            LinkType linkType = handle.linkType();
             installFilter(handle, linkType, live);
             EventOutput output = new EventOutput(events);
             ZoneId zone = ZoneId.systemDefault();
             Observer observer = Observer.local(live ? Optional.of(handle.source()) : Optional.empty());
-            EventWriter writer = new EventWriter(output, zone, settings.format(), observer);
+            EventWriter writer = new EventWriter(output, zone, settings.format(), observer,
+                    settings.flood().maxConnectionLines());
             BlockSettings.Mode mode = effectiveBlockMode(live);
             Blocker blocker = mode == BlockSettings.Mode.ENFORCE
                     ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer))) : null;
@@ -87,22 +87,18 @@ public final class Agent {
                     new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
                     new Allowlist(settings.block().allow()), blocker);
             Detector detector = new Detector(settings.detection(), responder);
-            SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, endOfBatch) -> {
-                detector.onSyn(syn);
-                if (endOfBatch) {
-                    writer.flush();
-                }
-            }, this::consumerFailed));
+            SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE,
+                    new DetectorHandler(detector, writer, live), this::consumerFailed));
             MetricsServer metrics = closer.add("metrics server",
                     startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder)));
-            CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live);
+            CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live, settings.flood().maxFragmentSets());
             ring.start();
             loop = capture;
             if (stopRequested) {
                 capture.requestStop();
             }
             if (live) {
-                LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType,
+                LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType.dlt(),
                         Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
                         metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
             }
@@ -206,7 +202,7 @@ public final class Agent {
      * to behave as the live capture would; where libpcap cannot compile the filter for a file's link
      * type, the parser, which checks every packet exactly anyway, filters alone.
      */
-    private static void installFilter(PcapHandle handle, int linkType, boolean live) throws PcapException {
+    private static void installFilter(PcapHandle handle, LinkType linkType, boolean live) throws PcapException {
         try {
             handle.setFilter(SynFilter.forLinkType(linkType));
         } catch (PcapException e) {
@@ -230,10 +226,15 @@ public final class Agent {
     /** Lets the detector finish every published SYN, then writes whatever it formatted. */
     private void stopRing(SynRing ring, EventWriter writer) {
         try {
-            if (!ring.drainAndStop(DRAIN_TIMEOUT) && consumerFailure.get() == null) {
+            boolean drained = ring.drainAndStop(DRAIN_TIMEOUT);
+            if (!drained && consumerFailure.get() == null) {
                 LOG.warn("detector did not drain within {}", DRAIN_TIMEOUT);
             }
             if (consumerFailure.get() == null) {
+                if (drained) {
+                    // The detector thread has stopped: the last second's held-back count is ours to print.
+                    writer.reportSuppressed();
+                }
                 writer.flush();
             }
         } catch (InterruptedException e) {

@@ -1,5 +1,9 @@
 package org.synwatch.capture;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.synwatch.packet.FragmentTable;
+import org.synwatch.packet.LinkType;
 import org.synwatch.packet.PacketParser;
 import org.synwatch.packet.ParseOutcome;
 import org.synwatch.packet.SynHeader;
@@ -11,27 +15,33 @@ import org.synwatch.ring.SynRing;
  */
 public final class CaptureLoop {
     private static final long STATS_INTERVAL_NANOS = 1_000_000_000L;
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureLoop.class);
     private final PcapHandle handle;
     private final SynRing ring;
     private final CaptureCounters counters;
     private final boolean lossless;
+    private final PacketParser parser;
     private final SynHeader scratch = new SynHeader();
+    private boolean truncationReported;
     private long statsReadAt = System.nanoTime();
     private volatile boolean stopRequested;
 
     /**
      * @param lossless wait for the detector when the ring is full (replaying a file) instead of
      *                 dropping (live capture, where waiting would only overflow the kernel buffer)
+     * @param maxFragmentSets incomplete IPv4 datagrams held at once ({@link FragmentTable})
      */
-    public CaptureLoop(PcapHandle handle, SynRing ring, CaptureCounters counters, boolean lossless) {
+    public CaptureLoop(PcapHandle handle, SynRing ring, CaptureCounters counters, boolean lossless,
+                       int maxFragmentSets) {
         this.handle = handle;
+        this.parser = new PacketParser(new FragmentTable(maxFragmentSets, counters.fragments));
         this.ring = ring;
         this.counters = counters;
         this.lossless = lossless;
     }
 
     public void run() throws PcapException {
-        int linkType = handle.linkType();
+        LinkType linkType = handle.linkType();
         while (!stopRequested) {
             int status = handle.next();
             if (status == PcapHandle.END) {
@@ -44,21 +54,33 @@ public final class CaptureLoop {
                 readKernelStats();
             }
             if (status == PcapHandle.PACKET) {
-                counters.captured.incrementAndGet();
-                ParseOutcome outcome = PacketParser.parse(PcapHandle.MEMORY, handle.packetAddress(),
-                        handle.capturedLength(), linkType, scratch);
+                counters.captured.increment();
+                scratch.timestampMicros = handle.timestampMicros();
+                int capturedLength = handle.capturedLength();
+                ParseOutcome outcome = parser.parse(PcapHandle.MEMORY, handle.packetAddress(), capturedLength,
+                        linkType, scratch);
                 switch (outcome) {
                     case PURE_SYN -> {
-                        counters.syns.incrementAndGet();
-                        scratch.timestampMicros = handle.timestampMicros();
+                        counters.syns.increment();
                         if (lossless ? ring.publish(scratch) : ring.tryPublish(scratch)) {
-                            counters.parsed.incrementAndGet();
+                            counters.parsed.increment();
                         }
                     }
-                    case IGNORED -> counters.parsed.incrementAndGet();
-                    case MALFORMED -> counters.malformed.incrementAndGet();
+                    case IGNORED -> counters.parsed.increment();
+                    case MALFORMED -> counters.malformed.increment();
+                    case TRUNCATED -> truncated(capturedLength);
                 }
             }
+        }
+    }
+
+    private void truncated(int capturedLength) {
+        counters.truncated.increment();
+        if (!truncationReported) {
+            truncationReported = true;
+            LOG.warn("IPv6 extension headers ran past the {} captured bytes of a packet from {}: a SYN behind such"
+                    + " a chain is missed (counted in synwatch_packets_truncated_total); a larger snaplen is needed",
+                    capturedLength, handle.source());
         }
     }
 
@@ -69,9 +91,9 @@ public final class CaptureLoop {
      */
     private void readKernelStats() throws PcapException {
         statsReadAt = System.nanoTime();
-        long[] stats = handle.stats();
-        counters.kernelDrops.set(stats[1]);
-        counters.interfaceDrops.set(stats[2]);
+        CaptureStats stats = handle.stats();
+        counters.kernelDrops.set(stats.kernelDrops());
+        counters.interfaceDrops.set(stats.interfaceDrops());
     }
 
     /** Makes {@link #run} return soon, from any thread, even if the link is idle. */

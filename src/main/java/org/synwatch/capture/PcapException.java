@@ -6,7 +6,8 @@ public final class PcapException extends Exception {
 
     /** What went wrong, as far as an operator's next step is concerned. */
     public enum Problem {
-        LIBRARY_MISSING, NO_SUCH_DEVICE, PERMISSION_DENIED, INTERFACE_DOWN, INTERFACE_GONE, FILE_MISSING, FILE_UNREADABLE, BAD_FILE, OTHER
+        LIBRARY_MISSING, NO_SUCH_DEVICE, PERMISSION_DENIED, INTERFACE_DOWN, INTERFACE_GONE, FILE_MISSING, FILE_UNREADABLE, BAD_FILE,
+        UNSUPPORTED_LINK_TYPE, OTHER
     }
 
     private final Problem problem;

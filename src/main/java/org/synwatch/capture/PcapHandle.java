@@ -35,6 +35,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.synwatch.packet.LinkType;
 import org.synwatch.bindings.bpf_program;
 import org.synwatch.bindings.pcap_pkthdr;
 import org.synwatch.bindings.pcap_stat;
@@ -51,7 +52,7 @@ public final class PcapHandle implements AutoCloseable {
     /** next() results other than an exception. */
     public static final int PACKET = 1;
     public static final int TIMEOUT = 0;
-    public static final int END = -2;
+    public static final int END = PCAP_ERROR_BREAK();
 
     /**
      * The whole address space as one segment: reading packets at their address through it avoids
@@ -160,8 +161,11 @@ public final class PcapHandle implements AutoCloseable {
         return source;
     }
 
-    public int linkType() {
-        return pcap_datalink(pcap);
+    /** The handle's link type, or an error naming libpcap's number if the parser cannot read it. */
+    public LinkType linkType() throws PcapException {
+        int dlt = pcap_datalink(pcap);
+        return LinkType.of(dlt).orElseThrow(() -> new PcapException(PcapException.Problem.UNSUPPORTED_LINK_TYPE,
+                source + ": unsupported link type " + dlt));
     }
 
     /** Compiles and installs a filter; for live handles the kernel runs it. */
@@ -208,19 +212,17 @@ public final class PcapHandle implements AutoCloseable {
                 + MEMORY.get(ValueLayout.JAVA_LONG, header + TS_USEC);
     }
 
-    /** Kernel counters of a live handle: {received, dropped by the kernel, dropped by the interface}. */
-    public synchronized long[] stats() throws PcapException {
+    /** Kernel counters of a live handle; all zero once closed. */
+    public synchronized CaptureStats stats() throws PcapException {
         if (closed) {
-            return new long[3];
+            return new CaptureStats(0, 0, 0);
         }
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment stat = pcap_stat.allocate(scratch);
             check("pcap_stats", pcap_stats(pcap, stat));
-            return new long[] {
-                Integer.toUnsignedLong(pcap_stat.ps_recv(stat)),
-                Integer.toUnsignedLong(pcap_stat.ps_drop(stat)),
-                Integer.toUnsignedLong(pcap_stat.ps_ifdrop(stat)),
-            };
+            return new CaptureStats(Integer.toUnsignedLong(pcap_stat.ps_recv(stat)),
+                    Integer.toUnsignedLong(pcap_stat.ps_drop(stat)),
+                    Integer.toUnsignedLong(pcap_stat.ps_ifdrop(stat)));
         }
     }
 

@@ -140,6 +140,8 @@ final class Cli {
             case FILE_MISSING -> "check the path (-r - reads a capture from standard input)";
             case FILE_UNREADABLE -> "check the file's permissions, or run as a user who may read it";
             case BAD_FILE -> "the file is not a capture libpcap can read, or it is damaged";
+            case UNSUPPORTED_LINK_TYPE -> "synwatch reads Ethernet, Linux cooked (any), raw IP, BSD loopback and null"
+                    + " captures; capture on an Ethernet interface or -i any instead (NFLOG and the like need another tool)";
             case OTHER -> "rerun with --debug for details";
         };
     }

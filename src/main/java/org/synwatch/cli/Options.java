@@ -5,11 +5,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.synwatch.config.BlockSettings;
 import org.synwatch.config.CaptureSource;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
+import org.synwatch.config.FloodSettings;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.config.Settings;
 import org.synwatch.config.Values;
@@ -75,6 +77,8 @@ final class Options {
     private Path file;
     private Integer bufferSize;
     private boolean immediateMode;
+    private int maxFragmentSets;
+    private OptionalInt maxConnectionLines = OptionalInt.empty();
     private int portThreshold;
     private long windowMicros;
     private int maxTrackedPairs;
@@ -124,6 +128,14 @@ final class Options {
             + "of at most 2 ms: lower latency, several times the CPU")
     void immediateMode(boolean on) {
         immediateMode = on;
+    }
+
+    @Option(names = "--max-fragment-sets", paramLabel = "N", order = CAPTURE + 5,
+            defaultValue = "" + FloodSettings.DEFAULT_MAX_FRAGMENT_SETS, description =
+            "incomplete IPv4 datagrams held to read a fragmented TCP header, "
+            + "64 bytes each; the oldest is dropped first (default ${DEFAULT-VALUE})")
+    void maxFragmentSets(String value) throws ConfigException {
+        maxFragmentSets = Values.integer("--max-fragment-sets", value, 1, FloodSettings.MAX_FRAGMENT_SETS_LIMIT);
     }
 
     @Option(names = "--scan-ports", paramLabel = "N", order = DETECTION + 1,
@@ -227,6 +239,14 @@ final class Options {
         };
     }
 
+    @Option(names = "--max-connection-lines", paramLabel = "N", order = OUTPUT + 3, description =
+            "at most N New connection lines per second of packet time; the rest "
+            + "of that second becomes one line with their count (default: no limit)")
+    void maxConnectionLines(String value) throws ConfigException {
+        maxConnectionLines = OptionalInt.of(Values.integer("--max-connection-lines", value, 1,
+                FloodSettings.MAX_CONNECTION_LINES_LIMIT));
+    }
+
     @Option(names = "--metrics-address", paramLabel = "[HOST]:PORT", order = OUTPUT + 2, description =
             "serve Prometheus metrics at /metrics (live "
             + "default :" + Settings.DEFAULT_METRICS_PORT + ", every address; replays: only if given)")
@@ -293,7 +313,7 @@ final class Options {
         Settings settings = new Settings(source,
                 new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs, maxTrackedSyns, ipv6PrefixLength),
                 new BlockSettings(mode, blockTimeoutSeconds, allowed),
-                metrics, format);
+                metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines));
         return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null);
     }
 }

@@ -10,6 +10,7 @@ import java.util.function.LongSupplier;
 import org.synwatch.block.BlockStats;
 import org.synwatch.capture.CaptureCounters;
 import org.synwatch.detect.DetectorStats;
+import org.synwatch.packet.FragmentCounters;
 import org.synwatch.packet.SynHeader;
 
 /**
@@ -53,6 +54,15 @@ public final class SynwatchCollector extends Collector {
         all.add(counter("synwatch_packets_parsed", "Packets parsed: pure SYNs handed to the detector, and others skipped.",
                 capture::parsed));
         all.add(counter("synwatch_packets_malformed", "Packets skipped as truncated or malformed.", capture::malformed));
+        all.add(counter("synwatch_packets_truncated",
+                "Packets whose IPv6 extension headers ran past the captured bytes: a larger snaplen is needed.",
+                capture::truncated));
+        CounterMetricFamily fragments = new CounterMetricFamily("synwatch_fragments",
+                "Incomplete IPv4 datagrams held to read a fragmented TCP header, by what became of them.", List.of("result"));
+        for (FragmentCounters.Result result : FragmentCounters.Result.values()) {
+            fragments.addMetric(List.of(result.name().toLowerCase(Locale.ROOT)), capture.fragments(result));
+        }
+        all.add(fragments);
         CounterMetricFamily dropped = new CounterMetricFamily("synwatch_capture_dropped_packets",
                 "Packets lost before synwatch saw them, from pcap_stats.", List.of("where"));
         dropped.addMetric(List.of("kernel"), capture.kernelDrops());

@@ -8,7 +8,9 @@ import java.nio.ByteOrder;
  * Finds a pure TCP SYN in one captured packet without copying it. Every read is checked against the
  * captured length first, so a truncated or hostile packet yields {@link ParseOutcome#MALFORMED}
  * rather than an exception; the segment itself may be larger than the packet (live capture reads
- * through one segment spanning the address space, at the packet's address).
+ * through one segment spanning the address space, at the packet's address). A SYN counts once the
+ * first {@value FragmentTable#HEADER_BYTES} bytes of its TCP header (ports and flags) are captured,
+ * directly or, for IPv4 fragments, through the {@link FragmentTable}. Confined to one thread.
  */
 public final class PacketParser {
     private static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
@@ -22,9 +24,11 @@ public final class PacketParser {
     private static final int ETHERTYPE_VLAN = 0x8100;
     private static final int ETHERTYPE_QINQ = 0x88A8;
     private static final int ETHERTYPE_QINQ_LEGACY = 0x9100;
-    /** Deeper tag stacks than this are not seen in practice and only cost work on hostile input. */
-    private static final int MAX_VLAN_TAGS = 4;
-    private static final int MAX_IPV6_EXTENSION_HEADERS = 8;
+    /**
+     * Deeper tag stacks than this are not seen in practice and only cost work on hostile input;
+     * the kernel filter nests as many.
+     */
+    public static final int MAX_VLAN_TAGS = 4;
 
     private static final int ETHERNET_HEADER = 14;
     private static final int SLL_HEADER = 16;
@@ -33,6 +37,10 @@ public final class PacketParser {
     private static final int IPV4_MIN_HEADER = 20;
     private static final int IPV6_HEADER = 40;
     private static final int TCP_MIN_HEADER = 20;
+    private static final int IPV4_MORE_FRAGMENTS = 0x2000;
+    private static final int IPV4_FRAGMENT_OFFSET = 0x1FFF;
+    private static final int IPV6_FRAGMENT_OFFSET = 0xFFF8;
+    private static final int IPV6_MORE_FRAGMENTS = 0x0001;
 
     private static final int PROTO_TCP = 6;
     private static final int IPV6_HOP_BY_HOP = 0;
@@ -49,33 +57,35 @@ public final class PacketParser {
     private static final int TCP_SYN = 0x02;
     private static final int TCP_ACK = 0x10;
 
-    private PacketParser() {
+    private final FragmentTable fragments;
+
+    public PacketParser(FragmentTable fragments) {
+        this.fragments = fragments;
     }
 
     /**
      * Parses the packet of {@code length} captured bytes at {@code offset} in {@code segment}.
-     * On {@link ParseOutcome#PURE_SYN} the addresses and ports of {@code out} are set; its
-     * timestamp is the caller's business.
+     * {@code out.timestampMicros} must hold the packet's time (fragments are timed by it); on
+     * {@link ParseOutcome#PURE_SYN} the addresses and ports of {@code out} are set.
      */
-    public static ParseOutcome parse(MemorySegment segment, long offset, int length, int linkType, SynHeader out) {
+    public ParseOutcome parse(MemorySegment segment, long offset, int length, LinkType linkType, SynHeader out) {
         return switch (linkType) {
-            case LinkType.ETHERNET -> ethernet(segment, offset, length, out);
-            case LinkType.LINUX_SLL -> length < SLL_HEADER ? ParseOutcome.MALFORMED
+            case ETHERNET -> ethernet(segment, offset, length, out);
+            case LINUX_SLL -> length < SLL_HEADER ? ParseOutcome.MALFORMED
                     : etherType(segment, offset, length, SLL_HEADER, u16(segment, offset + 14), out);
-            case LinkType.LINUX_SLL2 -> length < SLL2_HEADER ? ParseOutcome.MALFORMED
+            case LINUX_SLL2 -> length < SLL2_HEADER ? ParseOutcome.MALFORMED
                     : etherType(segment, offset, length, SLL2_HEADER, u16(segment, offset), out);
-            case LinkType.RAW, LinkType.RAW_OPENBSD -> rawIp(segment, offset, length, 0, out);
-            case LinkType.RAW_IPV4 -> ipv4(segment, offset, length, 0, out);
-            case LinkType.RAW_IPV6 -> ipv6(segment, offset, length, 0, out);
-            case LinkType.NULL -> length < NULL_HEADER ? ParseOutcome.MALFORMED
+            case RAW, LinkType.RAW_OPENBSD -> rawIp(segment, offset, length, 0, out);
+            case RAW_IPV4 -> ipv4(segment, offset, length, 0, out);
+            case RAW_IPV6 -> ipv6(segment, offset, length, 0, out);
+            case NULL -> length < NULL_HEADER ? ParseOutcome.MALFORMED
                     : bsdFamily(segment, offset, length, nullFamily(segment.get(U32_LE, offset)), out);
-            case LinkType.LOOP -> length < NULL_HEADER ? ParseOutcome.MALFORMED
+            case LOOP -> length < NULL_HEADER ? ParseOutcome.MALFORMED
                     : bsdFamily(segment, offset, length, segment.get(U32, offset), out);
-            default -> ParseOutcome.IGNORED;
         };
     }
 
-    private static ParseOutcome ethernet(MemorySegment segment, long offset, int length, SynHeader out) {
+    private ParseOutcome ethernet(MemorySegment segment, long offset, int length, SynHeader out) {
         if (length < ETHERNET_HEADER) {
             return ParseOutcome.MALFORMED;
         }
@@ -83,7 +93,7 @@ public final class PacketParser {
     }
 
     /** Dispatches on an EtherType found just before {@code position}, first stepping over VLAN tags. */
-    private static ParseOutcome etherType(MemorySegment segment, long offset, int length, int position, int type,
+    private ParseOutcome etherType(MemorySegment segment, long offset, int length, int position, int type,
                                           SynHeader out) {
         for (int tags = 0; isVlanTag(type); tags++) {
             if (tags == MAX_VLAN_TAGS) {
@@ -111,7 +121,7 @@ public final class PacketParser {
         return (littleEndian & 0xFFFF0000) != 0 ? Integer.reverseBytes(littleEndian) : littleEndian;
     }
 
-    private static ParseOutcome bsdFamily(MemorySegment segment, long offset, int length, int family, SynHeader out) {
+    private ParseOutcome bsdFamily(MemorySegment segment, long offset, int length, int family, SynHeader out) {
         return switch (family) {
             case AF_INET -> ipv4(segment, offset, length, NULL_HEADER, out);
             case AF_INET6_BSD, AF_INET6_FREEBSD, AF_INET6_DARWIN -> ipv6(segment, offset, length, NULL_HEADER, out);
@@ -119,7 +129,7 @@ public final class PacketParser {
         };
     }
 
-    private static ParseOutcome rawIp(MemorySegment segment, long offset, int length, int position, SynHeader out) {
+    private ParseOutcome rawIp(MemorySegment segment, long offset, int length, int position, SynHeader out) {
         if (position >= length) {
             return ParseOutcome.MALFORMED;
         }
@@ -130,7 +140,7 @@ public final class PacketParser {
         };
     }
 
-    private static ParseOutcome ipv4(MemorySegment segment, long offset, int length, int position, SynHeader out) {
+    private ParseOutcome ipv4(MemorySegment segment, long offset, int length, int position, SynHeader out) {
         if (position + IPV4_MIN_HEADER > length) {
             return ParseOutcome.MALFORMED;
         }
@@ -144,23 +154,36 @@ public final class PacketParser {
         if (totalLength != 0 && totalLength < headerLength) {
             return ParseOutcome.MALFORMED;
         }
-        // A non-first fragment starts mid-segment: whatever sits at its start is payload, not a header.
-        if ((u16(segment, ip + 6) & 0x1FFF) != 0 || u8(segment, ip + 9) != PROTO_TCP) {
+        if (u8(segment, ip + 9) != PROTO_TCP) {
             return ParseOutcome.IGNORED;
-        }
-        // Zero total length is what TSO-offloaded frames carry when captured on the sending host.
-        if (totalLength != 0 && totalLength < headerLength + TCP_MIN_HEADER) {
-            return ParseOutcome.MALFORMED;
         }
         out.family = SynHeader.IPV4;
         out.srcHi = 0;
         out.srcLo = Integer.toUnsignedLong(segment.get(U32, ip + 12));
         out.dstHi = 0;
         out.dstLo = Integer.toUnsignedLong(segment.get(U32, ip + 16));
+        int fragmentField = u16(segment, ip + 6);
+        if ((fragmentField & (IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET)) != 0) {
+            if (totalLength == 0) {
+                return ParseOutcome.MALFORMED;
+            }
+            int data = position + headerLength;
+            return fragments.accept(segment, offset + data, length - data, totalLength - headerLength,
+                    (fragmentField & IPV4_FRAGMENT_OFFSET) * 8, u16(segment, ip + 4), out);
+        }
+        // Zero total length is what TSO-offloaded frames carry when captured on the sending host.
+        if (totalLength != 0 && totalLength < headerLength + TCP_MIN_HEADER) {
+            return ParseOutcome.MALFORMED;
+        }
         return tcp(segment, offset, length, position + headerLength, out);
     }
 
-    private static ParseOutcome ipv6(MemorySegment segment, long offset, int length, int position, SynHeader out) {
+    /**
+     * Walks the extension headers as far as they go: each is at least 8 bytes, so the walk is
+     * bounded by the packet. A chain that runs past the captured bytes but not past the packet's
+     * own length was cut by the snaplen: {@link ParseOutcome#TRUNCATED}.
+     */
+    private ParseOutcome ipv6(MemorySegment segment, long offset, int length, int position, SynHeader out) {
         if (position + IPV6_HEADER > length) {
             return ParseOutcome.MALFORMED;
         }
@@ -168,34 +191,46 @@ public final class PacketParser {
         if (u8(segment, ip) >>> 4 != 6) {
             return ParseOutcome.MALFORMED;
         }
+        int payloadLength = u16(segment, ip + 4);
+        // Zero is a jumbogram or a TSO frame captured on the sender: the captured bytes are the bound.
+        int end = payloadLength == 0 ? Integer.MAX_VALUE : position + IPV6_HEADER + payloadLength;
         int next = u8(segment, ip + 6);
         int header = position + IPV6_HEADER;
-        for (int hops = 0; next != PROTO_TCP; hops++) {
-            if (hops == MAX_IPV6_EXTENSION_HEADERS) {
+        boolean firstFragment = false;
+        while (next != PROTO_TCP) {
+            if (next != IPV6_HOP_BY_HOP && next != IPV6_ROUTING && next != IPV6_DESTINATION_OPTIONS
+                    && next != IPV6_FRAGMENT) {
                 return ParseOutcome.IGNORED;
             }
-            switch (next) {
-                case IPV6_HOP_BY_HOP, IPV6_ROUTING, IPV6_DESTINATION_OPTIONS -> {
-                    if (header + 2 > length) {
-                        return ParseOutcome.MALFORMED;
-                    }
-                    next = u8(segment, offset + header);
-                    header += (u8(segment, offset + header + 1) + 1) * 8;
-                }
-                case IPV6_FRAGMENT -> {
-                    if (header + 8 > length) {
-                        return ParseOutcome.MALFORMED;
-                    }
-                    if ((u16(segment, offset + header + 2) & 0xFFF8) != 0) {
-                        return ParseOutcome.IGNORED;
-                    }
-                    next = u8(segment, offset + header);
-                    header += 8;
-                }
-                default -> {
+            // The fragment header is read whole; the others only up to their length byte.
+            int needed = next == IPV6_FRAGMENT ? 8 : 2;
+            if (header + needed > end) {
+                return ParseOutcome.MALFORMED;
+            }
+            if (header + needed > length) {
+                return ParseOutcome.TRUNCATED;
+            }
+            long at = offset + header;
+            if (next == IPV6_FRAGMENT) {
+                int fragmentField = u16(segment, at + 2);
+                if ((fragmentField & IPV6_FRAGMENT_OFFSET) != 0) {
                     return ParseOutcome.IGNORED;
                 }
+                firstFragment |= (fragmentField & IPV6_MORE_FRAGMENTS) != 0;
+                header += 8;
+            } else {
+                header += (u8(segment, at + 1) + 1) * 8;
             }
+            next = u8(segment, at);
+        }
+        // Linux (5.10+, RFC 8200 section 4.5) discards a first fragment that does not hold the
+        // whole TCP header, so such a SYN is never answered and needs no reassembly here.
+        if (firstFragment && header + TCP_MIN_HEADER > end) {
+            return ParseOutcome.IGNORED;
+        }
+        if (header > position + IPV6_HEADER && header + FragmentTable.HEADER_BYTES > length
+                && header + FragmentTable.HEADER_BYTES <= end) {
+            return ParseOutcome.TRUNCATED;
         }
         out.family = SynHeader.IPV6;
         out.srcHi = segment.get(U64, ip + 8);
@@ -206,10 +241,14 @@ public final class PacketParser {
     }
 
     private static ParseOutcome tcp(MemorySegment segment, long offset, int length, int position, SynHeader out) {
-        if (position + TCP_MIN_HEADER > length) {
+        if (position + FragmentTable.HEADER_BYTES > length) {
             return ParseOutcome.MALFORMED;
         }
-        long tcp = offset + position;
+        return tcpHeader(segment, offset + position, out);
+    }
+
+    /** Judges the first {@value FragmentTable#HEADER_BYTES} bytes of a TCP header at {@code tcp}, all readable. */
+    static ParseOutcome tcpHeader(MemorySegment segment, long tcp, SynHeader out) {
         if (u8(segment, tcp + 12) >>> 4 < 5) {
             return ParseOutcome.MALFORMED;
         }

@@ -7,5 +7,7 @@ public enum ParseOutcome {
     /** Well-formed but not ours: another protocol, another TCP flag mix, or a non-first fragment. */
     IGNORED,
     /** Truncated or internally inconsistent headers. */
-    MALFORMED
+    MALFORMED,
+    /** IPv6 extension headers that run past the captured bytes: a larger snaplen would show them. */
+    TRUNCATED
 }

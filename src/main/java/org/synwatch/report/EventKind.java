@@ -17,7 +17,9 @@ public enum EventKind {
     /** A scanner was added to synwatch's nftables set. */
     BLOCKED("blocked", "event", List.of("network", "intrusion_detection"), List.of("denied"), false),
     /** A scanner that was not blocked, and why (allowlisted, dry_run, ...). */
-    NOT_BLOCKED("not_blocked", "event", List.of("intrusion_detection"), List.of("allowed"), false);
+    NOT_BLOCKED("not_blocked", "event", List.of("intrusion_detection"), List.of("allowed"), false),
+    /** New connection lines of one second not printed, past --max-connection-lines. */
+    CONNECTIONS_SUPPRESSED("connections_suppressed", "event", List.of("network"), List.of("info"), true);
 
     /** event.action, and the name of the kind in docs/events.md. */
     public final String action;

@@ -3,6 +3,7 @@ package org.synwatch.report;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
+import java.util.OptionalInt;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
@@ -24,6 +25,8 @@ public final class EventWriter implements ScanListener {
     private static final byte[] ON_PORTS = " on ports ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FOR = " for ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DRY_RUN = " (dry run)".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NOT_SHOWN = " new connections not shown (over --max-connection-lines "
+            .getBytes(StandardCharsets.US_ASCII);
 
     /** synwatch.schema_version: raised whenever a field of docs/events.md changes meaning or goes away. */
     public static final int SCHEMA_VERSION = 1;
@@ -42,6 +45,8 @@ public final class EventWriter implements ScanListener {
     private static final byte[] JSON_PORTS = "\",\"synwatch.ports\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_TIMEOUT = "\",\"synwatch.block_timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_REASON = "\",\"synwatch.reason\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_COUNT = ",\"synwatch.count\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_LIMIT = ",\"synwatch.max_connection_lines\":".getBytes(StandardCharsets.US_ASCII);
 
     /** Flushes early when a huge batch would otherwise grow the buffer without bound. */
     private static final int FLUSH_THRESHOLD = 64 * 1024;
@@ -52,11 +57,28 @@ public final class EventWriter implements ScanListener {
     /** The members every JSON object ends with (observer, schema version) and its closing brace. */
     private final byte[] jsonEnd;
     private final LineBuffer buffer = new LineBuffer(FLUSH_THRESHOLD + 512);
+    /** New connection lines allowed per second of packet time; Long.MAX_VALUE for no limit. */
+    private final long maxConnectionLines;
+    /** The packet-time second of the latest New connection, and what it printed and held back. */
+    private long lineSecond = Long.MIN_VALUE;
+    private long linesThisSecond;
+    private long suppressed;
 
+    /** A writer without a limit on New connection lines (the blocker's, which writes none). */
     public EventWriter(EventOutput out, ZoneId zone, OutputFormat format, Observer observer) {
+        this(out, zone, format, observer, OptionalInt.empty());
+    }
+
+    /**
+     * @param maxConnectionLines New connection lines per second of packet time; past it, that
+     *                           second's others are counted into one line printed once it is over
+     */
+    public EventWriter(EventOutput out, ZoneId zone, OutputFormat format, Observer observer,
+                       OptionalInt maxConnectionLines) {
         this.out = out;
         this.json = format == OutputFormat.JSON;
         this.time = new TimestampText(zone, json);
+        this.maxConnectionLines = maxConnectionLines.isPresent() ? maxConnectionLines.getAsInt() : Long.MAX_VALUE;
         StringBuilder end = new StringBuilder(",\"observer.hostname\":").append(jsonString(observer.hostname()));
         observer.interfaceName().ifPresent(name -> end.append(",\"observer.ingress.interface.name\":").append(jsonString(name)));
         this.jsonEnd = end.append(",\"synwatch.schema_version\":").append(SCHEMA_VERSION).append('}')
@@ -65,6 +87,17 @@ public final class EventWriter implements ScanListener {
 
     @Override
     public void newConnection(SynHeader syn) {
+        long second = Math.floorDiv(syn.timestampMicros, 1_000_000L);
+        if (second != lineSecond) {
+            reportSuppressed();
+            lineSecond = second;
+            linesThisSecond = 0;
+        }
+        if (linesThisSecond == maxConnectionLines) {
+            suppressed++;
+            return;
+        }
+        linesThisSecond++;
         if (json) {
             jsonStart(syn.timestampMicros, EventKind.NEW_CONNECTION, syn.family);
             buffer.append(JSON_SOURCE_IP);
@@ -149,6 +182,41 @@ public final class EventWriter implements ScanListener {
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
         }
         endLine();
+    }
+
+    /**
+     * {@code C new connections not shown (over --max-connection-lines N)}, stamped with the start
+     * of the second they belong to.
+     */
+    public void connectionsSuppressed(long secondMicros, long count, long limit) {
+        if (json) {
+            buffer.append(JSON_TIME);
+            time.append(buffer, secondMicros);
+            buffer.append(JSON_ECS).append(EventKind.CONNECTIONS_SUPPRESSED.json).append(JSON_COUNT).appendDecimal(count)
+                    .append(JSON_LIMIT).appendDecimal(limit).append(jsonEnd);
+        } else {
+            time.append(buffer, secondMicros);
+            buffer.append(':').append(' ').appendDecimal(count).append(NOT_SHOWN).appendDecimal(limit).append(')');
+        }
+        endLine();
+    }
+
+    /**
+     * Prints the line for New connections held back in the latest second, if any: called when a
+     * later second starts, at the end, and live once the wall clock has left that second.
+     */
+    public void reportSuppressed() {
+        if (suppressed > 0) {
+            connectionsSuppressed(lineSecond * 1_000_000L, suppressed, maxConnectionLines);
+            suppressed = 0;
+        }
+    }
+
+    /** {@link #reportSuppressed} once the second of the held-back lines is over at {@code nowMicros}. */
+    public void reportSuppressedBefore(long nowMicros) {
+        if (Math.floorDiv(nowMicros, 1_000_000L) > lineSecond) {
+            reportSuppressed();
+        }
     }
 
     /** Writes everything formatted so far; called at the end of each batch and at shutdown. */

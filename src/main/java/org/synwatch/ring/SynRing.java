@@ -4,9 +4,10 @@ import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.ExceptionHandler;
-import com.lmax.disruptor.LiteBlockingWaitStrategy;
+import com.lmax.disruptor.LiteTimeoutBlockingWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -21,6 +22,11 @@ import org.synwatch.packet.SynHeader;
  */
 public final class SynRing implements AutoCloseable {
     public static final int DEFAULT_SIZE = 1 << 16;
+    /**
+     * An idle consumer wakes this often and calls the handler's {@code onTimeout}, so that the
+     * handler can finish what depends on the clock (a held-back line count) without a SYN.
+     */
+    public static final long IDLE_WAKE_MILLIS = 500;
     /** How long a replay waits between checks of a full ring: about one detector batch. */
     private static final long FULL_RING_PAUSE_NANOS = 50_000;
 
@@ -39,7 +45,8 @@ public final class SynRing implements AutoCloseable {
         // SYNs arrive in kernel blocks, so the consumer wakes once per block and drains it; spinning
         // between blocks (PhasedBackoff, 20 µs then 200 µs of yields) cost a third more CPU, taken
         // from the capture thread on a busy two-core host.
-        ring = RingBuffer.createSingleProducer(SynHeader::new, size, new LiteBlockingWaitStrategy());
+        ring = RingBuffer.createSingleProducer(SynHeader::new, size,
+                new LiteTimeoutBlockingWaitStrategy(IDLE_WAKE_MILLIS, TimeUnit.MILLISECONDS));
         processor = new BatchEventProcessorBuilder().build(ring, ring.newBarrier(), handler);
         processor.setExceptionHandler(new StopOnFailure(onFailure, this));
         ring.addGatingSequences(processor.getSequence());

@@ -16,6 +16,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.synwatch.capture.PcapHandle;
+import org.synwatch.config.FloodSettings;
+import org.synwatch.packet.FragmentCounters;
+import org.synwatch.packet.FragmentTable;
 import org.synwatch.packet.LinkType;
 import org.synwatch.packet.PacketParser;
 import org.synwatch.packet.ParseOutcome;
@@ -59,12 +62,12 @@ public class ParserBenchmark {
 
     @Benchmark
     public ParseOutcome ackIgnored() {
-        return PacketParser.parse(PcapHandle.MEMORY, ack, ACK.length, LinkType.ETHERNET, out);
+        return parser.parse(PcapHandle.MEMORY, ack, ACK.length, LinkType.ETHERNET, out);
     }
 
     @Benchmark
     public ParseOutcome vlanSyn() {
-        return PacketParser.parse(PcapHandle.MEMORY, vlanSyn, VLAN_SYN.length, LinkType.ETHERNET, out);
+        return parser.parse(PcapHandle.MEMORY, vlanSyn, VLAN_SYN.length, LinkType.ETHERNET, out);
     }
 
     private Arena arena;
@@ -72,6 +75,8 @@ public class ParserBenchmark {
     private long ipv6;
     private long vlanAck;
     private final SynHeader out = new SynHeader();
+    private final PacketParser parser = new PacketParser(
+            new FragmentTable(FloodSettings.DEFAULT_MAX_FRAGMENT_SETS, new FragmentCounters()));
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -81,9 +86,9 @@ public class ParserBenchmark {
         vlanAck = copy(VLAN_ACK);
         ack = copy(ACK);
         vlanSyn = copy(VLAN_SYN);
-        if (PacketParser.parse(PcapHandle.MEMORY, ipv4, IPV4_SYN.length, LinkType.ETHERNET, out) != ParseOutcome.PURE_SYN
-                || PacketParser.parse(PcapHandle.MEMORY, ipv6, IPV6_SYN.length, LinkType.ETHERNET, out) != ParseOutcome.PURE_SYN
-                || PacketParser.parse(PcapHandle.MEMORY, vlanAck, VLAN_ACK.length, LinkType.ETHERNET, out) != ParseOutcome.IGNORED) {
+        if (parser.parse(PcapHandle.MEMORY, ipv4, IPV4_SYN.length, LinkType.ETHERNET, out) != ParseOutcome.PURE_SYN
+                || parser.parse(PcapHandle.MEMORY, ipv6, IPV6_SYN.length, LinkType.ETHERNET, out) != ParseOutcome.PURE_SYN
+                || parser.parse(PcapHandle.MEMORY, vlanAck, VLAN_ACK.length, LinkType.ETHERNET, out) != ParseOutcome.IGNORED) {
             throw new IllegalStateException("benchmark packets do not parse as intended");
         }
     }
@@ -101,17 +106,17 @@ public class ParserBenchmark {
 
     @Benchmark
     public ParseOutcome ipv4Syn() {
-        return PacketParser.parse(PcapHandle.MEMORY, ipv4, IPV4_SYN.length, LinkType.ETHERNET, out);
+        return parser.parse(PcapHandle.MEMORY, ipv4, IPV4_SYN.length, LinkType.ETHERNET, out);
     }
 
     @Benchmark
     public ParseOutcome ipv6Syn() {
-        return PacketParser.parse(PcapHandle.MEMORY, ipv6, IPV6_SYN.length, LinkType.ETHERNET, out);
+        return parser.parse(PcapHandle.MEMORY, ipv6, IPV6_SYN.length, LinkType.ETHERNET, out);
     }
 
     @Benchmark
     public ParseOutcome vlanAckIgnored() {
-        return PacketParser.parse(PcapHandle.MEMORY, vlanAck, VLAN_ACK.length, LinkType.ETHERNET, out);
+        return parser.parse(PcapHandle.MEMORY, vlanAck, VLAN_ACK.length, LinkType.ETHERNET, out);
     }
 
     static byte[] hex(String text) {

@@ -168,6 +168,18 @@ class CliTest {
         assertOneLineError("unknown file format");
     }
 
+    /** NFLOG (239) is a capture libpcap reads well; the hint must say what synwatch reads, not call it damaged. */
+    @Test
+    void unreadableLinkTypeGetsItsOwnHint(@TempDir Path dir) throws IOException {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        header.putInt(0xA1B2C3D4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(239);
+        Path nflog = Files.write(dir.resolve("nflog.pcap"), header.array());
+        assertEquals(1, run("-r", nflog.toString()));
+        assertOneLineError("unsupported link type 239");
+        assertTrue(stderr().contains("hint: synwatch reads Ethernet"), stderr());
+        assertFalse(stderr().contains("damaged"), stderr());
+    }
+
     @Test
     void unknownInterfaceIsARuntimeError() {
         assertEquals(1, run("-i", "nosuchif0"));

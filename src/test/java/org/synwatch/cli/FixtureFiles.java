@@ -34,6 +34,12 @@ final class FixtureFiles {
         return sibling(capture, ".error");
     }
 
+    /** Options a capture is replayed with (NAME.args, words on one line), none if there is no such file. */
+    static List<String> argsFor(Path capture) throws IOException {
+        Path args = sibling(capture, ".args");
+        return Files.exists(args) ? List.of(Files.readString(args).trim().split("\\s+")) : List.of();
+    }
+
     private static Path sibling(Path capture, String extension) {
         String name = capture.getFileName().toString();
         return capture.resolveSibling(name.substring(0, name.lastIndexOf('.')) + extension);

@@ -93,8 +93,10 @@ class FixtureReplayTest {
     void outputMatchesExpectedFile(Path capture) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
+        List<String> args = new java.util.ArrayList<>(List.of("-r", capture.toString()));
+        args.addAll(FixtureFiles.argsFor(capture));
         int status = new Cli(out, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { })
-                .execute(new String[] {"-r", capture.toString()});
+                .execute(args.toArray(String[]::new));
         // NAME.error holds libpcap's words for a file it cannot read to the end.
         Path error = FixtureFiles.errorFor(capture);
         if (Files.exists(error)) {

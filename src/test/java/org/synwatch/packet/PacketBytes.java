@@ -92,6 +92,7 @@ final class PacketBytes {
         private int ihl = 5;
         private int totalLength = -1;
         private int flagsAndFragmentOffset;
+        private int identification = 0x4242;
         private int protocol = PROTO_TCP;
         private byte[] options;
         private byte[] payload = new byte[0];
@@ -129,6 +130,12 @@ final class PacketBytes {
             return this;
         }
 
+        /** The identification field, which with the addresses names a fragmented datagram. */
+        Ipv4 identification(int value) {
+            identification = value;
+            return this;
+        }
+
         /** Option bytes (repeated or cut to fit the IHL); by default NOPs then End of Options. */
         Ipv4 options(byte[] value) {
             options = value.clone();
@@ -146,7 +153,7 @@ final class PacketBytes {
             b[0] = (byte) (version << 4 | ihl & 0x0F);
             b[1] = 0;                                             // DSCP/ECN
             put16(b, 2, totalLength >= 0 ? totalLength : b.length);
-            put16(b, 4, 0x4242);                                  // identification
+            put16(b, 4, identification);
             put16(b, 6, flagsAndFragmentOffset);
             b[8] = 64;                                            // TTL
             b[9] = (byte) protocol;

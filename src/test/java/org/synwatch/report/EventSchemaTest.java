@@ -50,7 +50,8 @@ class EventSchemaTest {
             EventKind.NEW_CONNECTION, w -> w.newConnection(syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80)),
             EventKind.PORT_SCAN, w -> w.portScan(syn(T0, "2001:db8::1", 5973, "2001:db8::5", 83), 128, new int[] {80, 81, 82, 83}, 4),
             EventKind.BLOCKED, w -> blockedSample(w, false),
-            EventKind.NOT_BLOCKED, w -> blockedSample(w, true)));
+            EventKind.NOT_BLOCKED, w -> blockedSample(w, true),
+            EventKind.CONNECTIONS_SUPPRESSED, w -> w.connectionsSuppressed(T0 - T0 % 1_000_000, 12345, 1000)));
 
     private static void blockedSample(EventWriter writer, boolean dryRun) {
         SynHeader s = syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80);

@@ -16,11 +16,13 @@ public final class NetworkNamespaces implements AutoCloseable {
     public final String clientLink;
 
     public NetworkNamespaces(String tag) {
+        // SYNWATCH_TEST_TAG (optional, a few characters) lets people sharing a host tell their names apart.
+        String who = System.getenv().getOrDefault("SYNWATCH_TEST_TAG", "");
         long pid = ProcessHandle.current().pid() % 100000;
-        target = "sw-" + tag + "-t" + pid;
-        client = "sw-" + tag + "-c" + pid;
-        targetLink = "swt" + tag.charAt(0) + pid;
-        clientLink = "swc" + tag.charAt(0) + pid;
+        target = "sw-" + tag + who + "-t" + pid;
+        client = "sw-" + tag + who + "-c" + pid;
+        targetLink = "swt" + tag.charAt(0) + who + pid;
+        clientLink = "swc" + tag.charAt(0) + who + pid;
         close();
         Commands.run("ip", "netns", "add", target);
         Commands.run("ip", "netns", "add", client);
