@@ -9,9 +9,16 @@
 # Topology (all namespaces are this script's own, suffixed with its PID; the host's own namespace,
 # firewall and links are never touched):
 #
-#   target 192.0.2.1 ──┐
-#   scanner 192.0.2.66 ─┼── br0 in "switch"      IPv6 2001:db8:e2e::/64 too, when it can be set up
-#   benign 192.0.2.77 ──┘
+#   target 192.0.2.1 ───┐    (default routes via the gateway; its resolv.conf names the name
+#   scanner 192.0.2.66 ──┤     server, through /etc/netns/TARGET-NS/resolv.conf, removed at the end)
+#   benign 192.0.2.77 ───┼── br0 in "switch"      IPv6 2001:db8:e2e::/64 too, when it can be set up
+#   gateway 192.0.2.254 ─┤
+#   dns 192.0.2.53 ──────┤
+#   client 192.0.2.88 ───┘    (holds a live TCP session with the target)
+#
+# Spoofed SYNs (from the scanner namespace, raw sockets) play the attacker of issue 14: scans
+# forged from the gateway, the name server and the connected client must be reported and not
+# blocked; a flood of 200 forged scanners must hold the budgets.
 #
 # Needs: root, ip (iproute2), nft (nftables), nmap, curl, python3. Without them it prints
 # "e2e: SKIPPED: <reason>" and exits 0. Ends with "e2e: PASSED" (exit 0) or "e2e: FAILED: <what>" (exit 1).
@@ -45,6 +52,10 @@ NS_SWITCH=swe2e-switch-$SUFFIX
 NS_TARGET=swe2e-target-$SUFFIX
 NS_SCANNER=swe2e-scanner-$SUFFIX
 NS_BENIGN=swe2e-benign-$SUFFIX
+NS_GATEWAY=swe2e-gw-$SUFFIX
+NS_DNS=swe2e-dns-$SUFFIX
+NS_CLIENT=swe2e-client-$SUFFIX
+NETNS_ETC=/etc/netns/$NS_TARGET   # ip netns exec bind-mounts its resolv.conf over /etc/resolv.conf
 IFACE=e2e0             # each endpoint namespace's veth to the bridge
 
 TARGET4=192.0.2.1
@@ -53,12 +64,18 @@ BENIGN4=192.0.2.77
 TARGET6=2001:db8:e2e::1
 SCANNER6=2001:db8:e2e::66
 BENIGN6=2001:db8:e2e::77
+GATEWAY4=192.0.2.254
+GATEWAY6=2001:db8:e2e::fe
+DNS4=192.0.2.53
+CLIENT4=192.0.2.88
+SESSION_PORT=9000
+FLOOD_SOURCES=200      # forged scanners, 198.18.0.0/15 (benchmarking range)
 IPV6=0                 # 1 once IPv6 addresses are configured everywhere
 
 METRICS_ADDRESS=127.0.0.1:9897
 METRICS_URL=http://$METRICS_ADDRESS/metrics
 BLOCK_TIMEOUT=1h
-SERVER_LIFETIME=170    # seconds; bounds the HTTP listeners
+SERVER_LIFETIME=400    # seconds; bounds the HTTP listeners and the client's session
 BENIGN_MAX_ITERATIONS=60
 BENIGN_MAX_SECONDS=60
 
@@ -69,12 +86,19 @@ METRICS=$TMP/metrics.txt
 NMAP_OUT=$TMP/nmap.txt
 BENIGN_LOG=$TMP/benign.log
 BENIGN_STOP=$TMP/benign.stop
+ALLOW_FILE=$TMP/allow
+SPOOF=$TMP/spoof.py
+SESSION_LOG=$TMP/session.log
+SESSION_CHECK=$TMP/session.check
+OUT3=$TMP/synwatch3.stdout ERR3=$TMP/synwatch3.stderr     # third run (adopting a million blocks)
+SYNWATCH_EXTRA=()      # more options for the next start_synwatch
 SYNWATCH_PID=""
 BENIGN_PID=""
 CURRENT_ERR=$ERR1
 
 # ---------------------------------------------------------------------------------------------------
 # Teardown (cleanup in tests/lib.sh): whatever happens, kill what we started and delete our namespaces.
+cleanup_extra() { rm -rf "$NETNS_ETC"; }
 trap cleanup EXIT
 trap 'echo "e2e: interrupted" >&2; exit 130' INT
 trap 'echo "e2e: terminated" >&2; exit 143' TERM
@@ -97,6 +121,8 @@ diagnostics() {  # run by finish when a check failed
   dump_file "synwatch run 1 stderr" "$ERR1"
   [ -e "$OUT2" ] && dump_file "synwatch run 2 stdout" "$OUT2" 40
   [ -e "$ERR2" ] && dump_file "synwatch run 2 stderr" "$ERR2"
+  [ -e "$OUT3" ] && dump_file "synwatch run 3 stdout" "$OUT3" 20
+  [ -e "$ERR3" ] && dump_file "synwatch run 3 stderr" "$ERR3"
   dump_file "last /metrics scrape" "$METRICS"
   echo "----- nft list ruleset in $NS_TARGET -----"
   ip netns exec "$NS_TARGET" nft list ruleset >"$TMP/ruleset.txt" 2>&1 || true
@@ -171,9 +197,9 @@ scrape() {  # fetches /metrics from inside the target namespace into $METRICS; f
 
 start_synwatch() {  # stdout-file stderr-file: starts synwatch in the target namespace, waits for "capturing on"
   CURRENT_ERR=$2
-  log "starting: ip netns exec $NS_TARGET $SYNWATCH -i $IFACE --metrics-address $METRICS_ADDRESS --block-timeout $BLOCK_TIMEOUT"
+  log "starting: ip netns exec $NS_TARGET $SYNWATCH -i $IFACE --metrics-address $METRICS_ADDRESS --block-timeout $BLOCK_TIMEOUT ${SYNWATCH_EXTRA[*]}"
   ip netns exec "$NS_TARGET" "$SYNWATCH" -i "$IFACE" --metrics-address "$METRICS_ADDRESS" \
-    --block-timeout "$BLOCK_TIMEOUT" >"$1" 2>"$2" </dev/null &
+    --block-timeout "$BLOCK_TIMEOUT" "${SYNWATCH_EXTRA[@]}" >"$1" 2>"$2" </dev/null &
   SYNWATCH_PID=$!
   PIDS+=("$SYNWATCH_PID")
   poll 30 capturing_or_dead || true
@@ -217,7 +243,7 @@ stop_synwatch() {
 
 # ---------------------------------------------------------------------------------------------------
 # 1. Topology.
-log "workdir $TMP; namespaces $NS_SWITCH $NS_TARGET $NS_SCANNER $NS_BENIGN"
+log "workdir $TMP; namespaces $NS_SWITCH $NS_TARGET $NS_SCANNER $NS_BENIGN $NS_GATEWAY $NS_DNS $NS_CLIENT"
 if ! ip netns add "$NS_SWITCH" 2>"$TMP/netns.err"; then
   skip "cannot create network namespaces here: $(cat "$TMP/netns.err")"
 fi
@@ -227,11 +253,14 @@ setup_topology() {
   ip -n "$NS_SWITCH" link set lo up
   ip -n "$NS_SWITCH" link add br0 type bridge stp_state 0 mcast_snooping 0
   ip -n "$NS_SWITCH" link set br0 up
-  for name in target scanner benign; do
+  for name in target scanner benign gateway dns client; do
     case $name in
-      target) ns=$NS_TARGET addr4=$TARGET4 addr6=$TARGET6 ;;
-      scanner) ns=$NS_SCANNER addr4=$SCANNER4 addr6=$SCANNER6 ;;
-      benign) ns=$NS_BENIGN addr4=$BENIGN4 addr6=$BENIGN6 ;;
+      target) ns=$NS_TARGET addr4=$TARGET4 ;;
+      scanner) ns=$NS_SCANNER addr4=$SCANNER4 ;;
+      benign) ns=$NS_BENIGN addr4=$BENIGN4 ;;
+      gateway) ns=$NS_GATEWAY addr4=$GATEWAY4 ;;
+      dns) ns=$NS_DNS addr4=$DNS4 ;;
+      client) ns=$NS_CLIENT addr4=$CLIENT4 ;;
     esac
     port=to-$name
     ip netns add "$ns"
@@ -243,13 +272,18 @@ setup_topology() {
     ip -n "$ns" addr add "$addr4/24" dev "$IFACE"
     ip -n "$ns" link set "$IFACE" up
   done
+  ip -n "$NS_TARGET" route add default via "$GATEWAY4"
+  mkdir -p "$NETNS_ETC"
+  printf 'nameserver %s\n' "$DNS4" >"$NETNS_ETC/resolv.conf"
   IPV6=1
-  for name in target scanner benign; do
+  for name in target scanner benign gateway; do
     case $name in
-      target) ns=$NS_TARGET addr6=$TARGET6 ;; scanner) ns=$NS_SCANNER addr6=$SCANNER6 ;; benign) ns=$NS_BENIGN addr6=$BENIGN6 ;;
+      target) ns=$NS_TARGET addr6=$TARGET6 ;; scanner) ns=$NS_SCANNER addr6=$SCANNER6 ;;
+      benign) ns=$NS_BENIGN addr6=$BENIGN6 ;; gateway) ns=$NS_GATEWAY addr6=$GATEWAY6 ;;
     esac
     ip -n "$ns" addr add "$addr6/64" dev "$IFACE" nodad 2>/dev/null || IPV6=0
   done
+  if [ "$IPV6" = 1 ]; then ip -n "$NS_TARGET" -6 route add default via "$GATEWAY6" || IPV6=0; fi
 }
 if ! setup_topology 2>"$TMP/topology.err"; then
   fatal "setting up the namespaces failed: $(cat "$TMP/topology.err")"
@@ -273,10 +307,56 @@ for ns in "$NS_SCANNER" "$NS_BENIGN"; do
   poll 10 http_ok "$ns" "http://$TARGET4:80/" 2 \
     || fatal "$ns cannot reach http://$TARGET4:80/ over the bridge ($(http_get "$ns" "http://$TARGET4:80/" 2))"
 done
-pass "topology: switch bridge + target/scanner/benign namespaces; scanner and benign reach target:80"
+pass "topology: switch bridge + target/scanner/benign/gateway/dns/client namespaces; scanner and benign reach target:80"
+if [ "$(in_ns "$NS_TARGET" cat /etc/resolv.conf)" = "nameserver $DNS4" ]; then
+  pass "the target resolves through $DNS4 (/etc/netns/$NS_TARGET/resolv.conf)"
+else
+  fail "ip netns exec $NS_TARGET does not see nameserver $DNS4 in /etc/resolv.conf"
+fi
 
-# 3. synwatch, first run.
+# Forged SYNs: IPv4 with any source, from a raw socket in the scanner namespace. Lines on stdin:
+# "SOURCE PORT PORT ...", one SYN per port; the kernel fills in nothing but the route.
+cat >"$SPOOF" <<'PY'
+import socket, struct, sys
+def checksum(data):
+    if len(data) % 2: data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    s = (s >> 16) + (s & 0xFFFF); s += s >> 16
+    return ~s & 0xFFFF
+target = sys.argv[1]
+sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+sent = 0
+for line in sys.stdin:
+    words = line.split()
+    src = socket.inet_aton(words[0]); dst = socket.inet_aton(target)
+    for i, port in enumerate(words[1:]):
+        sport = 40000 + (sent % 20000)
+        tcp = struct.pack("!HHIIBBHHH", sport, int(port), 1000 + sent, 0, 5 << 4, 0x02, 64240, 0, 0)
+        tcp = tcp[:16] + struct.pack("!H", checksum(src + dst + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), sent & 0xFFFF, 0, 64, 6, 0, src, dst)
+        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        sock.sendto(ip + tcp, (target, 0))
+        sent += 1
+print(sent)
+PY
+spoof() {  # source port...: forged SYNs from source to each port of the target
+  echo "$*" | in_ns "$NS_SCANNER" timeout 20 python3 "$SPOOF" "$TARGET4" >/dev/null
+}
+in_set() {  # address: true when blocked4 in the target namespace holds it (a lookup, not a listing)
+  in_ns "$NS_TARGET" nft get element inet synwatch blocked4 "{ $1 }" >/dev/null 2>&1
+}
+
+# 3. synwatch, first run, with an allow file that starts empty.
+echo "# networks synwatch never blocks" >"$ALLOW_FILE"
+SYNWATCH_EXTRA=(--allow-file "$ALLOW_FILE")
 start_synwatch "$OUT1" "$ERR1"
+protected_line=$(grep -m1 "never blocking gateways" "$ERR1" || true)
+if [[ "$protected_line" == *"[$GATEWAY4"* || "$protected_line" == *" $GATEWAY4"* ]] \
+   && { [ "$IPV6" = 0 ] || [[ "$protected_line" == *"$GATEWAY6"* ]]; } && [[ "$protected_line" == *"name servers [$DNS4]"* ]]; then
+  pass "synwatch read the routes and resolv.conf: ${protected_line#*INFO  }"
+else
+  fail "synwatch does not protect gateway $GATEWAY4${IPV6:+/$GATEWAY6} and name server $DNS4: '${protected_line:-no such line}'"
+fi
 
 # 4. Benign traffic: a bounded loop of plain HTTP requests to ports 80 and 8080.
 # shellcheck disable=SC2016  # expanded by the inner bash
@@ -410,6 +490,135 @@ else
   fail "${metric_problem:-metrics could not be checked}"
 fi
 
+# 6b. Blocking that can't be turned against its own host (issue 14).
+not_blocking() {  # address reason: the exact line, once
+  has_line "^$TS: Not blocking $(re_escape "$1"): $2\$" "$OUT1"
+}
+scan_of() { has_line "^$TS: Port scan detected: $(re_escape "$1") -> $(re_escape "$TARGET4") on ports " "$OUT1"; }
+for case in "$GATEWAY4 gateway 1001 1002 1003 1004" "$DNS4 name%server 1101 1102 1103 1104"; do
+  read -r source reason ports <<<"$case"
+  reason=${reason/\%/ }
+  # shellcheck disable=SC2086  # the ports are words
+  spoof "$source" $ports
+  if poll 5 not_blocking "$source" "$reason" && scan_of "$source" && ! in_set "$source"; then
+    pass "4 forged SYNs from the $reason $source: reported as a scan, 'Not blocking $source: $reason', not in the set"
+  else
+    fail "forged scan from the $reason $source: scan line $(scan_of "$source" && echo yes || echo no), 'Not blocking $source: $reason' $(not_blocking "$source" "$reason" && echo yes || echo no), in the set: $(in_set "$source" && echo yes || echo no)"
+  fi
+done
+
+# A client with a live session: its real SYN is one port, three forged ones make the scan.
+in_ns "$NS_TARGET" timeout "$SERVER_LIFETIME" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(1)
+c, _ = s.accept()
+while True:
+    data = c.recv(100)
+    if not data: break
+    c.sendall(data)' "$SESSION_PORT" >"$TMP/session-server.log" 2>&1 </dev/null &
+PIDS+=("$!")
+sleep 0.5
+in_ns "$NS_CLIENT" timeout "$SERVER_LIFETIME" python3 -c '
+import os, socket, sys, time
+c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+print("connected", flush=True)
+while not os.path.exists(sys.argv[3]): time.sleep(0.1)
+c.settimeout(3); c.sendall(b"ping"); print("echo", c.recv(100).decode(), flush=True)' \
+  "$TARGET4" "$SESSION_PORT" "$SESSION_CHECK" >"$SESSION_LOG" 2>&1 </dev/null &
+PIDS+=("$!")
+if poll 5 has_line '^connected$' "$SESSION_LOG" && poll 5 has_line "New connection: $(re_escape "$CLIENT4"):[0-9]+ -> $(re_escape "$TARGET4"):$SESSION_PORT\$" "$OUT1"; then
+  spoof "$CLIENT4" 1201 1202 1203
+  if poll 5 not_blocking "$CLIENT4" "established connection" && scan_of "$CLIENT4" && ! in_set "$CLIENT4"; then
+    pass "3 forged SYNs from $CLIENT4 (live session on :$SESSION_PORT): reported, 'Not blocking $CLIENT4: established connection'"
+  else
+    fail "forged scan from the connected client $CLIENT4: scan line $(scan_of "$CLIENT4" && echo yes || echo no), 'established connection' line $(not_blocking "$CLIENT4" "established connection" && echo yes || echo no), in the set: $(in_set "$CLIENT4" && echo yes || echo no)"
+  fi
+  touch "$SESSION_CHECK"
+  if poll 5 has_line '^echo ping$' "$SESSION_LOG"; then
+    pass "the client's session still works after the forged scan"
+  else
+    fail "the client's session broke: $(tr '\n' '|' <"$SESSION_LOG")"
+  fi
+else
+  fail "the client could not open its session to $TARGET4:$SESSION_PORT, or synwatch did not report it: $(tr '\n' '|' <"$SESSION_LOG")"
+fi
+
+# --block goes through the same checks; a second synwatch in this namespace refuses to start.
+block_rc=0
+in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" --block "$GATEWAY4" >"$TMP/block.txt" 2>&1 || block_rc=$?
+if [ "$block_rc" = 1 ] && grep -qx "synwatch: not blocking $GATEWAY4: gateway (hint: .*)" "$TMP/block.txt" && ! in_set "$GATEWAY4"; then
+  pass "--block $GATEWAY4 refused: one line, exit 1, not in the set"
+else
+  fail "--block $GATEWAY4 exited $block_rc: $(head -c 300 "$TMP/block.txt" | tr '\n' '|')"
+fi
+chains_before=$(in_ns "$NS_TARGET" nft -a list chain inet synwatch input 2>&1)
+second_rc=0
+in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" -i "$IFACE" --metrics-address 127.0.0.1:9898 >"$TMP/second.out" 2>"$TMP/second.err" </dev/null || second_rc=$?
+if [ "$second_rc" = 1 ] && [ "$(wc -l <"$TMP/second.err")" = 1 ] && grep -q "another synwatch is already blocking in this network namespace" "$TMP/second.err" \
+   && [ "$(in_ns "$NS_TARGET" nft -a list chain inet synwatch input 2>&1)" = "$chains_before" ]; then
+  pass "a second synwatch in the namespace exits 1 with one line, and the chains are untouched"
+else
+  fail "second synwatch: exit $second_rc, stderr: $(head -c 300 "$TMP/second.err" | tr '\n' '|')"
+fi
+
+# --allow-file + SIGHUP: takes effect without a restart, and SIGHUP no longer kills synwatch.
+echo "203.0.113.0/24  # added while running" >>"$ALLOW_FILE"
+kill -HUP "$SYNWATCH_PID"
+if poll 5 grep -q "$ALLOW_FILE: 1 networks" "$ERR1" && synwatch_alive; then
+  spoof 203.0.113.7 1301 1302 1303 1304
+  if poll 5 not_blocking 203.0.113.7 allowlisted && ! in_set 203.0.113.7; then
+    pass "after SIGHUP the allow file's 203.0.113.0/24 is in force: 'Not blocking 203.0.113.7: allowlisted'; synwatch still runs"
+  else
+    fail "after SIGHUP, a scan from 203.0.113.7 was not reported as allowlisted"
+  fi
+else
+  fail "SIGHUP: synwatch $(synwatch_alive && echo 'did not log the reload of' || echo 'died on SIGHUP instead of re-reading') $ALLOW_FILE"
+fi
+
+# /metrics: a trickling client and a TLS hello do not stall another scrape.
+in_ns "$NS_TARGET" timeout 20 python3 -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for b in b"GET /metrics HTTP/1.1\r\nHost: x\r\n":
+    s.send(bytes([b])); time.sleep(1)' "${METRICS_ADDRESS##*:}" >/dev/null 2>&1 </dev/null &
+PIDS+=("$!")
+in_ns "$NS_TARGET" timeout 10 curl -sk --max-time 8 -o /dev/null "https://$METRICS_ADDRESS/metrics" >/dev/null 2>&1 </dev/null &
+PIDS+=("$!")
+sleep 1
+scrape_ok=0
+for _ in 1 2 3; do
+  if in_ns "$NS_TARGET" curl -s --max-time 2 -o /dev/null "$METRICS_URL"; then scrape_ok=$((scrape_ok + 1)); fi
+  sleep 0.5
+done
+if [ "$scrape_ok" = 3 ]; then
+  pass "/metrics answered 3 scrapes within 2 s each while a client trickles a header and another sends a TLS hello"
+else
+  fail "/metrics answered only $scrape_ok of 3 scrapes within 2 s while a client trickled and another sent a TLS hello"
+fi
+
+# 200 forged scanners within a few seconds: the block budget (60 a minute) holds.
+for ((i = 0; i < FLOOD_SOURCES; i++)); do echo "198.18.$((i / 250)).$((i % 250 + 1)) 2001 2002 2003 2004"; done \
+  | in_ns "$NS_SCANNER" timeout 60 python3 "$SPOOF" "$TARGET4" >/dev/null
+flood_scans() { count "Port scan detected: 198\.18\." "$OUT1"; }
+flood_decided() { [ $(( $(count "Blocked 198\.18\." "$OUT1") + $(count "Not blocking 198\.18\.[0-9.]+: " "$OUT1") )) -ge "$FLOOD_SOURCES" ]; }
+poll 20 flood_decided || true
+flood_blocked=$(count "Blocked 198\.18\." "$OUT1")
+flood_limited=$(count "Not blocking 198\.18\.[0-9.]+: rate limit\$" "$OUT1")
+all_blocked=$(count ": Blocked " "$OUT1")
+set_size=$(in_ns "$NS_TARGET" nft -j list set inet synwatch blocked4 | grep -o '"val"' | wc -l)
+scrape || true
+if [ "$(flood_scans)" = "$FLOOD_SOURCES" ] && [ "$all_blocked" -le 60 ] && [ $((flood_blocked + flood_limited)) = "$FLOOD_SOURCES" ] \
+   && [ "$set_size" -le 60 ] && [ "$(metric synwatch_blocks_total 'result="rate_limit"')" = "$flood_limited" ]; then
+  pass "$FLOOD_SOURCES forged scanners: all reported, $flood_blocked blocked ($all_blocked in this run, at most 60 a minute), $flood_limited 'rate limit' (= synwatch_blocks_total{result=\"rate_limit\"}), $set_size in the set"
+else
+  fail "$FLOOD_SOURCES forged scanners: $(flood_scans) scan lines, $flood_blocked blocked ($all_blocked in all), $flood_limited rate-limited, metric $(metric synwatch_blocks_total 'result="rate_limit"'), $set_size in the set"
+fi
+for reason in gateway name_server established allowlisted; do
+  v=$(metric synwatch_blocks_total "result=\"$reason\"")
+  if [ "${v:-0}" -ge 1 ]; then pass "synwatch_blocks_total{result=\"$reason\"} = $v"; else fail "synwatch_blocks_total{result=\"$reason\"} is '${v:-missing}'"; fi
+done
+
 # 7. SIGTERM.
 stop_synwatch
 if [ "$STOP_RC" = 0 ] && [ "$STOP_MS" -le 2000 ]; then
@@ -536,6 +745,43 @@ elif in_ns "$NS_TARGET" nft list table inet synwatch >/dev/null 2>&1; then
 else
   pass "--remove-firewall exited 0 and table inet synwatch is gone"
 fi
+
+# 8b. Adopting a set of 1,000,000 blocks stays under 400 MB RSS, and the set budget holds.
+python3 - "$TMP/million.nft" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("add table inet synwatch\nadd set inet synwatch blocked4 { type ipv4_addr; flags timeout; size 1048576; }\n")
+    for start in range(0, 1000000, 10000):
+        f.write("add element inet synwatch blocked4 { " + ", ".join(
+            f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255} timeout 1h" for i in range(start, start + 10000)) + " }\n")
+PY
+if in_ns "$NS_TARGET" timeout 120 nft -f "$TMP/million.nft" 2>"$TMP/million.err"; then
+  SYNWATCH_EXTRA=()
+  start_synwatch "$OUT3" "$ERR3"
+  adopted() { scrape && [ "$(metric synwatch_blocked_sources)" -ge 1000000 ]; }
+  if poll 240 adopted; then
+    rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SYNWATCH_PID/status")
+    if [ "$rss_kb" -lt $((400 * 1024)) ]; then
+      pass "adopted 1,000,000 blocks (synwatch_blocked_sources $(metric synwatch_blocked_sources)); peak RSS $((rss_kb / 1024)) MB < 400 MB"
+    else
+      fail "adopting 1,000,000 blocks took the peak RSS to $((rss_kb / 1024)) MB (limit 400 MB)"
+    fi
+    spoof 198.18.9.9 2101 2102 2103 2104
+    # (No nft lookup here: nft reads the whole million-element set for one.)
+    if poll 5 has_line "^$TS: Not blocking 198\.18\.9\.9: set full\$" "$OUT3" && ! has_line "Blocked 198\.18\.9\.9 " "$OUT3"; then
+      pass "past --max-blocked (65536; the set holds 1,000,000): 'Not blocking 198.18.9.9: set full'"
+    else
+      fail "a scan with the set past --max-blocked did not print 'Not blocking 198.18.9.9: set full'"
+    fi
+  else
+    fail "synwatch_blocked_sources did not reach 1,000,000 within 240 s of adopting the set (last: '$(metric synwatch_blocked_sources)')"
+  fi
+  stop_synwatch
+  [ "$STOP_RC" = 0 ] || fail "third run: SIGTERM gave exit status $STOP_RC$STOP_NOTE"
+else
+  fail "could not load 1,000,000 elements into blocked4: $(head -c 300 "$TMP/million.err")"
+fi
+rm -f "$TMP/million.nft"
 
 # 9. Done.
 finish

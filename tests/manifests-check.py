@@ -43,7 +43,8 @@ version = re.search(r"^  <version>(.*)</version>$", (ROOT / "pom.xml").read_text
 # The DaemonSet.
 docs = [d for d in yaml.safe_load_all((ROOT / "packaging/kubernetes/daemonset.yaml").read_text()) if d]
 kinds = {d["kind"]: d for d in docs}
-check(set(kinds) == {"Namespace", "DaemonSet"}, f"daemonset.yaml holds a Namespace and a DaemonSet ({sorted(kinds)})")
+check(set(kinds) == {"Namespace", "ConfigMap", "DaemonSet"},
+      f"daemonset.yaml holds a Namespace, the allow-list ConfigMap and a DaemonSet ({sorted(kinds)})")
 ds = kinds["DaemonSet"]
 ns = kinds["Namespace"]
 check(ds["apiVersion"] == "apps/v1" and ds["metadata"]["namespace"] == ns["metadata"]["name"],
@@ -86,6 +87,15 @@ for opt in ("MaxMetaspaceSize", "ReservedCodeCacheSize"):
     check(f"-XX:{opt}=" in java_opts, f"SYNWATCH_JAVA_OPTS caps {opt}, so the JVM's total is bounded")
 check("memory" in requests and mebibytes(requests["memory"]) <= limit and "cpu" in requests,
       f"requests cpu and memory, memory within the limit ({requests})")
+
+# The allow file: the ConfigMap is mounted where --allow-file reads it.
+allow_args = c.get("args", [])
+allow_path = allow_args[allow_args.index("--allow-file") + 1] if "--allow-file" in allow_args else None
+allow_volume = next((v for v in spec.get("volumes", []) if v.get("configMap", {}).get("name") == kinds["ConfigMap"]["metadata"]["name"]), None)
+allow_mount = next((m for m in c.get("volumeMounts", []) if allow_volume and m["name"] == allow_volume["name"]), None)
+check(allow_path is not None and allow_mount is not None
+      and allow_path.rsplit("/", 1) == [allow_mount["mountPath"], next(iter(kinds["ConfigMap"]["data"]))],
+      f"--allow-file {allow_path} is the ConfigMap's file, mounted")
 
 # Metrics: the annotations, the port, the flag and the scrape job agree.
 annotations = pod["metadata"].get("annotations", {})

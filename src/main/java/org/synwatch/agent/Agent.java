@@ -12,10 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 import org.synwatch.block.Allowlist;
+import org.synwatch.block.AllowlistRefresher;
+import org.synwatch.block.BlockGate;
 import org.synwatch.block.Blocker;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.block.ScanResponder;
+import org.synwatch.block.SystemFacts;
 import org.synwatch.capture.CaptureCounters;
 import org.synwatch.capture.CaptureLoop;
 import org.synwatch.capture.Interfaces;
@@ -25,6 +28,7 @@ import org.synwatch.capture.PcapHandle;
 import org.synwatch.capture.SynFilter;
 import org.synwatch.config.BlockSettings;
 import org.synwatch.config.CaptureSource;
+import org.synwatch.config.ConfigException;
 import org.synwatch.config.Settings;
 import org.synwatch.detect.Detector;
 import org.synwatch.metrics.MetricsServer;
@@ -37,10 +41,11 @@ import org.synwatch.report.Observer;
 import org.synwatch.ring.SynRing;
 
 /**
- * One run of synwatch. Start order: libpcap handle and filter, firewall table, blocker thread,
- * detector thread, metrics server, then the capture loop on the calling thread. Stop order is the
- * reverse: capture stops, the detector finishes every SYN already read, the blocker applies every
- * block already decided, the metrics server closes, the handle closes.
+ * One run of synwatch. Start order: libpcap handle and filter, the one-per-namespace lock (when
+ * blocking), the allowlist (allow file, host facts) and its refresher, firewall table, blocker
+ * thread, detector thread, metrics server, then the capture loop on the calling thread. Stop
+ * order is the reverse: capture stops, the detector finishes every SYN already read, the blocker
+ * applies every block already decided, the metrics server closes, the handle closes.
  */
 public final class Agent {
     /**
@@ -58,6 +63,7 @@ public final class Agent {
     private final CaptureCounters counters = new CaptureCounters();
     private final AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
     private volatile CaptureLoop loop;
+    private volatile AllowlistRefresher refresher;
     private volatile boolean stopRequested;
 
     /** @param firewalls opens synwatch's nftables table (normally {@link NftFirewall#open}) */
@@ -69,7 +75,7 @@ public final class Agent {
     }
 
     /** Captures until the source ends or {@link #requestStop} is called. */
-    public void run() throws PcapException, FirewallException, AgentFailure {
+    public void run() throws PcapException, FirewallException, AgentFailure, ConfigException {
         boolean live = settings.source() instanceof CaptureSource.Live;
         try (Closer closer = new Closer()) {
             PcapHandle handle = closer.add("capture handle", open());
@@ -81,16 +87,24 @@ public final class Agent {
             EventWriter writer = new EventWriter(output, zone, settings.format(), observer,
                     settings.flood().maxConnectionLines());
             BlockSettings.Mode mode = effectiveBlockMode(live);
+            BlockSettings block = settings.block().withMode(mode);
+            if (mode == BlockSettings.Mode.ENFORCE) {
+                closer.add("instance lock", InstanceLock.acquire(InstanceLock.NAME));
+            }
+            Allowlist allowlist = new Allowlist(block.allow(), block.allowFile(), new SystemFacts(live, SystemFacts.RESOLV_CONF));
+            BlockGate gate = BlockGate.create(block, allowlist, live);
+            if (live && mode != BlockSettings.Mode.OFF) {
+                refresher = closer.add("allowlist refresher", new AllowlistRefresher(allowlist));
+                refresher.start();
+            }
             Blocker blocker = mode == BlockSettings.Mode.ENFORCE
-                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer))) : null;
-            ScanResponder responder = new ScanResponder(writer,
-                    new BlockSettings(mode, settings.block().timeoutSeconds(), settings.block().allow()),
-                    new Allowlist(settings.block().allow()), blocker);
+                    ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer), gate)) : null;
+            ScanResponder responder = new ScanResponder(writer, block, gate, blocker);
             Detector detector = new Detector(settings.detection(), responder);
             SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE,
                     new DetectorHandler(detector, writer, live), this::consumerFailed));
             MetricsServer metrics = closer.add("metrics server",
-                    startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, responder)));
+                    startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, gate)));
             CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live, settings.flood().maxFragmentSets());
             ring.start();
             loop = capture;
@@ -142,6 +156,17 @@ public final class Agent {
                 "this is a bug in synwatch: rerun with --debug for the stack trace and report it", failure);
     }
 
+    /**
+     * SIGHUP: re-reads the allow file, the gateways and the name servers without a restart. Safe
+     * from a signal handler; nothing to do when not blocking live.
+     */
+    public void requestReload() {
+        AllowlistRefresher current = refresher;
+        if (current != null) {
+            current.requestReload();
+        }
+    }
+
     /** Asks a running (or starting) agent to stop; safe from any thread, including signal handlers. */
     public void requestStop() {
         stopRequested = true;
@@ -162,16 +187,16 @@ public final class Agent {
         return !live && requested == BlockSettings.Mode.ENFORCE ? BlockSettings.Mode.OFF : requested;
     }
 
-    private Blocker startBlocker(EventWriter blockerWriter) throws FirewallException {
+    private Blocker startBlocker(EventWriter blockerWriter, BlockGate gate) throws FirewallException {
         NftFirewall firewall = firewalls.get();
         try {
-            firewall.install();
+            firewall.install(settings.block().maxBlocked());
         } catch (FirewallException e) {
             firewall.close();
             throw e;
         }
         LOG.debug("blocking through {}", firewall.describe());
-        Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter);
+        Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter, gate);
         blocker.start();
         return blocker;
     }

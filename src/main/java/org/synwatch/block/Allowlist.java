@@ -1,80 +1,188 @@
 package org.synwatch.block;
 
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.synwatch.config.AllowFile;
 import org.synwatch.config.Cidr;
+import org.synwatch.config.ConfigException;
+import org.synwatch.config.IpAddress;
+import org.synwatch.report.AddressText;
 
 /**
- * Addresses synwatch must never block: loopback, link-local, every address of the host's own
- * interfaces (re-read at most every {@link #REFRESH_MICROS}, as DHCP and containers change them)
- * and the operator's {@code --allow} networks.
+ * Addresses synwatch must never block, each with its reason: the operator's {@code --allow}
+ * networks and {@code --allow-file}; loopback and the host's own addresses; every gateway of the
+ * routing table; the name servers the host resolves through; link-local neighbours. A forged scan
+ * from any of them would otherwise cut the host off its own infrastructure.
+ *
+ * <p>{@link #refresh} re-reads the host's facts, and the allow file if it changed (the agent calls
+ * it every {@link #REFRESH_SECONDS} seconds: a Kubernetes ConfigMap is updated in place);
+ * {@link #reload} (SIGHUP) re-reads the allow file in any case. Lookups read one immutable
+ * snapshot, so the detector never waits for a refresh.
  */
 public final class Allowlist {
-    static final long REFRESH_MICROS = 30_000_000L;
-    private static final List<Cidr> ALWAYS = List.of(
-            new Cidr(Cidr.IPV4, 0, 0x7F000000L, 8),
-            new Cidr(Cidr.IPV4, 0, 0xA9FE0000L, 16),
-            new Cidr(Cidr.IPV6, 0, 1, 128),
-            new Cidr(Cidr.IPV6, 0xFE80000000000000L, 0, 10),
-            new Cidr(Cidr.IPV6, 0, 0, 128));
+    public static final long REFRESH_SECONDS = 30;
+    private static final Logger LOG = LoggerFactory.getLogger(Allowlist.class);
+    private static final List<Cidr> OWN_ALWAYS = List.of(
+            new Cidr(IpAddress.ipv4(0x7F000000L), 8),
+            new Cidr(new IpAddress(IpAddress.IPV6, 0, 1), 128),
+            new Cidr(new IpAddress(IpAddress.IPV6, 0, 0), 128));
+    private static final List<Cidr> LINK_LOCAL = List.of(
+            new Cidr(IpAddress.ipv4(0xA9FE0000L), 16),
+            new Cidr(new IpAddress(IpAddress.IPV6, 0xFE80000000000000L, 0), 10));
 
-    private final List<Cidr> configured;
-    private final Supplier<List<InetAddress>> hostAddresses;
-    private List<Cidr> host = List.of();
-    private long hostReadAt = Long.MIN_VALUE;
+    /** Where the host's own addresses, gateways and name servers come from; each may fail alone. */
+    public interface HostFacts {
+        List<IpAddress> ownAddresses() throws IOException;
 
-    public Allowlist(List<Cidr> configured) {
-        this(configured, Allowlist::interfaceAddresses);
+        Set<IpAddress> gateways() throws IOException;
+
+        List<IpAddress> nameServers() throws IOException;
     }
 
-    Allowlist(List<Cidr> configured, Supplier<List<InetAddress>> hostAddresses) {
+    private record Snapshot(List<Cidr> allowed, List<IpAddress> own, Set<IpAddress> gateways, Set<IpAddress> nameServers) {
+    }
+
+    private final List<Cidr> configured;
+    private final Optional<Path> allowFile;
+    private final HostFacts facts;
+    private volatile Snapshot snapshot;
+    /** The allow file's modification time at its last read, or null. */
+    private FileTime allowFileRead;
+    /** Kinds of fact whose last read failed: each failure is logged once until it reads again. */
+    private final Set<BlockStats.Result> failing = EnumSet.noneOf(BlockStats.Result.class);
+
+    /**
+     * Reads the allow file and the host's facts once.
+     *
+     * @throws ConfigException if the allow file is unreadable or wrong (a usage error at start)
+     */
+    public Allowlist(List<Cidr> configured, Optional<Path> allowFile, HostFacts facts) throws ConfigException {
         this.configured = List.copyOf(configured);
-        this.hostAddresses = hostAddresses;
+        this.allowFile = allowFile;
+        this.facts = facts;
+        allowFileRead = allowFileTime();
+        snapshot = new Snapshot(allowed(), List.of(), Set.of(), Set.of());
+        refresh();
+    }
+
+    /** Why {@code address} must not be blocked, or null if nothing protects it. */
+    public BlockStats.Result protects(IpAddress address) {
+        Snapshot current = snapshot;
+        if (matches(current.allowed, address)) {
+            return BlockStats.Result.ALLOWLISTED;
+        }
+        if (matches(OWN_ALWAYS, address) || current.own.contains(address)) {
+            return BlockStats.Result.OWN_ADDRESS;
+        }
+        if (current.gateways.contains(address)) {
+            return BlockStats.Result.GATEWAY;
+        }
+        if (current.nameServers.contains(address)) {
+            return BlockStats.Result.NAME_SERVER;
+        }
+        return matches(LINK_LOCAL, address) ? BlockStats.Result.ALLOWLISTED : null;
     }
 
     /**
-     * Whether the network of the address's first {@code sourceBits} bits holds (or lies in) an
-     * address that must never be blocked: blocking a prefix must not block the host's own neighbours.
-     *
-     * @param nowMicros a monotonic clock, for the refresh of the host's own addresses
+     * Re-reads the host's addresses, gateways and name servers, and the allow file if it changed;
+     * a fact that can't be read keeps its last value.
      */
-    public synchronized boolean allows(int family, long hi, long lo, int sourceBits, long nowMicros) {
-        if (nowMicros - hostReadAt >= REFRESH_MICROS || hostReadAt == Long.MIN_VALUE) {
-            List<InetAddress> fresh = hostAddresses.get();
-            if (fresh != null) {
-                host = fresh.stream().map(a -> Cidr.of(a, a.getAddress().length * 8)).toList();
-            }
-            hostReadAt = nowMicros;
+    public synchronized void refresh() {
+        if (!Objects.equals(allowFileTime(), allowFileRead)) {
+            reloadFile();
         }
-        Cidr source = new Cidr(family, hi, lo, sourceBits);
-        return overlaps(ALWAYS, source) || overlaps(host, source) || overlaps(configured, source);
+        Snapshot old = snapshot;
+        List<IpAddress> own = read(BlockStats.Result.OWN_ADDRESS, "the host's addresses", facts::ownAddresses, old.own);
+        Set<IpAddress> gateways = Set.copyOf(read(BlockStats.Result.GATEWAY, "the routing table's gateways",
+                () -> List.copyOf(facts.gateways()), List.copyOf(old.gateways)));
+        Set<IpAddress> nameServers = Set.copyOf(read(BlockStats.Result.NAME_SERVER, "the name servers",
+                facts::nameServers, List.copyOf(old.nameServers)));
+        snapshot = new Snapshot(old.allowed, List.copyOf(own), gateways, nameServers);
+        if (!gateways.equals(old.gateways) || !nameServers.equals(old.nameServers)) {
+            // The operator can check what is protected; a change (new route, DHCP) is worth a line.
+            LOG.info("never blocking gateways {} and name servers {}", texts(gateways), texts(nameServers));
+        }
     }
 
-    private static boolean overlaps(List<Cidr> networks, Cidr source) {
+    /**
+     * SIGHUP: the allow file again, then the host's facts. A file that has become unreadable or
+     * wrong keeps the previous list, with one line saying why.
+     */
+    public synchronized void reload() {
+        reloadFile();
+        refresh();
+    }
+
+    private void reloadFile() {
+        allowFileRead = allowFileTime();
+        try {
+            List<Cidr> allowed = allowed();
+            Snapshot old = snapshot;
+            snapshot = new Snapshot(allowed, old.own, old.gateways, old.nameServers);
+            allowFile.ifPresent(file -> LOG.info("{}: {} networks", file, allowed.size() - configured.size()));
+        } catch (ConfigException e) {
+            LOG.error("keeping the previous allow list: {} ({})", e.getMessage(), e.hint());
+        }
+    }
+
+    private FileTime allowFileTime() {
+        try {
+            return allowFile.isPresent() ? Files.getLastModifiedTime(allowFile.get()) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private List<Cidr> allowed() throws ConfigException {
+        if (allowFile.isEmpty()) {
+            return configured;
+        }
+        List<Cidr> all = new ArrayList<>(configured);
+        all.addAll(AllowFile.read(allowFile.get()));
+        return List.copyOf(all);
+    }
+
+    private interface Reader {
+        List<IpAddress> read() throws IOException;
+    }
+
+    private List<IpAddress> read(BlockStats.Result kind, String what, Reader reader, List<IpAddress> previous) {
+        try {
+            List<IpAddress> fresh = reader.read();
+            if (failing.remove(kind)) {
+                LOG.info("reading {} works again", what);
+            }
+            return fresh;
+        } catch (IOException | RuntimeException e) {
+            if (failing.add(kind)) {
+                LOG.warn("cannot read {}: {}; keeping the last {} known", what, e.getMessage(), previous.size());
+            }
+            return previous;
+        }
+    }
+
+    /** At most a few, for a log line: a router may have thousands of next hops. */
+    private static String texts(Set<IpAddress> addresses) {
+        List<String> shown = addresses.stream().limit(8).map(AddressText::text).sorted().toList();
+        return "[" + String.join(", ", shown) + (addresses.size() > shown.size() ? ", ... " + addresses.size() + " in all" : "") + "]";
+    }
+
+    private static boolean matches(List<Cidr> networks, IpAddress address) {
         for (Cidr network : networks) {
-            if (network.contains(source.family(), source.hi(), source.lo())
-                    || source.contains(network.family(), network.hi(), network.lo())) {
+            if (network.contains(address)) {
                 return true;
             }
         }
         return false;
-    }
-
-    /** Null when the interfaces cannot be read: the last successful read then stays in force. */
-    private static List<InetAddress> interfaceAddresses() {
-        List<InetAddress> addresses = new ArrayList<>();
-        try {
-            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                addresses.addAll(Collections.list(nic.getInetAddresses()));
-            }
-        } catch (SocketException e) {
-            return null;
-        }
-        return addresses;
     }
 }

@@ -1,62 +1,87 @@
 package org.synwatch.block;
 
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.synwatch.packet.SynHeader;
+import org.synwatch.config.Cidr;
+import org.synwatch.config.IpAddress;
+import org.synwatch.report.AddressText;
 import org.synwatch.report.EventWriter;
 
 /**
  * Adds scanners to synwatch's nftables sets on its own thread. The detector only offers requests to
  * a bounded queue, so a slow or failing firewall never stalls detection; requests that arrive
- * together go to nft as one transaction.
+ * together go to nft as one transaction. What is in the sets is counted, not listed: a
+ * bounded, streaming listing corrects the count at start (adopting an earlier run's blocks) and
+ * at most every {@link #RESYNC_INTERVAL_NANOS}, on a thread of its own: nft needs about 70 s to
+ * list a million elements, and blocks must not wait for that.
+ *
+ * <p>The thread catches nothing it does not expect: if it dies, the process's uncaught-exception
+ * handler ends synwatch with exit status 1, so a supervisor restarts it. Scanners are never
+ * silently left unblocked.
  */
 public final class Blocker implements AutoCloseable {
-    /** Scans are rare; a full queue means nft is stuck, and dropping is better than stalling. */
+    /** Scans are rare and the gate's budget bounds blocks; a full queue means nft is stuck. */
     static final int QUEUE_CAPACITY = 4096;
+    static final long RESYNC_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(5);
+    /** A listing may cost this share of one core at most: the interval grows with its duration. */
+    private static final int RESYNC_DUTY_DIVISOR = 20;
     private static final long IDLE_POLL_MILLIS = 1000;
-    /** How often the blocked-sources gauge is refreshed from nft when nothing else happens. */
-    private static final long GAUGE_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long QUEUE_FULL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final long CLOSE_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(15);
     private static final Logger LOG = LoggerFactory.getLogger(Blocker.class);
 
-    private record Request(long timeMicros, int family, long hi, long lo, int sourceBits) {
+    /** A source to block: one address today; a prefix once the sets hold intervals. */
+    private record Request(long timeMicros, Cidr source) {
     }
 
     /** Queued behind every real request by {@link #close}, so the thread stops without waiting out a poll. */
-    private static final Request STOP = new Request(0, 0, 0, 0, 0);
+    private static final Request STOP = new Request(0, Cidr.host(IpAddress.ipv4(0)));
 
     private final long timeoutSeconds;
     private final NftFirewall firewall;
     private final EventWriter events;
+    private final BlockGate gate;
+    private final BlockedSources blocked;
+    private final LongSupplier nanoClock;
     private final BlockingQueue<Request> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final Map<BlockStats.Result, AtomicLong> counts = new EnumMap<>(BlockStats.Result.class);
-    private final AtomicLong blockedSources = new AtomicLong(-1);
     private final Thread thread;
     private volatile boolean stopping;
+    private boolean closed;
     /** Kinds of nft failure already logged since blocking last worked: each is logged once. */
     private final Set<FirewallException.Problem> failing = EnumSet.noneOf(FirewallException.Problem.class);
     /** Written by the detector thread only. */
-    private long queueFullLoggedAt = System.nanoTime() - QUEUE_FULL_LOG_INTERVAL_NANOS;
-    private long gaugeReadAt = System.nanoTime() - GAUGE_REFRESH_NANOS;
+    private long queueFullLoggedAt;
+    /** When the next resync is due: set by the blocker thread and, at its end, by the resync thread. */
+    private volatile long resyncAt;
+    private Thread resyncThread;
+    /** Set by the resync thread when it found the table gone; the blocker thread restores it. */
+    private volatile boolean restoreDue;
+    private volatile long resyncInterval = RESYNC_INTERVAL_NANOS;
 
-    /** @param events this thread's own writer for the {@code Blocked} lines */
-    public Blocker(long timeoutSeconds, NftFirewall firewall, EventWriter events) {
+    /** @param events this thread's own writer for the {@code Blocked} and {@code Not blocking} lines */
+    public Blocker(long timeoutSeconds, NftFirewall firewall, EventWriter events, BlockGate gate) {
+        this(timeoutSeconds, firewall, events, gate, System::nanoTime);
+    }
+
+    Blocker(long timeoutSeconds, NftFirewall firewall, EventWriter events, BlockGate gate, LongSupplier nanoClock) {
         this.timeoutSeconds = timeoutSeconds;
         this.firewall = firewall;
         this.events = events;
-        for (BlockStats.Result result : BlockStats.Result.values()) {
-            counts.put(result, new AtomicLong());
-        }
+        this.gate = gate;
+        this.blocked = gate.blocked();
+        this.nanoClock = nanoClock;
+        this.queueFullLoggedAt = nanoClock.getAsLong() - QUEUE_FULL_LOG_INTERVAL_NANOS;
+        this.resyncAt = nanoClock.getAsLong();
         thread = Thread.ofPlatform().name("synwatch-blocker").daemon().unstarted(this::run);
     }
 
@@ -64,11 +89,11 @@ public final class Blocker implements AutoCloseable {
         thread.start();
     }
 
-    /** Called on the detector thread: never waits. Blocks the address's first {@code sourceBits} bits. */
-    public void submit(long timeMicros, int family, long hi, long lo, int sourceBits) {
-        if (!queue.offer(new Request(timeMicros, family, hi, lo, sourceBits))) {
-            counts.get(BlockStats.Result.FAILED).incrementAndGet();
-            long now = System.nanoTime();
+    /** Called on the detector thread after the gate said go ahead: never waits. */
+    public void submit(long timeMicros, IpAddress source) {
+        if (!queue.offer(new Request(timeMicros, Cidr.host(source)))) {
+            gate.count(BlockStats.Result.FAILED);
+            long now = nanoClock.getAsLong();
             if (now - queueFullLoggedAt >= QUEUE_FULL_LOG_INTERVAL_NANOS) {
                 queueFullLoggedAt = now;
                 LOG.warn("block queue full ({} pending): scanners are not being blocked; see synwatch_blocks_total"
@@ -77,23 +102,18 @@ public final class Blocker implements AutoCloseable {
         }
     }
 
-    long blocks(BlockStats.Result result) {
-        return counts.get(result).get();
-    }
-
-    long blockedSources() {
-        return blockedSources.get();
-    }
-
-    /** Applies every request already submitted, then stops the thread. */
+    /** Applies every request already submitted, then stops the thread; idempotent. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         stopping = true;
         queue.offer(STOP);
         try {
-            thread.join(TimeUnit.SECONDS.toMillis(15));
+            thread.join(CLOSE_TIMEOUT_MILLIS);
         } catch (InterruptedException e) {
-            // Stopping anyway; whoever interrupted us learns it from the flag.
             Thread.currentThread().interrupt();
         }
         firewall.close();
@@ -102,51 +122,72 @@ public final class Blocker implements AutoCloseable {
     private void run() {
         List<Request> batch = new ArrayList<>();
         while (true) {
+            Request first;
             try {
-                Request first = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch);
-                    boolean stop = batch.remove(STOP);
-                    apply(batch);
-                    batch.clear();
-                    if (stop) {
-                        return;
-                    }
-                } else if (stopping) {
-                    return;
-                }
-                refreshGauge(false);
+                first = queue.poll(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                LOG.error("blocker: {}", e.toString());
             }
+            if (first != null) {
+                batch.add(first);
+                queue.drainTo(batch);
+                boolean stop = batch.remove(STOP);
+                apply(batch);
+                batch.clear();
+                if (stop) {
+                    return;
+                }
+            } else if (stopping) {
+                return;
+            }
+            if (restoreDue) {
+                restoreDue = false;
+                LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
+                try {
+                    restoreTable();
+                } catch (FirewallException e) {
+                    LOG.debug("recreating table {}: {}", NftFirewall.TABLE_SPEC, e.getMessage());
+                }
+            }
+            startResyncIfDue();
         }
     }
 
     private void apply(List<Request> batch) {
-        if (batch.isEmpty()) {
+        // One request per source: the same scanner detected twice before its block is one element.
+        Map<Cidr, Request> sources = new LinkedHashMap<>();
+        for (Request r : batch) {
+            if (blocked.contains(r.source.network()) || sources.putIfAbsent(r.source, r) != null) {
+                gate.count(BlockStats.Result.ALREADY_BLOCKED);
+            }
+        }
+        if (sources.isEmpty()) {
             return;
         }
-        List<String> ipv4 = new ArrayList<>();
-        List<String> ipv6 = new ArrayList<>();
-        for (Request r : batch) {
-            (r.family == SynHeader.IPV4 ? ipv4 : ipv6).add(EventWriter.addressText(r.family, r.hi, r.lo, r.sourceBits));
-        }
         try {
-            blockRestoringTable(ipv4, ipv6);
-            for (Request r : batch) {
-                counts.get(BlockStats.Result.ADDED).incrementAndGet();
-                events.blocked(r.timeMicros, r.family, r.hi, r.lo, r.sourceBits, timeoutSeconds, false);
+            blockRestoringTable(List.copyOf(sources.keySet()));
+            for (Request r : sources.values()) {
+                blocked.added(r.source.network());
+                gate.count(BlockStats.Result.ADDED);
+                events.blocked(r.timeMicros, r.source.network(), timeoutSeconds, false);
             }
             if (!failing.isEmpty()) {
                 LOG.info("blocking works again");
                 failing.clear();
             }
         } catch (FirewallException e) {
-            counts.get(BlockStats.Result.FAILED).addAndGet(batch.size());
-            String addresses = String.join(", ", concat(ipv4, ipv6));
+            boolean full = e.problem() == FirewallException.Problem.SET_FULL;
+            String addresses = String.join(", ", sources.keySet().stream().map(c -> AddressText.text(c.network())).toList());
+            for (Request r : sources.values()) {
+                gate.count(full ? BlockStats.Result.SET_FULL : BlockStats.Result.FAILED);
+                if (full) {
+                    events.notBlocked(r.timeMicros, r.source.network(), BlockStats.Result.SET_FULL.reason());
+                }
+            }
+            // The kernel's set is fuller than synwatch counted (elements added by hand): count again.
+            if (full) {
+                resyncAt = nanoClock.getAsLong();
+            }
             if (failing.add(e.problem())) {
                 LOG.error("blocking {} failed: {} (later failures of this kind are only counted, in synwatch_blocks_total)",
                         addresses, e.getMessage());
@@ -155,58 +196,58 @@ public final class Blocker implements AutoCloseable {
             }
         }
         events.flush();
-        // Recounting the sets is a second nft round trip: not while more scanners wait in the queue.
-        if (queue.isEmpty()) {
-            refreshGauge(true);
-        }
     }
 
     /**
      * Someone may have deleted synwatch's table (a firewall reload, {@code nft flush ruleset}):
      * put it back and try once more, so blocking heals without a restart.
      */
-    private void blockRestoringTable(List<String> ipv4, List<String> ipv6) throws FirewallException {
+    private void blockRestoringTable(List<Cidr> sources) throws FirewallException {
         try {
-            firewall.block(ipv4, ipv6, timeoutSeconds);
+            firewall.block(sources, timeoutSeconds);
         } catch (FirewallException e) {
             if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
                 throw e;
             }
-            LOG.warn("table inet synwatch was deleted by someone else: recreating it");
-            firewall.install();
-            firewall.block(ipv4, ipv6, timeoutSeconds);
+            LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
+            restoreTable();
+            firewall.block(sources, timeoutSeconds);
         }
     }
 
-    private void refreshGauge(boolean now) {
-        if (!now && System.nanoTime() - gaugeReadAt < GAUGE_REFRESH_NANOS) {
+    private void startResyncIfDue() {
+        if (nanoClock.getAsLong() - resyncAt < 0 || (resyncThread != null && resyncThread.isAlive())) {
             return;
         }
-        gaugeReadAt = System.nanoTime();
+        resyncAt = Long.MAX_VALUE / 2;  // until this pass says when the next is due
+        resyncThread = Thread.ofPlatform().name("synwatch-resync").daemon().start(this::resync);
+    }
+
+    /** Counts the sets' elements again from a streaming listing; adopts those synwatch did not add. */
+    private void resync() {
+        long start = nanoClock.getAsLong();
+        BlockedSources.Resync pass = blocked.resync();
         try {
-            blockedSources.set(firewall.blocked().size());
+            firewall.forEachBlocked(pass);
+            pass.finish();
+            if (pass.unreadable() > 0) {
+                LOG.warn("{} elements of {} are not addresses; they are not counted", pass.unreadable(), NftFirewall.TABLE_SPEC);
+            }
         } catch (FirewallException e) {
             if (e.problem() == FirewallException.Problem.TABLE_MISSING) {
-                restoreTable();
+                restoreDue = true;
             } else {
-                LOG.debug("reading blocked sources: {}", e.getMessage());
+                LOG.debug("counting blocked sources: {}", e.getMessage());
             }
         }
+        long took = nanoClock.getAsLong() - start;
+        resyncInterval = Math.max(RESYNC_INTERVAL_NANOS, took * RESYNC_DUTY_DIVISOR);
+        LOG.debug("counted {} blocked sources in {} ms", blocked.total(), TimeUnit.NANOSECONDS.toMillis(took));
+        resyncAt = start + resyncInterval;
     }
 
-    private void restoreTable() {
-        try {
-            firewall.install();
-            blockedSources.set(0);
-            LOG.warn("table inet synwatch was deleted by someone else: recreated it");
-        } catch (FirewallException e) {
-            LOG.debug("recreating table inet synwatch: {}", e.getMessage());
-        }
-    }
-
-    private static List<String> concat(List<String> a, List<String> b) {
-        List<String> all = new ArrayList<>(a);
-        all.addAll(b);
-        return all;
+    private void restoreTable() throws FirewallException {
+        firewall.install(gate.maxBlocked());
+        blocked.clear();
     }
 }

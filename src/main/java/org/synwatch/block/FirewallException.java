@@ -5,7 +5,7 @@ public final class FirewallException extends Exception {
     private static final long serialVersionUID = 1L;
 
     /** The operator's next step differs between these. */
-    public enum Problem { NFT_MISSING, NOT_PERMITTED, TABLE_MISSING, OTHER }
+    public enum Problem { NFT_MISSING, NOT_PERMITTED, TABLE_MISSING, SET_FULL, OTHER }
 
     private final Problem problem;
 

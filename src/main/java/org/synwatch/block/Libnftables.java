@@ -21,7 +21,8 @@ import org.synwatch.nativelib.SonameLoader;
 /**
  * nft scripts run in-process through libnftables, the library the nft command is built on: a
  * transaction costs a netlink round trip instead of a process start, which is what keeps
- * scan-to-block latency in single milliseconds (see BENCHMARKS.md).
+ * scan-to-block latency in single milliseconds (see BENCHMARKS.md). JSON listings, rare and
+ * large, go through the nft command: the bindings lack nft_ctx_output_set_flags.
  */
 final class Libnftables implements NftExecutor {
     private static final List<String> SONAMES = List.of("libnftables.so.1", "libnftables.so");
@@ -29,11 +30,20 @@ final class Libnftables implements NftExecutor {
     private static final int CAP_NET_ADMIN = 12;
     private static Optional<Path> library;
 
+    /** Why the last {@link #open} returned empty, or null if it did not. */
+    private static String unavailable;
+
     private final MemorySegment context;
+    private final NftCommand lister = new NftCommand(List.of("nft"));
     private boolean closed;
 
     private Libnftables(MemorySegment context) {
         this.context = context;
+    }
+
+    /** Why blocking falls back to the nft command, or empty if libnftables opened (or was never tried). */
+    static synchronized Optional<String> unavailableReason() {
+        return Optional.ofNullable(unavailable);
     }
 
     /**
@@ -42,17 +52,21 @@ final class Libnftables implements NftExecutor {
      * outside its buffers, where the nft command keeps it in a reply synwatch can report in one line.
      */
     static synchronized Optional<Libnftables> open() {
+        unavailable = null;
         if (!hasEffectiveCapability(CAP_NET_ADMIN)) {
+            unavailable = "no CAP_NET_ADMIN";
             return Optional.empty();
         }
         if (library == null) {
             library = SonameLoader.load(SONAMES);
         }
         if (library.isEmpty()) {
+            unavailable = "none of " + String.join(", ", SONAMES) + " is installed";
             return Optional.empty();
         }
         MemorySegment context = nft_ctx_new(NFT_CTX_DEFAULT());
         if (context.equals(MemorySegment.NULL)) {
+            unavailable = "nft_ctx_new failed";
             return Optional.empty();
         }
         nft_ctx_buffer_output(context);
@@ -70,6 +84,11 @@ final class Libnftables implements NftExecutor {
             // Each read returns what the last command wrote and rewinds the buffer.
             return new Reply(status, text(nft_ctx_get_output_buffer(context)), text(nft_ctx_get_error_buffer(context)));
         }
+    }
+
+    @Override
+    public void listJson(List<String> words, ListingReader reader) throws FirewallException {
+        lister.listJson(words, reader);
     }
 
     @Override

@@ -3,8 +3,11 @@ package org.synwatch.block;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.synwatch.config.Cidr;
+import org.synwatch.config.IpAddress;
+import org.synwatch.report.AddressText;
 
 /**
  * synwatch's table in nftables. Every change is one nft script, which nftables applies as one
@@ -13,17 +16,18 @@ import java.util.regex.Pattern;
  * cannot inject nft syntax.
  *
  * <p>Layout: {@code table inet synwatch} with sets {@code blocked4}/{@code blocked6} (flags timeout:
- * the kernel expires each element, so a block never outlives its time even if synwatch dies), the
- * interval set {@code blocked6net} for IPv6 prefixes ({@code --ipv6-prefix}), and chains hooked on
- * {@code input} and {@code forward} that drop their members. Nothing outside that table is ever
- * touched.
+ * the kernel expires each element, so a block never outlives its time even if synwatch dies; a
+ * {@code size}, so the kernel refuses elements past {@code --max-blocked} even if synwatch's own
+ * count were wrong) and chains hooked on {@code input} and {@code forward} that drop their members.
+ * Nothing outside that table is ever touched.
  */
 public final class NftFirewall implements AutoCloseable {
     public static final String TABLE = "synwatch";
+    /** How commands name the table: {@code inet synwatch}. */
+    public static final String TABLE_SPEC = "inet " + TABLE;
     public static final String SET_IPV4 = "blocked4";
     public static final String SET_IPV6 = "blocked6";
-    public static final String SET_IPV6_NETWORKS = "blocked6net";
-    private static final Pattern ELEMENTS = Pattern.compile("elements = \\{([^}]*)\\}", Pattern.DOTALL);
+    private static final Logger LOG = LoggerFactory.getLogger(NftFirewall.class);
 
     private final NftExecutor nft;
 
@@ -32,14 +36,30 @@ public final class NftFirewall implements AutoCloseable {
         this(new NftCommand(nft));
     }
 
-    private NftFirewall(NftExecutor nft) {
+    /** Tests give an executor that stands in for nft. */
+    NftFirewall(NftExecutor nft) {
         this.nft = nft;
     }
 
-    /** In-process through libnftables where it is installed (it comes with nftables), else the nft command. */
+    /**
+     * In-process through libnftables where it is installed (it comes with nftables), else the nft
+     * command; why, once, at debug level (and in {@code --version}).
+     */
     public static NftFirewall open() {
         Optional<Libnftables> library = Libnftables.open();
-        return new NftFirewall(library.isPresent() ? library.get() : new NftCommand(List.of("nft")));
+        if (library.isPresent()) {
+            return new NftFirewall(library.get());
+        }
+        LOG.debug("blocking through the nft command: libnftables unavailable ({})",
+                Libnftables.unavailableReason().orElse("unknown"));
+        return new NftFirewall(new NftCommand(List.of("nft")));
+    }
+
+    /** For {@code --version}: what blocking would go through, and why not libnftables if not. */
+    public static String mechanism() {
+        try (NftFirewall firewall = open()) {
+            return firewall.describe() + Libnftables.unavailableReason().map(r -> " (libnftables unavailable: " + r + ")").orElse("");
+        }
     }
 
     public String describe() {
@@ -53,49 +73,64 @@ public final class NftFirewall implements AutoCloseable {
 
     /**
      * Creates the table, or adopts an existing one with its live blocks: sets are only added if
-     * missing, and only synwatch's own chains are rewritten, in the same transaction.
+     * missing (an existing set takes the new size), and only synwatch's own chains are rewritten,
+     * in the same transaction.
+     *
+     * @param maxElements each set's size: the kernel refuses elements beyond it
      */
-    public void install() throws FirewallException {
-        apply("""
-                add table inet synwatch
-                add set inet synwatch blocked4 { type ipv4_addr; flags timeout; }
-                add set inet synwatch blocked6 { type ipv6_addr; flags timeout; }
-                add set inet synwatch blocked6net { type ipv6_addr; flags interval, timeout; }
-                add chain inet synwatch input { type filter hook input priority filter - 10; policy accept; }
-                add chain inet synwatch forward { type filter hook forward priority filter - 10; policy accept; }
-                flush chain inet synwatch input
-                flush chain inet synwatch forward
-                add rule inet synwatch input ip saddr @blocked4 counter drop
-                add rule inet synwatch input ip6 saddr @blocked6 counter drop
-                add rule inet synwatch input ip6 saddr @blocked6net counter drop
-                add rule inet synwatch forward ip saddr @blocked4 counter drop
-                add rule inet synwatch forward ip6 saddr @blocked6 counter drop
-                add rule inet synwatch forward ip6 saddr @blocked6net counter drop
-                """);
+    public void install(int maxElements) throws FirewallException {
+        apply(String.join("\n",
+                "add table " + TABLE_SPEC,
+                "add set " + TABLE_SPEC + " " + SET_IPV4 + " { type ipv4_addr; flags timeout; size " + maxElements + "; }",
+                "add set " + TABLE_SPEC + " " + SET_IPV6 + " { type ipv6_addr; flags timeout; size " + maxElements + "; }",
+                "add chain " + TABLE_SPEC + " input { type filter hook input priority filter - 10; policy accept; }",
+                "add chain " + TABLE_SPEC + " forward { type filter hook forward priority filter - 10; policy accept; }",
+                "flush chain " + TABLE_SPEC + " input",
+                "flush chain " + TABLE_SPEC + " forward",
+                "add rule " + TABLE_SPEC + " input ip saddr @" + SET_IPV4 + " counter drop",
+                "add rule " + TABLE_SPEC + " input ip6 saddr @" + SET_IPV6 + " counter drop",
+                "add rule " + TABLE_SPEC + " forward ip saddr @" + SET_IPV4 + " counter drop",
+                "add rule " + TABLE_SPEC + " forward ip6 saddr @" + SET_IPV6 + " counter drop",
+                ""));
     }
 
     /**
-     * Adds every address (already formatted text) to its family's set, in one transaction; an IPv6
-     * network in CIDR form goes to the interval set.
+     * Adds every address to its family's set, in one transaction. Adding one already there renews
+     * its timeout.
      */
-    public void block(List<String> ipv4, List<String> ipv6, long timeoutSeconds) throws FirewallException {
+    public void block(List<Cidr> sources, long timeoutSeconds) throws FirewallException {
+        List<Cidr> ipv4 = new ArrayList<>();
+        List<Cidr> ipv6 = new ArrayList<>();
+        for (Cidr source : sources) {
+            if (!source.isHost()) {
+                // The sets hold single addresses; prefixes need an interval set (not yet).
+                throw new IllegalArgumentException("only single addresses can be blocked: " + source);
+            }
+            (source.network().family() == IpAddress.IPV4 ? ipv4 : ipv6).add(source);
+        }
         StringBuilder script = new StringBuilder();
         appendElements(script, SET_IPV4, ipv4, timeoutSeconds);
-        appendElements(script, SET_IPV6, ipv6.stream().filter(a -> !a.contains("/")).toList(), timeoutSeconds);
-        appendElements(script, SET_IPV6_NETWORKS, ipv6.stream().filter(a -> a.contains("/")).toList(), timeoutSeconds);
+        appendElements(script, SET_IPV6, ipv6, timeoutSeconds);
         if (!script.isEmpty()) {
             apply(script.toString());
         }
     }
 
     /** Removes one address; returns false if it was not blocked. */
-    public boolean unblock(String address, boolean ipv6) throws FirewallException {
-        boolean present = blocked().stream().anyMatch(entry -> entry.address().equals(address));
-        if (present) {
-            String set = !ipv6 ? SET_IPV4 : address.contains("/") ? SET_IPV6_NETWORKS : SET_IPV6;
-            apply("delete element inet synwatch " + set + " { " + address + " }\n");
+    public boolean unblock(IpAddress address) throws FirewallException {
+        if (!tableExists()) {
+            throw new FirewallException(FirewallException.Problem.TABLE_MISSING, "no table " + TABLE_SPEC);
         }
-        return present;
+        NftExecutor.Reply reply = nft.execute("delete element " + TABLE_SPEC + " " + setOf(address.family())
+                + " { " + AddressText.text(address) + " }\n");
+        if (reply.status() == 0) {
+            return true;
+        }
+        FirewallException failure = failure("nft", reply.error());
+        if (failure.problem() == FirewallException.Problem.TABLE_MISSING) {
+            return false;  // the table is there, so it is the element that is missing
+        }
+        throw failure;
     }
 
     /** Deletes synwatch's table with every block in it; returns false if there was none. */
@@ -103,47 +138,60 @@ public final class NftFirewall implements AutoCloseable {
         if (!tableExists()) {
             return false;
         }
-        apply("delete table inet synwatch\n");
+        apply("delete table " + TABLE_SPEC + "\n");
         return true;
     }
 
     public boolean tableExists() throws FirewallException {
-        return nft.execute("list table inet " + TABLE + "\n").status() == 0;
+        return nft.execute("list table " + TABLE_SPEC + "\n").status() == 0;
     }
 
-    /** One blocked address and nft's own text for the time it has left. */
-    public record Entry(String address, String expiresIn) {
+    /** Receives the elements of a listing, one at a time. */
+    public interface ElementSink {
+        /** @param expiresSeconds seconds left, or -1 for an element without a timeout */
+        void element(String address, long expiresSeconds);
     }
 
+    /** One blocked address and the seconds it has left (-1: no timeout). */
+    public record Entry(String address, long expiresSeconds) {
+        /** nft's way of writing it, to the second: {@code 59m59s}, {@code 1h}. */
+        public String expiresIn() {
+            if (expiresSeconds < 0) {
+                return "";
+            }
+            long h = expiresSeconds / 3600;
+            long m = expiresSeconds / 60 % 60;
+            long s = expiresSeconds % 60;
+            return (h > 0 ? h + "h" : "") + (m > 0 ? m + "m" : "") + (s > 0 || expiresSeconds == 0 ? s + "s" : "");
+        }
+    }
+
+    /** Hands every element of both sets to {@code sink}, streaming: constant memory whatever their size. */
+    public void forEachBlocked(ElementSink sink) throws FirewallException {
+        for (String set : List.of(SET_IPV4, SET_IPV6)) {
+            nft.listJson(List.of("list", "set", "inet", TABLE, set), json -> NftSetListing.read(json, sink));
+        }
+    }
+
+    /** Every element, in memory: for tests and small sets. */
     public List<Entry> blocked() throws FirewallException {
         List<Entry> entries = new ArrayList<>();
-        for (String set : List.of(SET_IPV4, SET_IPV6, SET_IPV6_NETWORKS)) {
-            NftExecutor.Reply reply = nft.execute("list set inet " + TABLE + " " + set + "\n");
-            if (reply.status() != 0) {
-                throw failure("nft list set inet synwatch " + set, reply.error());
-            }
-            Matcher m = ELEMENTS.matcher(reply.output());
-            if (m.find()) {
-                for (String element : m.group(1).split(",")) {
-                    String[] words = element.trim().split("\\s+");
-                    if (words.length == 0 || words[0].isEmpty()) {
-                        continue;
-                    }
-                    int expires = List.of(words).indexOf("expires");
-                    entries.add(new Entry(words[0], expires >= 0 && expires + 1 < words.length ? words[expires + 1] : ""));
-                }
-            }
-        }
+        forEachBlocked((address, expires) -> entries.add(new Entry(address, expires)));
         return entries;
     }
 
-    private static void appendElements(StringBuilder script, String set, List<String> addresses, long timeoutSeconds) {
-        if (addresses.isEmpty()) {
+    static String setOf(int family) {
+        return family == IpAddress.IPV4 ? SET_IPV4 : SET_IPV6;
+    }
+
+    private static void appendElements(StringBuilder script, String set, List<Cidr> sources, long timeoutSeconds) {
+        if (sources.isEmpty()) {
             return;
         }
-        script.append("add element inet synwatch ").append(set).append(" { ");
-        for (int i = 0; i < addresses.size(); i++) {
-            script.append(i == 0 ? "" : ", ").append(addresses.get(i)).append(" timeout ").append(timeoutSeconds).append('s');
+        script.append("add element ").append(TABLE_SPEC).append(' ').append(set).append(" { ");
+        for (int i = 0; i < sources.size(); i++) {
+            script.append(i == 0 ? "" : ", ").append(AddressText.text(sources.get(i).network()))
+                    .append(" timeout ").append(timeoutSeconds).append('s');
         }
         script.append(" }\n");
     }
@@ -155,11 +203,13 @@ public final class NftFirewall implements AutoCloseable {
         }
     }
 
-    private static FirewallException failure(String what, String error) {
+    static FirewallException failure(String what, String error) {
         String firstLine = error.lines().filter(l -> !l.isBlank()).findFirst().orElse("failed").trim();
         FirewallException.Problem problem = error.contains("Operation not permitted")
                 ? FirewallException.Problem.NOT_PERMITTED
                 : error.contains("No such file or directory") ? FirewallException.Problem.TABLE_MISSING
+                // ENFILE: the set's size is reached.
+                : error.contains("Too many open files in system") ? FirewallException.Problem.SET_FULL
                 : FirewallException.Problem.OTHER;
         return new FirewallException(problem, what + ": " + firstLine);
     }

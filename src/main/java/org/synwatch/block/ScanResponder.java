@@ -1,33 +1,32 @@
 package org.synwatch.block;
 
-import java.util.EnumMap;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.report.EventWriter;
 
 /**
- * Reports the detector's verdicts and decides, on the detector thread, what happens to a scanner:
- * allowlisted and dry-run decisions are printed at once, right after the scan line, so a replay's
- * output is deterministic; real blocks go to the {@link Blocker}'s queue.
+ * Reports the detector's verdicts and decides, on the detector thread, what happens to a scanner
+ * through the {@link BlockGate}: refusals and dry-run decisions are printed at once, right after
+ * the scan line, so a replay's output is deterministic; real blocks go to the {@link Blocker}'s
+ * queue, which prints them once nft has them.
  */
-public final class ScanResponder implements ScanListener, BlockStats {
+public final class ScanResponder implements ScanListener {
     private final EventWriter events;
     private final BlockSettings settings;
-    private final Allowlist allowlist;
+    private final BlockGate gate;
     private final Blocker blocker;
-    private final Map<Result, AtomicLong> decisions = new EnumMap<>(Result.class);
 
-    /** @param blocker null unless the mode is {@link BlockSettings.Mode#ENFORCE} */
-    public ScanResponder(EventWriter events, BlockSettings settings, Allowlist allowlist, Blocker blocker) {
+    /**
+     * @param gate null when the mode is {@link BlockSettings.Mode#OFF}
+     * @param blocker null unless the mode is {@link BlockSettings.Mode#ENFORCE}
+     */
+    public ScanResponder(EventWriter events, BlockSettings settings, BlockGate gate, Blocker blocker) {
         this.events = events;
         this.settings = settings;
-        this.allowlist = allowlist;
+        this.gate = gate;
         this.blocker = blocker;
-        decisions.put(Result.ALLOWLISTED, new AtomicLong());
-        decisions.put(Result.DRY_RUN, new AtomicLong());
     }
 
     @Override
@@ -37,29 +36,22 @@ public final class ScanResponder implements ScanListener, BlockStats {
 
     @Override
     public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
+        // The block is of the address whose SYN crossed the threshold, also when the line names a prefix.
         events.portScan(syn, sourceBits, ports, count);
         if (settings.mode() == BlockSettings.Mode.OFF) {
             return;
         }
-        if (allowlist.allows(syn.family, syn.srcHi, syn.srcLo, sourceBits, System.nanoTime() / 1000)) {
-            decisions.get(Result.ALLOWLISTED).incrementAndGet();
-            events.notBlocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, sourceBits, "allowlisted");
+        IpAddress source = syn.source();
+        BlockStats.Result decision = gate.consider(source, syn.timestampMicros);
+        if (decision.reason() != null) {
+            events.notBlocked(syn.timestampMicros, source, decision.reason());
+        } else if (decision != BlockStats.Result.ADDED) {
+            return;  // already blocked: the earlier line said so
         } else if (settings.mode() == BlockSettings.Mode.DRY_RUN) {
-            decisions.get(Result.DRY_RUN).incrementAndGet();
-            events.blocked(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, sourceBits, settings.timeoutSeconds(), true);
+            gate.count(BlockStats.Result.DRY_RUN);
+            events.blocked(syn.timestampMicros, source, settings.timeoutSeconds(), true);
         } else {
-            blocker.submit(syn.timestampMicros, syn.family, syn.srcHi, syn.srcLo, sourceBits);
+            blocker.submit(syn.timestampMicros, source);
         }
-    }
-
-    @Override
-    public long blocks(Result result) {
-        AtomicLong decided = decisions.get(result);
-        return decided != null ? decided.get() : blocker == null ? 0 : blocker.blocks(result);
-    }
-
-    @Override
-    public long blockedSources() {
-        return blocker == null ? 0 : blocker.blockedSources();
     }
 }

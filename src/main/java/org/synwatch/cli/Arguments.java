@@ -1,7 +1,9 @@
 package org.synwatch.cli;
 
 import java.util.List;
+import org.synwatch.config.BlockSettings;
 import org.synwatch.config.ConfigException;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -15,10 +17,17 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * with its typo suggestions as the hint.
  */
 final class Arguments {
-    enum Action { RUN, HELP, VERSION, JAVA_HOME, LIST_BLOCKED, UNBLOCK, REMOVE_FIREWALL }
+    enum Action { RUN, HELP, VERSION, JAVA_HOME, LIST_BLOCKED, UNBLOCK, BLOCK, REMOVE_FIREWALL }
 
-    /** @param unblockAddress the address for {@link Action#UNBLOCK}, else null */
-    record Parsed(Action action, Settings settings, boolean debug, String unblockAddress) {
+    /**
+     * @param address the address for {@link Action#UNBLOCK} and {@link Action#BLOCK}, else null
+     * @param block the blocking options, for {@link Action#BLOCK}
+     * @param force {@link Action#BLOCK} without the safety checks
+     */
+    record Parsed(Action action, Settings settings, boolean debug, IpAddress address, BlockSettings block, boolean force) {
+        Parsed(Action action, boolean debug) {
+            this(action, null, debug, null, null, false);
+        }
     }
 
     static final String HELP_HINT = "see 'synwatch --help'";
@@ -43,13 +52,13 @@ final class Arguments {
             throw translate(e);
         }
         if (commandLine.isUsageHelpRequested()) {
-            return new Parsed(Action.HELP, null, options.debug(), null);
+            return new Parsed(Action.HELP, options.debug());
         }
         if (commandLine.isVersionHelpRequested()) {
-            return new Parsed(Action.VERSION, null, options.debug(), null);
+            return new Parsed(Action.VERSION, options.debug());
         }
         if (options.javaHome()) {
-            return new Parsed(Action.JAVA_HOME, null, options.debug(), null);
+            return new Parsed(Action.JAVA_HOME, options.debug());
         }
         return options.toParsed();
     }

@@ -2,16 +2,29 @@ package org.synwatch.cli;
 
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
 import org.synwatch.agent.AgentFailure;
 import org.synwatch.agent.JournalPriorityConverter;
+import org.synwatch.block.Allowlist;
+import org.synwatch.block.BlockGate;
+import org.synwatch.block.BlockStats;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
+import org.synwatch.block.SystemFacts;
+import org.synwatch.config.BlockSettings;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
+import org.synwatch.config.IpAddress;
+import org.synwatch.config.OutputFormat;
+import org.synwatch.report.AddressText;
+import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
+import org.synwatch.report.Observer;
 import org.synwatch.capture.Libpcap;
 import org.synwatch.capture.PcapException;
 
@@ -19,6 +32,8 @@ import org.synwatch.capture.PcapException;
 final class Cli {
     /** Read by logback.xml, so it must be set before the first logger is created. */
     static final String LOG_LEVEL_PROPERTY = "synwatch.log.level";
+    /** Set with --debug, so a dying thread's handler knows to print the stack trace. */
+    static final String DEBUG_PROPERTY = "synwatch.debug";
 
     private final OutputStream events;
     private final PrintStream err;
@@ -47,6 +62,7 @@ final class Cli {
             Arguments.Parsed parsed = Arguments.parse(args);
             debug = parsed.debug();
             System.setProperty(LOG_LEVEL_PROPERTY, debug ? "DEBUG" : "INFO");
+            System.setProperty(DEBUG_PROPERTY, Boolean.toString(debug));
             switch (parsed.action()) {
                 case HELP -> {
                     new PrintStream(events, true).print(Usage.text());
@@ -54,7 +70,9 @@ final class Cli {
                 }
                 case VERSION -> {
                     Libpcap.load();
-                    new PrintStream(events, true).println("synwatch " + version() + " (" + Libpcap.version() + ")");
+                    PrintStream out = new PrintStream(events, true);
+                    out.println("synwatch " + version() + " (" + Libpcap.version() + ")");
+                    out.println("blocking through " + NftFirewall.mechanism());
                     return ExitCode.OK;
                 }
                 case JAVA_HOME -> {
@@ -64,9 +82,10 @@ final class Cli {
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
                     try (NftFirewall firewall = firewalls.get()) {
-                        for (NftFirewall.Entry entry : firewall.blocked()) {
-                            out.println(entry.address() + (entry.expiresIn().isEmpty() ? "" : " expires in " + entry.expiresIn()));
-                        }
+                        firewall.forEachBlocked((address, expires) -> {
+                            String left = new NftFirewall.Entry(address, expires).expiresIn();
+                            out.println(address + (left.isEmpty() ? "" : " expires in " + left));
+                        });
                     } catch (FirewallException e) {
                         // No table yet (synwatch never blocked anything here): an empty list, like an empty set.
                         if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
@@ -75,11 +94,13 @@ final class Cli {
                     }
                     return ExitCode.OK;
                 }
+                case BLOCK -> {
+                    return block(parsed.address(), parsed.block(), parsed.force());
+                }
                 case UNBLOCK -> {
-                    Cidr blocked = Cidr.parse("--unblock", parsed.unblockAddress());
-                    String text = EventWriter.addressText(blocked.family(), blocked.hi(), blocked.lo(), blocked.prefixLength());
+                    String text = AddressText.text(parsed.address());
                     try (NftFirewall firewall = firewalls.get()) {
-                        if (!firewall.unblock(text, blocked.family() == Cidr.IPV6)) {
+                        if (!firewall.unblock(parsed.address())) {
                             return fail(ExitCode.RUNTIME_ERROR, text + " is not blocked", "see 'synwatch --list-blocked'", null);
                         }
                     }
@@ -91,7 +112,7 @@ final class Cli {
                     try (NftFirewall firewall = firewalls.get()) {
                         removed = firewall.remove();
                     }
-                    new PrintStream(events, true).println(removed ? "Removed table inet synwatch" : "No table inet synwatch");
+                    new PrintStream(events, true).println((removed ? "Removed table " : "No table ") + NftFirewall.TABLE_SPEC);
                     return ExitCode.OK;
                 }
                 default -> {
@@ -121,11 +142,37 @@ final class Cli {
         return status;
     }
 
+    /**
+     * {@code --block ADDR}: through the same checks as a detected scanner (the host's gateways, name
+     * servers, own addresses, the allow lists, an established connection), unless {@code force}.
+     */
+    private int block(IpAddress address, BlockSettings settings, boolean force) throws ConfigException, FirewallException {
+        long nowMicros = System.currentTimeMillis() * 1000;
+        if (!force) {
+            Allowlist allowlist = new Allowlist(settings.allow(), settings.allowFile(), new SystemFacts(true, SystemFacts.RESOLV_CONF));
+            BlockStats.Result decision = BlockGate.create(settings, allowlist, true).consider(address, nowMicros);
+            if (decision.reason() != null) {
+                return fail(ExitCode.RUNTIME_ERROR, "not blocking " + AddressText.text(address) + ": " + decision.reason(),
+                        "add --force to block it anyway", null);
+            }
+        }
+        try (NftFirewall firewall = firewalls.get()) {
+            firewall.install(settings.maxBlocked());
+            firewall.block(List.of(Cidr.host(address)), settings.timeoutSeconds());
+        }
+        EventWriter line = new EventWriter(new EventOutput(events), ZoneId.systemDefault(), OutputFormat.TEXT,
+                Observer.local(Optional.empty()));
+        line.blocked(nowMicros, address, settings.timeoutSeconds(), false);
+        line.flush();
+        return ExitCode.OK;
+    }
+
     private static String hintFor(FirewallException.Problem problem) {
         return switch (problem) {
             case NFT_MISSING -> "install nftables (apt-get install nftables), or run with --no-block";
             case NOT_PERMITTED -> "run as root or grant CAP_NET_ADMIN, or run with --no-block";
             case TABLE_MISSING -> "synwatch has no table yet: nothing is blocked";
+            case SET_FULL -> "the set holds --max-blocked addresses: raise it, or wait for blocks to expire";
             case OTHER -> "rerun with --debug for details, or run with --no-block";
         };
     }

@@ -11,6 +11,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        Thread.setDefaultUncaughtExceptionHandler(new ThreadDeathHandler(System.err, Runtime.getRuntime()::halt));
         // Event lines are written in whole batches by EventWriter, straight to the descriptor.
         FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
         int status = new Cli(stdout, System.err, Main::stopOnSignals).execute(args);
@@ -32,5 +33,7 @@ public final class Main {
                 agent.requestStop();
             });
         }
+        // SIGHUP re-reads the allow file, gateways and name servers; by default it would kill the JVM.
+        Signal.handle(new Signal("HUP"), signal -> agent.requestReload());
     }
 }

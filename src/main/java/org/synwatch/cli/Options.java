@@ -6,12 +6,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.synwatch.block.NftFirewall;
+import org.synwatch.config.AllowFile;
 import org.synwatch.config.BlockSettings;
 import org.synwatch.config.CaptureSource;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.config.FloodSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.config.Settings;
 import org.synwatch.config.Values;
@@ -48,7 +51,7 @@ final class Options {
     enum Section {
         CAPTURE("Capture"),
         DETECTION("Detection"),
-        BLOCKING("Blocking (live capture; nftables table 'inet synwatch')"),
+        BLOCKING("Blocking (live capture; nftables table '" + NftFirewall.TABLE_SPEC + "')"),
         OUTPUT("Output"),
         OTHER("Other");
 
@@ -72,6 +75,7 @@ final class Options {
     private static final int OTHER = 4 * Section.SPAN;
 
     private static final String LIVE_ONLY = "drop it when using --read";
+    private static final String RUN_ALONE = "--list-blocked, --unblock, --block and --remove-firewall run alone";
 
     private String interfaceName;
     private Path file;
@@ -86,10 +90,16 @@ final class Options {
     private int ipv6PrefixLength;
     private long blockTimeoutSeconds;
     private final List<Cidr> allowed = new ArrayList<>();
+    private Path allowFile;
+    private int maxBlocksPerMinute;
+    private int maxBlocked;
+    private boolean blockEstablished;
+    private IpAddress blockAddress;
+    private boolean force;
     private boolean noBlock;
     private boolean dryRun;
     private Arguments.Action management;
-    private String unblockAddress;
+    private IpAddress unblockAddress;
     private OutputFormat format;
     private InetSocketAddress metricsAddress;
     private boolean debug;
@@ -171,7 +181,7 @@ final class Options {
 
     @Option(names = "--ipv6-prefix", paramLabel = "LEN", order = DETECTION + 5,
             defaultValue = "" + DetectionSettings.DEFAULT_IPV6_PREFIX, description =
-            "IPv6 sources of one /LEN count as one source, and are blocked as one; "
+            "IPv6 sources of one /LEN count as one source for scans; "
             + "64 for internet-facing hosts (default ${DEFAULT-VALUE}, at least " + DetectionSettings.MIN_IPV6_PREFIX + ")")
     void ipv6PrefixLength(String value) throws ConfigException {
         ipv6PrefixLength = Values.integer("--ipv6-prefix", value, DetectionSettings.MIN_IPV6_PREFIX, 128);
@@ -179,15 +189,16 @@ final class Options {
 
     @Option(names = "--block-timeout", paramLabel = "DURATION", order = BLOCKING + 1,
             defaultValue = BlockSettings.DEFAULT_TIMEOUT, description =
-            "how long a scanner stays blocked: 30m, 12h, 7d (default ${DEFAULT-VALUE}, at most 7d); "
+            "how long a scanner stays blocked: 30m, 12h, 7d; whole seconds, at least 1s "
+            + "(default ${DEFAULT-VALUE}, at most 7d); "
             + "the kernel expires the block even if synwatch is gone")
     void blockTimeout(String value) throws ConfigException {
-        blockTimeoutSeconds = Values.durationMicros("--block-timeout", value, BlockSettings.MAX_TIMEOUT_MICROS) / 1_000_000L;
+        blockTimeoutSeconds = BlockSettings.parseTimeout(value);
     }
 
     @Option(names = "--allow", paramLabel = "CIDR", order = BLOCKING + 2, description =
-            "never block this network (repeatable); loopback, "
-            + "link-local and the host's own addresses never are")
+            "never block this network (repeatable); loopback, link-local, the host's own "
+            + "addresses, its gateways and name servers never are")
     void allow(List<String> values) throws ConfigException {
         // picocli passes every occurrence so far, so the list is made anew each time.
         allowed.clear();
@@ -196,34 +207,72 @@ final class Options {
         }
     }
 
-    @Option(names = "--no-block", order = BLOCKING + 3, description = "report scans only")
+    @Option(names = "--allow-file", paramLabel = "PATH", order = BLOCKING + 3, description =
+            "never block the networks in PATH: one CIDR per line, # comments; "
+            + "re-read on SIGHUP (a bad file then keeps the previous list)")
+    void allowFile(String value) throws ConfigException {
+        Path path = Path.of(Values.nonEmpty(AllowFile.FLAG, value, "give a file, e.g. --allow-file /etc/synwatch/allow"));
+        AllowFile.read(path);
+        allowFile = path;
+    }
+
+    @Option(names = "--max-blocks-per-minute", paramLabel = "N", order = BLOCKING + 4,
+            defaultValue = "" + BlockSettings.DEFAULT_MAX_BLOCKS_PER_MINUTE, description =
+            "block at most N new scanners in any minute; more are reported, "
+            + "not blocked (default ${DEFAULT-VALUE})")
+    void maxBlocksPerMinute(String value) throws ConfigException {
+        maxBlocksPerMinute = BlockSettings.parseMaxBlocksPerMinute(value);
+    }
+
+    @Option(names = "--max-blocked", paramLabel = "N", order = BLOCKING + 5,
+            defaultValue = "" + BlockSettings.DEFAULT_MAX_BLOCKED, description =
+            "at most N addresses blocked per family: the nftables sets' size "
+            + "(default ${DEFAULT-VALUE}, at most " + BlockSettings.MAX_BLOCKED_LIMIT + ")")
+    void maxBlocked(String value) throws ConfigException {
+        maxBlocked = BlockSettings.parseMaxBlocked(value);
+    }
+
+    @Option(names = "--block-established", order = BLOCKING + 6, description =
+            "block a scanner even while it has an ESTABLISHED TCP connection with this host "
+            + "(by default it is not blocked: its scan may be forged)")
+    void blockEstablished(boolean on) {
+        blockEstablished = on;
+    }
+
+    @Option(names = "--no-block", order = BLOCKING + 7, description = "report scans only")
     void noBlock(boolean on) {
         noBlock = on;
     }
 
-    @Option(names = "--dry-run", order = BLOCKING + 4, description = "say what would be blocked, change nothing")
+    @Option(names = "--dry-run", order = BLOCKING + 8, description = "say what would be blocked, change nothing")
     void dryRun(boolean on) {
         dryRun = on;
     }
 
-    @Option(names = "--list-blocked", order = BLOCKING + 5, description = "list blocked addresses and exit")
+    @Option(names = "--block", paramLabel = "ADDR", order = BLOCKING + 9, description =
+            "block ADDR for --block-timeout and exit, after the same safety checks as a detected scanner")
+    void block(String value) throws ConfigException {
+        management(Arguments.Action.BLOCK);
+        blockAddress = IpAddress.parse("--block", value);
+    }
+
+    @Option(names = "--force", order = BLOCKING + 10, description = "with --block: skip the safety checks")
+    void force(boolean on) {
+        force = on;
+    }
+
+    @Option(names = "--list-blocked", order = BLOCKING + 11, description = "list blocked addresses and exit")
     void listBlocked(boolean on) throws ConfigException {
         management(Arguments.Action.LIST_BLOCKED);
     }
 
-    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 6,
-            description = "remove one block (an address, or an IPv6 prefix as listed) and exit")
+    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 12, description = "remove one block and exit")
     void unblock(String value) throws ConfigException {
         management(Arguments.Action.UNBLOCK);
-        if (value.contains("/")) {
-            Cidr.parse("--unblock", value);
-        } else {
-            Values.ipLiteral("--unblock", value, "give the address as --list-blocked prints it");
-        }
-        unblockAddress = value;
+        unblockAddress = IpAddress.parse("--unblock", value);
     }
 
-    @Option(names = "--remove-firewall", order = BLOCKING + 7,
+    @Option(names = "--remove-firewall", order = BLOCKING + 13,
             description = "delete synwatch's nftables table (every block) and exit")
     void removeFirewall(boolean on) throws ConfigException {
         management(Arguments.Action.REMOVE_FIREWALL);
@@ -274,7 +323,7 @@ final class Options {
 
     private void management(Arguments.Action action) throws ConfigException {
         if (management != null) {
-            throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone", "give one of them");
+            throw new ConfigException(RUN_ALONE, "give one of them");
         }
         management = action;
     }
@@ -287,10 +336,16 @@ final class Options {
         }
         if (management != null) {
             if (interfaceName != null || file != null) {
-                throw new ConfigException("--list-blocked, --unblock and --remove-firewall run alone",
-                        "manage blocks in a separate command, without -i or -r");
+                throw new ConfigException(RUN_ALONE, "manage blocks in a separate command, without -i or -r");
             }
-            return new Arguments.Parsed(management, null, debug, unblockAddress);
+            if (force && management != Arguments.Action.BLOCK) {
+                throw new ConfigException("--force applies to --block only", "drop --force");
+            }
+            return new Arguments.Parsed(management, null, debug,
+                    management == Arguments.Action.BLOCK ? blockAddress : unblockAddress, blockSettings(mode()), force);
+        }
+        if (force) {
+            throw new ConfigException("--force applies to --block only", "drop --force");
         }
         if (interfaceName != null && file != null) {
             throw new ConfigException("--interface and --read exclude each other",
@@ -306,14 +361,20 @@ final class Options {
                 ? new CaptureSource.File(file)
                 : new CaptureSource.Live(Optional.ofNullable(interfaceName),
                         bufferSize != null ? bufferSize : CaptureSource.Live.DEFAULT_BUFFER_SIZE, immediateMode);
-        BlockSettings.Mode mode = noBlock ? BlockSettings.Mode.OFF
-                : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE;
         Optional<InetSocketAddress> metrics = metricsAddress != null ? Optional.of(metricsAddress)
                 : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
         Settings settings = new Settings(source,
                 new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs, maxTrackedSyns, ipv6PrefixLength),
-                new BlockSettings(mode, blockTimeoutSeconds, allowed),
-                metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines));
-        return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null);
+                blockSettings(mode()), metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines));
+        return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null, null, false);
+    }
+
+    private BlockSettings.Mode mode() {
+        return noBlock ? BlockSettings.Mode.OFF : dryRun ? BlockSettings.Mode.DRY_RUN : BlockSettings.Mode.ENFORCE;
+    }
+
+    private BlockSettings blockSettings(BlockSettings.Mode mode) {
+        return new BlockSettings(mode, blockTimeoutSeconds, allowed, Optional.ofNullable(allowFile),
+                maxBlocksPerMinute, maxBlocked, blockEstablished);
     }
 }

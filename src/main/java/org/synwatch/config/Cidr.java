@@ -1,63 +1,94 @@
 package org.synwatch.config;
 
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
+import java.util.regex.Pattern;
 
 /**
- * An IPv4 or IPv6 network, in the same (family, hi, lo) form the packet parser fills, so matching
- * needs no conversion. IPv4 lives in the low 32 bits of {@code lo}.
+ * An IPv4 or IPv6 network: its first address and prefix length. Matching works on the
+ * (family, hi, lo) form the packet parser fills, so it needs no conversion.
  */
-public record Cidr(int family, long hi, long lo, int prefixLength) {
-    public static final int IPV4 = 4;
-    public static final int IPV6 = 6;
+public record Cidr(IpAddress network, int prefixLength) {
+    /** A prefix length as people write it: no sign, no leading zero, no underscore. */
+    private static final Pattern PREFIX = Pattern.compile("0|[1-9][0-9]{0,2}");
 
     public Cidr {
-        int bits = family == IPV4 ? 32 : 128;
-        if (prefixLength < 0 || prefixLength > bits) {
+        if (prefixLength < 0 || prefixLength > network.bits()) {
             throw new IllegalArgumentException("prefix length " + prefixLength);
         }
-        hi &= maskHi(family, prefixLength);
-        lo &= maskLo(family, prefixLength);
+        network = new IpAddress(network.family(), network.hi() & maskHi(network.family(), prefixLength),
+                network.lo() & maskLo(network.family(), prefixLength));
     }
 
-    /** Parses {@code 10.0.0.0/8}, {@code 2001:db8::/32} or a bare address (a host route). */
+    /** The network of one address. */
+    public static Cidr host(IpAddress address) {
+        return new Cidr(address, address.bits());
+    }
+
+    /**
+     * Parses {@code 10.0.0.0/8}, {@code 2001:db8::/32} or a bare address (a host route), strictly:
+     * host bits set ({@code 10.0.0.1/8}) are a mistake worth pointing out, not something to drop.
+     */
     public static Cidr parse(String flag, String text) throws ConfigException {
         int slash = text.indexOf('/');
-        String address = slash < 0 ? text : text.substring(0, slash);
-        String hint = "write e.g. 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32";
-        InetAddress parsed;
+        String addressText = slash < 0 ? text : text.substring(0, slash);
+        IpAddress address;
         try {
-            parsed = Values.ipLiteral(flag, address, hint);
+            address = IpAddress.parse(flag, addressText);
         } catch (ConfigException e) {
-            throw new ConfigException(flag + ": '" + text + "' is not an address or CIDR", hint);
+            if (e.getMessage().contains("IPv4-mapped")) {
+                throw e;
+            }
+            throw new ConfigException(flag + ": '" + text + "' is not an address or CIDR",
+                    "write e.g. 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32");
         }
-        int bits = parsed instanceof Inet4Address ? 32 : 128;
-        int prefix = bits;
-        if (slash >= 0) {
-            prefix = Values.integer(flag + " prefix", text.substring(slash + 1), 0, bits);
+        int bits = address.bits();
+        if (slash < 0) {
+            return host(address);
         }
-        return of(parsed, prefix);
+        String prefixText = text.substring(slash + 1);
+        if (!PREFIX.matcher(prefixText).matches()) {
+            throw new ConfigException(flag + ": '" + text + "' has a malformed prefix length",
+                    "write the prefix length as a plain decimal from 0 to " + bits);
+        }
+        int prefix = Integer.parseInt(prefixText);
+        if (prefix > bits) {
+            throw new ConfigException(flag + " prefix: " + prefix + " is out of range", "give a number from 0 to " + bits);
+        }
+        Cidr cidr = new Cidr(address, prefix);
+        if (!cidr.network.equals(address)) {
+            throw new ConfigException(flag + ": '" + text + "' has host bits set",
+                    "did you mean " + addressLiteral(cidr.network) + "/" + prefix + "?");
+        }
+        return cidr;
     }
 
     public static Cidr of(InetAddress address, int prefixLength) {
-        byte[] bytes = address.getAddress();
-        if (bytes.length == 4) {
-            return new Cidr(IPV4, 0, Integer.toUnsignedLong(ByteBuffer.wrap(bytes).getInt()), prefixLength);
-        }
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        return new Cidr(IPV6, buffer.getLong(), buffer.getLong(), prefixLength);
+        return new Cidr(IpAddress.of(address), prefixLength);
+    }
+
+    public boolean contains(IpAddress address) {
+        return contains(address.family(), address.hi(), address.lo());
     }
 
     public boolean contains(int addressFamily, long addressHi, long addressLo) {
+        int family = network.family();
         return addressFamily == family
-                && (addressHi & maskHi(family, prefixLength)) == hi
-                && (addressLo & maskLo(family, prefixLength)) == lo;
+                && (addressHi & maskHi(family, prefixLength)) == network.hi()
+                && (addressLo & maskLo(family, prefixLength)) == network.lo();
+    }
+
+    public boolean isHost() {
+        return prefixLength == network.bits();
+    }
+
+    /** Only for messages: Java writes IPv6 uncompressed, which is still a valid literal to paste. */
+    private static String addressLiteral(IpAddress address) {
+        return address.toInetAddress().getHostAddress();
     }
 
     /** The high 64 bits of the first {@code prefix} bits (IPv6), for masking an address in place. */
     public static long maskHi(int family, int prefix) {
-        if (family == IPV4) {
+        if (family == IpAddress.IPV4) {
             return 0;
         }
         return prefix == 0 ? 0 : prefix >= 64 ? -1L : -1L << (64 - prefix);
@@ -65,7 +96,7 @@ public record Cidr(int family, long hi, long lo, int prefixLength) {
 
     /** The low 64 bits of the first {@code prefix} bits (for IPv4, of its 32 bits). */
     public static long maskLo(int family, int prefix) {
-        if (family == IPV4) {
+        if (family == IpAddress.IPV4) {
             return prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
         }
         return prefix <= 64 ? 0 : prefix == 128 ? -1L : -1L << (128 - prefix);

@@ -56,6 +56,22 @@ public final class Values {
     }
 
     /**
+     * A duration in whole seconds of at least 1 s, as nftables timeouts are: {@code 1500ms} would
+     * otherwise be cut to 1 s without a word.
+     */
+    public static long wholeSeconds(String flag, String text, long maxMicros) throws ConfigException {
+        long micros = durationMicros(flag, text, maxMicros);
+        if (micros < 1_000_000L) {
+            throw new ConfigException(flag + ": '" + text + "' is below 1s", "give at least 1s, e.g. 30s, 10m or 1h");
+        }
+        if (micros % 1_000_000L != 0) {
+            throw new ConfigException(flag + ": '" + text + "' is not a whole number of seconds",
+                    "nftables counts whole seconds: write e.g. " + micros / 1_000_000L + "s");
+        }
+        return micros / 1_000_000L;
+    }
+
+    /**
      * Parses an IP address literal, never a host name. IPv4 must be a full dotted quad: the short
      * BSD forms Java also accepts ({@code 10.0.0} for 10.0.0.0) are too easy to mistype.
      */

@@ -70,8 +70,8 @@ public final class Detector implements DetectorStats {
         // Past both, a pair has no port in the window and no 4-tuple that could be retransmitted.
         this.idleMicros = Math.max(windowMicros, RETRANSMISSION_HORIZON_MICROS);
         this.ipv6Prefix = settings.ipv6PrefixLength();
-        this.ipv6MaskHi = Cidr.maskHi(Cidr.IPV6, ipv6Prefix);
-        this.ipv6MaskLo = Cidr.maskLo(Cidr.IPV6, ipv6Prefix);
+        this.ipv6MaskHi = Cidr.maskHi(SynHeader.IPV6, ipv6Prefix);
+        this.ipv6MaskLo = Cidr.maskLo(SynHeader.IPV6, ipv6Prefix);
         this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1, windowMicros, ipv6Prefix < 128, hashKey);
         this.maxTrackedSyns = settings.maxTrackedSyns();
         this.recentSyns = new RecentSyns(pairs, maxTrackedSyns, RETRANSMISSION_HORIZON_MICROS, hashKey);

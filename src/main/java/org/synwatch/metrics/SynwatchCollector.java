@@ -72,11 +72,11 @@ public final class SynwatchCollector extends Collector {
         CounterMetricFamily blockResults = new CounterMetricFamily("synwatch_blocks",
                 "Block decisions for detected scanners, by outcome.", List.of("result"));
         for (BlockStats.Result result : BlockStats.Result.values()) {
-            blockResults.addMetric(List.of(result.name().toLowerCase(Locale.ROOT)),
-                    blocks.blocks(result));
+            blockResults.addMetric(List.of(result.label()), blocks.blocks(result));
         }
         all.add(blockResults);
-        all.add(new GaugeMetricFamily("synwatch_blocked_sources", "Addresses in synwatch's nftables sets.",
+        all.add(new GaugeMetricFamily("synwatch_blocked_sources",
+                "Addresses in synwatch's nftables sets: those it added until they expire, plus those found there.",
                 Math.max(0, blocks.blockedSources())));
         all.add(new GaugeMetricFamily("synwatch_tracked_pairs", "Source/destination pairs the detector remembers.",
                 detector.trackedPairs()));

@@ -1,11 +1,28 @@
 package org.synwatch.report;
 
+import org.synwatch.config.IpAddress;
+
 /**
  * IP address text as glibc's inet_ntop writes it (and so as {@code ip} prints it): RFC 5952 for
  * IPv6, with its choice of dotted quads for IPv4-mapped and IPv4-compatible addresses.
  */
 public final class AddressText {
     private AddressText() {
+    }
+
+    /** For callers off the hot path: nft scripts, messages, command output. */
+    public static String text(IpAddress address) {
+        LineBuffer text = new LineBuffer(40);
+        append(text, address.family(), address.hi(), address.lo());
+        return text.toString();
+    }
+
+    public static void append(LineBuffer out, int family, long hi, long lo) {
+        if (family == IpAddress.IPV6) {
+            appendIpv6(out, hi, lo);
+        } else {
+            appendIpv4(out, lo);
+        }
     }
 
     public static void appendIpv4(LineBuffer out, long address) {

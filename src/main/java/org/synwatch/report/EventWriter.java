@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.util.OptionalInt;
 import org.synwatch.config.Cidr;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
@@ -119,14 +120,17 @@ public final class EventWriter implements ScanListener {
     public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
         if (json) {
             jsonStart(syn.timestampMicros, EventKind.PORT_SCAN, syn.family);
-            appendJsonSource(syn.family, syn.srcHi, syn.srcLo, sourceBits);
+            buffer.append(JSON_SOURCE_IP);
+            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            buffer.append(JSON_SOURCE_ADDRESS);
+            appendSource(syn.family, syn.srcHi, syn.srcLo, sourceBits);
             buffer.append(JSON_DESTINATION_IP_AFTER_SOURCE);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(JSON_PORTS);
         } else {
             time.append(buffer, syn.timestampMicros);
             buffer.append(PORT_SCAN);
-            appendSource(buffer, syn.family, syn.srcHi, syn.srcLo, sourceBits);
+            appendSource(syn.family, syn.srcHi, syn.srcLo, sourceBits);
             buffer.append(ARROW);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(ON_PORTS);
@@ -143,23 +147,21 @@ public final class EventWriter implements ScanListener {
         endLine();
     }
 
-    /**
-     * {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)};
-     * ADDR is the address's first {@code sourceBits} bits, in CIDR form when that is not all of them.
-     */
-    public void blocked(long timeMicros, int family, long hi, long lo, int sourceBits, long timeoutSeconds, boolean dryRun) {
+    /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
+    public void blocked(long timeMicros, IpAddress address, long timeoutSeconds, boolean dryRun) {
         if (json && dryRun) {
-            notBlocked(timeMicros, family, hi, lo, sourceBits, "dry_run");
+            notBlocked(timeMicros, address, "dry_run");
             return;
         }
         if (json) {
-            jsonStart(timeMicros, EventKind.BLOCKED, family);
-            appendJsonSource(family, hi, lo, sourceBits);
+            jsonStart(timeMicros, EventKind.BLOCKED, address.family());
+            buffer.append(JSON_SOURCE_IP);
+            appendAddress(address);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
-            appendSource(buffer, family, hi, lo, sourceBits);
+            appendAddress(address);
             buffer.append(FOR);
             appendDuration(timeoutSeconds);
             if (dryRun) {
@@ -170,15 +172,18 @@ public final class EventWriter implements ScanListener {
     }
 
     /** {@code Not blocking ADDR: REASON}. */
-    public void notBlocked(long timeMicros, int family, long hi, long lo, int sourceBits, String reason) {
+    public void notBlocked(long timeMicros, IpAddress address, String reason) {
         if (json) {
-            jsonStart(timeMicros, EventKind.NOT_BLOCKED, family);
-            appendJsonSource(family, hi, lo, sourceBits);
-            buffer.append(JSON_REASON).append(reason.getBytes(StandardCharsets.US_ASCII)).append('"').append(jsonEnd);
+            jsonStart(timeMicros, EventKind.NOT_BLOCKED, address.family());
+            buffer.append(JSON_SOURCE_IP);
+            appendAddress(address);
+            // A keyword: the text's words joined by '_' (name server -> name_server).
+            buffer.append(JSON_REASON).append(reason.replace(' ', '_').getBytes(StandardCharsets.US_ASCII)).append('"')
+                    .append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
-            appendSource(buffer, family, hi, lo, sourceBits);
+            appendAddress(address);
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
         }
         endLine();
@@ -230,16 +235,6 @@ public final class EventWriter implements ScanListener {
             buffer.clear();
             throw new EventOutputException(e, out.readerGone());
         }
-    }
-
-    /**
-     * Address text as event lines write it, for callers outside the hot path: the address's first
-     * {@code sourceBits} bits, the address itself or a network in CIDR form.
-     */
-    public static String addressText(int family, long hi, long lo, int sourceBits) {
-        LineBuffer text = new LineBuffer(44);
-        appendSource(text, family, hi, lo, sourceBits);
-        return text.toString();
     }
 
     /** {@code {"@timestamp":...,"network.type":"ipv4}: preformatted bytes, as the per-SYN path must not allocate. */
@@ -295,31 +290,20 @@ public final class EventWriter implements ScanListener {
     }
 
     private void appendAddress(int family, long hi, long lo) {
-        appendAddress(buffer, family, hi, lo);
+        AddressText.append(buffer, family, hi, lo);
     }
 
-    /** source.ip, the address of the SYN, and source.address, the scanner as the text line names it. */
-    private void appendJsonSource(int family, long hi, long lo, int sourceBits) {
-        buffer.append(JSON_SOURCE_IP);
-        appendAddress(family, hi, lo);
-        buffer.append(JSON_SOURCE_ADDRESS);
-        appendSource(buffer, family, hi, lo, sourceBits);
+    private void appendAddress(IpAddress address) {
+        appendAddress(address.family(), address.hi(), address.lo());
     }
 
-    private static void appendSource(LineBuffer into, int family, long hi, long lo, int sourceBits) {
+    /** The address's first {@code sourceBits} bits: the address itself, or a network in CIDR form. */
+    private void appendSource(int family, long hi, long lo, int sourceBits) {
         if (sourceBits == (family == SynHeader.IPV4 ? 32 : 128)) {
-            appendAddress(into, family, hi, lo);
+            appendAddress(family, hi, lo);
         } else {
-            appendAddress(into, family, hi & Cidr.maskHi(family, sourceBits), lo & Cidr.maskLo(family, sourceBits));
-            into.append('/').appendDecimal(sourceBits);
-        }
-    }
-
-    private static void appendAddress(LineBuffer into, int family, long hi, long lo) {
-        if (family == SynHeader.IPV6) {
-            AddressText.appendIpv6(into, hi, lo);
-        } else {
-            AddressText.appendIpv4(into, lo);
+            appendAddress(family, hi & Cidr.maskHi(family, sourceBits), lo & Cidr.maskLo(family, sourceBits));
+            buffer.append('/').appendDecimal(sourceBits);
         }
     }
 }

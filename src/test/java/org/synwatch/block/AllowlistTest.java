@@ -1,75 +1,177 @@
 package org.synwatch.block;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.net.InetAddress;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.synwatch.config.Cidr;
+import org.synwatch.config.IpAddress;
 
-/** Property test: loopback, link-local, the host's own addresses and --allow networks are never blockable. */
+/**
+ * Property test: what is protected, and why, against an independent computation (prefixes compared
+ * as big integers over the raw bytes, never through Cidr.contains, the code under test).
+ */
 class AllowlistTest {
+    /** Facts that tests set directly; a null list makes that read fail. */
+    static final class Facts implements Allowlist.HostFacts {
+        List<IpAddress> own = List.of();
+        List<IpAddress> gateways = List.of();
+        List<IpAddress> nameServers = List.of();
+
+        @Override
+        public List<IpAddress> ownAddresses() throws IOException {
+            return orFail(own);
+        }
+
+        @Override
+        public Set<IpAddress> gateways() throws IOException {
+            return Set.copyOf(orFail(gateways));
+        }
+
+        @Override
+        public List<IpAddress> nameServers() throws IOException {
+            return orFail(nameServers);
+        }
+
+        private static List<IpAddress> orFail(List<IpAddress> list) throws IOException {
+            if (list == null) {
+                throw new IOException("unreadable");
+            }
+            return list;
+        }
+    }
+
+    /** A network as raw bytes and a prefix length, as the test generated it. */
+    private record Network(byte[] bytes, int prefix) {
+        boolean contains(byte[] address) {
+            if (address.length != bytes.length) {
+                return false;
+            }
+            int bits = bytes.length * 8;
+            BigInteger mask = BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
+                    .xor(BigInteger.ONE.shiftLeft(bits - prefix).subtract(BigInteger.ONE));
+            return new BigInteger(1, bytes).and(mask).equals(new BigInteger(1, address).and(mask));
+        }
+    }
+
+    private static final List<Network> LOOPBACK = List.of(new Network(new byte[] {127, 0, 0, 0}, 8),
+            new Network(ipv6Bytes(0, 1), 128), new Network(ipv6Bytes(0, 0), 128));
+    private static final List<Network> LINK_LOCAL = List.of(new Network(new byte[] {(byte) 169, (byte) 254, 0, 0}, 16),
+            new Network(ipv6Bytes(0xFE80000000000000L, 0), 10));
+
+    private static byte[] ipv6Bytes(long hi, long lo) {
+        byte[] b = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (hi >>> (56 - 8 * i));
+            b[8 + i] = (byte) (lo >>> (56 - 8 * i));
+        }
+        return b;
+    }
+
+    private static byte[] randomAddress(Random random) {
+        byte[] address = new byte[random.nextBoolean() ? 4 : 16];
+        random.nextBytes(address);
+        return address;
+    }
+
+    private static boolean any(List<Network> networks, byte[] address) {
+        return networks.stream().anyMatch(n -> n.contains(address));
+    }
+
+    private static boolean same(List<byte[]> addresses, byte[] address) {
+        return addresses.stream().anyMatch(a -> java.util.Arrays.equals(a, address));
+    }
+
     @Test
-    void protectedAddressesAreAlwaysAllowedAndOthersNot() throws Exception {
+    void everyProtectedAddressHasItsReasonAndNothingElseIsProtected() throws Exception {
         Random random = new Random(7);
         for (int round = 0; round < 2_000; round++) {
-            List<Cidr> configured = new ArrayList<>();
+            List<Network> configured = new ArrayList<>();
+            List<Cidr> cidrs = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                byte[] network = new byte[random.nextBoolean() ? 4 : 16];
-                random.nextBytes(network);
-                configured.add(Cidr.of(InetAddress.getByAddress(network), 8 + random.nextInt(network.length * 8 - 7)));
+                byte[] network = randomAddress(random);
+                int prefix = 8 + random.nextInt(network.length * 8 - 7);
+                configured.add(new Network(network, prefix));
+                cidrs.add(Cidr.of(java.net.InetAddress.getByAddress(network), prefix));
             }
-            byte[] own = new byte[4];
-            random.nextBytes(own);
-            InetAddress hostAddress = InetAddress.getByAddress(own);
-            Allowlist allowlist = new Allowlist(configured, () -> List.of(hostAddress));
-            Cidr ownHost = Cidr.of(hostAddress, 32);
-            assertTrue(allowlist.allows(ownHost.family(), ownHost.hi(), ownHost.lo(), bits(ownHost.family()), round));
-            for (Cidr network : configured) {
-                assertTrue(allowlist.allows(network.family(), network.hi(), network.lo(), bits(network.family()), round));
-            }
-            assertTrue(allowlist.allows(4, 0, 0x7F000000L | random.nextInt(1 << 24), 32, round), "127.0.0.0/8");
-            assertTrue(allowlist.allows(4, 0, 0xA9FE0000L | random.nextInt(1 << 16), 32, round), "169.254.0.0/16");
-            assertTrue(allowlist.allows(6, 0, 1, 128, round), "::1");
-            assertTrue(allowlist.allows(6, 0xFE80000000000000L | random.nextLong() >>> 10, random.nextLong(), 128, round), "fe80::/10");
+            List<byte[]> own = List.of(randomAddress(random));
+            List<byte[]> gateways = List.of(randomAddress(random), randomAddress(random));
+            List<byte[]> servers = List.of(randomAddress(random));
+            Facts facts = new Facts();
+            facts.own = own.stream().map(IpAddress::of).toList();
+            facts.gateways = gateways.stream().map(IpAddress::of).toList();
+            facts.nameServers = servers.stream().map(IpAddress::of).toList();
+            Allowlist allowlist = new Allowlist(cidrs, Optional.empty(), facts);
 
-            byte[] other = new byte[4];
-            random.nextBytes(other);
-            Cidr candidate = Cidr.of(InetAddress.getByAddress(other), 32);
-            boolean expected = candidate.equals(ownHost) || (other[0] & 0xFF) == 127
-                    || ((other[0] & 0xFF) == 169 && (other[1] & 0xFF) == 254)
-                    || configured.stream().anyMatch(c -> c.contains(candidate.family(), candidate.hi(), candidate.lo()));
-            assertTrue(expected == allowlist.allows(candidate.family(), candidate.hi(), candidate.lo(), bits(candidate.family()), round));
+            List<byte[]> candidates = new ArrayList<>(List.of(own.get(0), gateways.get(0), gateways.get(1), servers.get(0),
+                    randomAddress(random), randomAddress(random)));
+            for (Network network : configured) {
+                byte[] inside = randomAddress(random);
+                if (inside.length == network.bytes.length) {
+                    candidates.add(inside);
+                }
+                candidates.add(network.bytes.clone());
+            }
+            byte[] loopback = {127, (byte) random.nextInt(), (byte) random.nextInt(), (byte) random.nextInt()};
+            byte[] linkLocal = ipv6Bytes(0xFE80000000000000L | random.nextLong() >>> 10, random.nextLong());
+            candidates.add(loopback);
+            candidates.add(linkLocal);
+            for (byte[] candidate : candidates) {
+                BlockStats.Result expected = any(configured, candidate) ? BlockStats.Result.ALLOWLISTED
+                        : any(LOOPBACK, candidate) || same(own, candidate) ? BlockStats.Result.OWN_ADDRESS
+                        : same(gateways, candidate) ? BlockStats.Result.GATEWAY
+                        : same(servers, candidate) ? BlockStats.Result.NAME_SERVER
+                        : any(LINK_LOCAL, candidate) ? BlockStats.Result.ALLOWLISTED
+                        : null;
+                assertEquals(expected, allowlist.protects(IpAddress.of(candidate)), () -> java.util.HexFormat.of().formatHex(candidate));
+            }
         }
     }
 
     @Test
-    void hostAddressesAreReread() throws Exception {
-        List<InetAddress> current = new ArrayList<>(List.of(InetAddress.ofLiteral("192.0.2.10")));
-        Allowlist allowlist = new Allowlist(List.of(), () -> List.copyOf(current));
-        assertTrue(allowlist.allows(4, 0, 0xC000020AL, 32, 0));
-        current.set(0, InetAddress.ofLiteral("192.0.2.11"));
-        assertTrue(allowlist.allows(4, 0, 0xC000020AL, 32, 1), "cached within the refresh interval");
-        assertFalse(allowlist.allows(4, 0, 0xC000020AL, 32, Allowlist.REFRESH_MICROS + 1));
-        assertTrue(allowlist.allows(4, 0, 0xC000020BL, 32, Allowlist.REFRESH_MICROS + 2));
+    void factsAreRereadOnRefreshAndAFailedReadKeepsTheLastOnes() throws Exception {
+        Facts facts = new Facts();
+        IpAddress gateway = IpAddress.ipv4(0xC0000201L);
+        IpAddress next = IpAddress.ipv4(0xC0000202L);
+        facts.gateways = List.of(gateway);
+        Allowlist allowlist = new Allowlist(List.of(), Optional.empty(), facts);
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(gateway));
+        facts.gateways = List.of(next);
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(gateway), "until the next refresh");
+        allowlist.refresh();
+        assertNull(allowlist.protects(gateway));
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(next));
+        facts.gateways = null;
+        allowlist.refresh();
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(next), "a failed read keeps the last gateways");
     }
 
     @Test
-    void aPrefixHoldingAnAllowedAddressIsNotBlockable() throws Exception {
-        Allowlist allowlist = new Allowlist(List.of(Cidr.parse("--allow", "2001:db8:1:2::7")),
-                () -> List.of(InetAddress.ofLiteral("2001:db8:9::1")));
-        Cidr scanner = Cidr.parse("--allow", "2001:db8:1:2::99");
-        assertFalse(allowlist.allows(6, scanner.hi(), scanner.lo(), 128, 0), "the address itself is not allowed");
-        assertTrue(allowlist.allows(6, scanner.hi(), scanner.lo(), 64, 0), "its /64 holds 2001:db8:1:2::7");
-        assertTrue(allowlist.allows(6, scanner.hi(), scanner.lo(), 32, 0), "its /32 holds the host's own address");
-        Cidr other = Cidr.parse("--allow", "2001:db8:1:3::99");
-        assertFalse(allowlist.allows(6, other.hi(), other.lo(), 64, 0));
-    }
-
-    private static int bits(int family) {
-        return family == 4 ? 32 : 128;
+    void allowFileIsRereadOnReloadAndABadOneKeepsThePreviousList(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("allow"), "# monitoring\n198.51.100.0/24  # prometheus\n\n");
+        Allowlist allowlist = new Allowlist(List.of(), Optional.of(file), new Facts());
+        IpAddress monitor = IpAddress.ipv4(0xC6336407L);
+        IpAddress pod = IpAddress.ipv4(0x0A2A0001L);
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(monitor));
+        assertNull(allowlist.protects(pod));
+        Files.writeString(file, "10.42.0.0/16\n");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(0));
+        allowlist.reload();
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(pod));
+        assertNull(allowlist.protects(monitor));
+        Files.writeString(file, "10.42.0.1/16\n");
+        allowlist.reload();
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(pod), "a bad file keeps the previous list");
     }
 }

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.synwatch.config.BlockSettings;
+import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
@@ -47,31 +49,35 @@ class BlockerIT {
         return new NftFirewall(List.of("ip", "netns", "exec", namespace, "nft"));
     }
 
+    private BlockGate gate;
+
     private Blocker blocker(NftFirewall firewall) {
-        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT, Observer.local(Optional.empty())));
+        gate = BlockerTest.gate(new BlockSettings(BlockSettings.Mode.ENFORCE, 3600, List.of()), System::nanoTime);
+        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
+                Observer.local(Optional.empty())), gate);
     }
 
-    private static long ipv4(int last) {
-        return 0xC0000200L | last;
+    private static IpAddress ipv4(int last) {
+        return IpAddress.ipv4(0xC0000200L | last);
     }
 
     @Test
     void recreatesItsTableWhenSomeoneDeletesIt() throws Exception {
         NftFirewall firewall = firewall();
-        firewall.install();
+        firewall.install(BlockSettings.DEFAULT_MAX_BLOCKED);
         Blocker blocker = blocker(firewall);
         blocker.start();
-        blocker.submit(T0, 4, 0, ipv4(66), 32);
+        blocker.submit(T0, ipv4(66));
         for (int i = 0; i < 100 && firewall.blocked().isEmpty(); i++) {
             Thread.sleep(20);
         }
         Commands.run("ip", "netns", "exec", namespace, "nft", "delete", "table", "inet", "synwatch");
-        blocker.submit(T0, 4, 0, ipv4(67), 32);
+        blocker.submit(T0, ipv4(67));
         blocker.close();
         assertTrue(firewall.tableExists(), "the table is back");
         assertEquals(List.of("192.0.2.67"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
-        assertEquals(2, blocker.blocks(BlockStats.Result.ADDED));
-        assertEquals(0, blocker.blocks(BlockStats.Result.FAILED));
+        assertEquals(2, gate.blocks(BlockStats.Result.ADDED));
+        assertEquals(0, gate.blocks(BlockStats.Result.FAILED));
         assertEquals(List.of("2021-04-28 15:28:05: Blocked 192.0.2.66 for 1h", "2021-04-28 15:28:05: Blocked 192.0.2.67 for 1h"),
                 out.toString(StandardCharsets.US_ASCII).lines().toList());
     }
@@ -79,7 +85,7 @@ class BlockerIT {
     @Test
     void nftGoneOrForbiddenIsCountedAndBlockingResumesWhenItWorksAgain() throws Exception {
         NftFirewall working = firewall();
-        working.install();
+        working.install(BlockSettings.DEFAULT_MAX_BLOCKED);
         // The same blocker, with nft first refusing then working, as when a capability comes back.
         NftFirewall flaky = new NftFirewall(List.of("ip", "netns", "exec", namespace, "sh", "-c",
                 "if [ -e " + marker() + " ]; then exec nft \"$@\"; else echo 'Error: Operation not permitted' >&2; exit 1; fi",
@@ -90,15 +96,18 @@ class BlockerIT {
         ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
         blocker.start();
         for (int i = 0; i < 5; i++) {
-            blocker.submit(T0, 4, 0, ipv4(70 + i), 32);
-            Thread.sleep(50);
+            blocker.submit(T0, ipv4(70 + i));
+            // Each failure is counted before the next request: no race with the marker below.
+            for (int wait = 0; wait < 1000 && gate.blocks(BlockStats.Result.FAILED) <= i; wait++) {
+                Thread.sleep(10);
+            }
         }
         Commands.run("touch", marker());
-        blocker.submit(T0, 4, 0, ipv4(99), 32);
+        blocker.submit(T0, ipv4(99));
         blocker.close();
         Commands.run("rm", "-f", marker());
-        assertEquals(1, blocker.blocks(BlockStats.Result.ADDED));
-        assertEquals(5, blocker.blocks(BlockStats.Result.FAILED), "every failed block is counted");
+        assertEquals(1, gate.blocks(BlockStats.Result.ADDED));
+        assertEquals(5, gate.blocks(BlockStats.Result.FAILED), "every failed block is counted");
         assertEquals(1, logs.list.stream().filter(e -> e.getLevel() == Level.ERROR).count(), "logged once per kind");
         assertTrue(logs.list.stream().anyMatch(e -> e.getFormattedMessage().equals("blocking works again")));
         assertEquals(List.of("192.0.2.99"), working.blocked().stream().map(NftFirewall.Entry::address).toList());

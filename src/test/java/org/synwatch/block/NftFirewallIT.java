@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.synwatch.config.Cidr;
+import org.synwatch.config.ConfigException;
+import org.synwatch.config.IpAddress;
 import org.synwatch.testing.Commands;
 
 /** The nft driver against a real kernel, inside a network namespace of its own, never the host's ruleset. */
@@ -31,6 +35,40 @@ class NftFirewallIT {
         Commands.tryRun("ip", "netns", "del", namespace);
     }
 
+    private static List<Cidr> hosts(String... addresses) {
+        return Stream.of(addresses).map(a -> {
+            try {
+                return Cidr.parse("test", a);
+            } catch (ConfigException e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void theKernelEnforcesTheSetsSize() throws Exception {
+        firewall.install(4);
+        firewall.block(hosts("192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"), 3600);
+        FirewallException e = assertThrows(FirewallException.class, () -> firewall.block(hosts("192.0.2.5"), 3600));
+        assertEquals(FirewallException.Problem.SET_FULL, e.problem(), e.getMessage());
+        firewall.block(hosts("2001:db8::5"), 3600);  // each family has its own set of that size
+        firewall.install(5);
+        firewall.block(hosts("192.0.2.5"), 3600);  // an adopted set takes the new size
+        assertEquals(6, firewall.blocked().size());
+    }
+
+    @Test
+    void listingReadsElementsWithAndWithoutTimeout() throws Exception {
+        firewall.install(8);
+        firewall.block(hosts("192.0.2.9"), 90);
+        Commands.run("ip", "netns", "exec", namespace, "nft", "add element inet synwatch blocked6 { 2001:db8::9 }");
+        List<NftFirewall.Entry> entries = firewall.blocked();
+        assertEquals(2, entries.size(), entries::toString);
+        assertEquals("192.0.2.9", entries.get(0).address());
+        assertTrue(entries.get(0).expiresSeconds() > 80 && entries.get(0).expiresSeconds() <= 90, entries::toString);
+        assertEquals(new NftFirewall.Entry("2001:db8::9", -1), entries.get(1));
+    }
+
     private String ruleset() {
         return Commands.run("ip", "netns", "exec", namespace, "nft", "list", "ruleset");
     }
@@ -38,25 +76,25 @@ class NftFirewallIT {
     @Test
     void installBlockListUnblockRemove() throws Exception {
         assertFalse(firewall.tableExists());
-        firewall.install();
+        firewall.install(4);
         String layout = ruleset();
         assertTrue(layout.contains("hook input"), layout);
         assertTrue(layout.contains("hook forward"), layout);
         assertTrue(layout.contains("ip saddr @blocked4"), layout);
         assertTrue(layout.contains("ip6 saddr @blocked6"), layout);
 
-        firewall.block(List.of("192.0.2.66", "198.51.100.7"), List.of("2001:db8::66"), 3600);
+        firewall.block(hosts("192.0.2.66", "198.51.100.7", "2001:db8::66"), 3600);
         List<String> blocked = firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList();
         assertEquals(List.of("192.0.2.66", "198.51.100.7", "2001:db8::66"), blocked);
         List<NftFirewall.Entry> entries = firewall.blocked();
         assertTrue(entries.stream().allMatch(e -> e.expiresIn().matches("\\d+m\\d+s.*|\\d+h.*")), entries::toString);
 
         // Blocking an address again is harmless.
-        firewall.block(List.of("192.0.2.66"), List.of(), 3600);
+        firewall.block(hosts("192.0.2.66"), 3600);
         assertEquals(3, firewall.blocked().size());
 
-        assertTrue(firewall.unblock("192.0.2.66", false));
-        assertFalse(firewall.unblock("192.0.2.66", false));
+        assertTrue(firewall.unblock(IpAddress.parse("test", "192.0.2.66")));
+        assertFalse(firewall.unblock(IpAddress.parse("test", "192.0.2.66")));
         assertEquals(2, firewall.blocked().size());
 
         assertTrue(firewall.remove());
@@ -65,27 +103,11 @@ class NftFirewallIT {
     }
 
     @Test
-    void anIpv6PrefixIsOneElementOfTheIntervalSet() throws Exception {
-        firewall.install();
-        firewall.block(List.of(), List.of("2001:db8:1:2::/64", "2001:db8::66"), 3600);
-        String networks = Commands.run("ip", "netns", "exec", namespace, "nft", "list", "set", "inet", "synwatch",
-                NftFirewall.SET_IPV6_NETWORKS);
-        assertTrue(networks.contains("flags interval,timeout"), networks);
-        assertTrue(networks.contains("elements = { 2001:db8:1:2::/64 timeout 1h"), networks);
-        assertEquals(List.of("2001:db8:1:2::/64", "2001:db8::66"),
-                firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
-        String layout = ruleset();
-        assertTrue(layout.contains("ip6 saddr @blocked6net"), layout);
-        assertTrue(firewall.unblock("2001:db8:1:2::/64", true));
-        assertEquals(List.of("2001:db8::66"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
-    }
-
-    @Test
     void restartAdoptsTheTableWithItsBlocksAndDoesNotDuplicateRules() throws Exception {
-        firewall.install();
-        firewall.block(List.of("192.0.2.66"), List.of(), 3600);
-        firewall.install();
-        firewall.install();
+        firewall.install(4);
+        firewall.block(hosts("192.0.2.66"), 3600);
+        firewall.install(4);
+        firewall.install(4);
         assertEquals(List.of("192.0.2.66"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
         String layout = ruleset();
         assertEquals(2, layout.split("ip saddr @blocked4", -1).length - 1, layout);
@@ -93,8 +115,8 @@ class NftFirewallIT {
 
     @Test
     void elementsExpireInTheKernel() throws Exception {
-        firewall.install();
-        firewall.block(List.of("192.0.2.70"), List.of(), 1);
+        firewall.install(4);
+        firewall.block(hosts("192.0.2.70"), 1);
         assertEquals(1, firewall.blocked().size());
         Thread.sleep(2500);
         assertEquals(0, firewall.blocked().size(), "a block never outlives its timeout, synwatch or not");
@@ -103,7 +125,7 @@ class NftFirewallIT {
     @Test
     void leavesOtherTablesAlone() throws Exception {
         Commands.run("ip", "netns", "exec", namespace, "nft", "add table inet operator; add chain inet operator keep");
-        firewall.install();
+        firewall.install(4);
         firewall.remove();
         assertTrue(ruleset().contains("table inet operator"), ruleset());
     }
@@ -111,7 +133,7 @@ class NftFirewallIT {
     @Test
     void missingNftIsNamed() {
         NftFirewall missing = new NftFirewall(List.of("/nonexistent/nft"));
-        FirewallException e = assertThrows(FirewallException.class, missing::install);
+        FirewallException e = assertThrows(FirewallException.class, () -> missing.install(4));
         assertEquals(FirewallException.Problem.NFT_MISSING, e.problem());
     }
 
@@ -120,7 +142,7 @@ class NftFirewallIT {
         assumeTrue(Commands.available("setpriv"), "setpriv missing; skipped");
         NftFirewall unprivileged = new NftFirewall(List.of("ip", "netns", "exec", namespace, "setpriv", "--reuid=65534",
                 "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "nft"));
-        FirewallException e = assertThrows(FirewallException.class, unprivileged::install);
+        FirewallException e = assertThrows(FirewallException.class, () -> unprivileged.install(4));
         assertEquals(FirewallException.Problem.NOT_PERMITTED, e.problem(), e.getMessage());
     }
 }

@@ -82,13 +82,25 @@ class CliTest {
         "--block-timeout 1h1h                 | --block-timeout: '1h1h' is not a duration",
         "--allow 10.0.0.0/40                  | --allow prefix: 40 is out of range",
         "--allow not-an-address               | --allow: 'not-an-address' is not an address or CIDR",
+        "--allow 10.0.0.0/-0                  | --allow: '10.0.0.0/-0' has a malformed prefix length",
+        "--allow 10.0.0.1/8                   | --allow: '10.0.0.1/8' has host bits set",
+        "--allow ::ffff:10.0.0.0/24           | --allow: '::ffff:10.0.0.0' is an IPv4-mapped IPv6 address",
+        "--block-timeout 500ms                | --block-timeout: '500ms' is below 1s",
+        "--block-timeout 1500ms               | --block-timeout: '1500ms' is not a whole number of seconds",
+        "--max-blocks-per-minute 0            | --max-blocks-per-minute: 0 is out of range",
+        "--max-blocked 1000001                | --max-blocked: 1000001 is out of range",
+        "--allow-file /nonexistent/allow      | --allow-file: cannot read /nonexistent/allow",
+        "--block 10.0.0.1 -i lo               | --list-blocked, --unblock, --block and --remove-firewall run alone",
+        "--block ::ffff:10.0.0.1              | --block: '::ffff:10.0.0.1' is an IPv4-mapped IPv6 address",
+        "--force                              | --force applies to --block only",
+        "--unblock 10.0.0.1 --force           | --force applies to --block only",
         "--metrics-address 9897               | --metrics-address: '9897' has no port",
         "--metrics-address host.example:9897  | --metrics-address: 'host.example' is not an IP address",
         "--metrics-address :70000             | --metrics-address port: 70000 is out of range",
         "--format yaml                        | --format: 'yaml' is not a format",
         "--unblock 999.1.1.1                  | --unblock: '999.1.1.1' is not an IP address",
-        "--list-blocked -i lo                 | --list-blocked, --unblock and --remove-firewall run alone",
-        "--list-blocked --remove-firewall     | --list-blocked, --unblock and --remove-firewall run alone",
+        "--list-blocked -i lo                 | --list-blocked, --unblock, --block and --remove-firewall run alone",
+        "--list-blocked --remove-firewall     | --list-blocked, --unblock, --block and --remove-firewall run alone",
         "--scan-ports -1                      | --scan-ports: -1 is out of range",
         "--allow 10.0.0.0/8 --allow bad       | --allow: 'bad' is not an address or CIDR",
         "--read                               | -r needs a value",
@@ -203,6 +215,21 @@ class CliTest {
         assertEquals(1, status);
         assertOneLineError("cannot run /nonexistent/nft");
         assertTrue(stderr().contains("apt-get install nftables"), stderr());
+    }
+
+    @Test
+    void manualBlockGoesThroughTheSafetyChecksBeforeTouchingTheFirewall() {
+        for (String protectedAddress : new String[] {"127.0.0.1", "::1", "10.0.0.7"}) {
+            err.reset();
+            int status = new Cli(out, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { },
+                    () -> {
+                        throw new AssertionError("the firewall must not be touched");
+                    }).execute(new String[] {"--block", protectedAddress, "--allow", "10.0.0.0/8"});
+            assertEquals(1, status);
+            assertOneLineError("not blocking " + protectedAddress + ": "
+                    + (protectedAddress.startsWith("10.") ? "allowlisted" : "own address"));
+            assertTrue(stderr().contains("--force"), stderr());
+        }
     }
 
     @Test

@@ -24,9 +24,10 @@ class EventWriterTest {
         writer.newConnection(v4);
         writer.newConnection(v6);
         writer.portScan(v4, 32, new int[] {80, 81, 82, 83}, 4);
-        writer.blocked(T0, v4.family, v4.srcHi, v4.srcLo, 32, 3600, false);
-        writer.blocked(T0, v6.family, v6.srcHi, v6.srcLo, 64, 90, true);
-        writer.notBlocked(T0, v4.family, v4.srcHi, v4.srcLo, 32, "allowlisted");
+        writer.blocked(T0, v4.source(), 3600, false);
+        writer.blocked(T0, v6.source(), 90, true);
+        writer.notBlocked(T0, v4.source(), "allowlisted");
+        writer.notBlocked(T0, v6.source(), "name server");
         writer.flush();
         return out.toString(StandardCharsets.US_ASCII).lines().toList();
     }
@@ -38,8 +39,9 @@ class EventWriterTest {
                 "2021-04-28 15:28:05: New connection: [2001:db8::1]:5973 -> [2001:db8::5]:443",
                 "2021-04-28 15:28:05: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 80,81,82,83",
                 "2021-04-28 15:28:05: Blocked 192.0.2.56 for 1h",
-                "2021-04-28 15:28:05: Would block 2001:db8::/64 for 90s (dry run)",
-                "2021-04-28 15:28:05: Not blocking 192.0.2.56: allowlisted"), write(ZoneOffset.UTC, OutputFormat.TEXT));
+                "2021-04-28 15:28:05: Would block 2001:db8::1 for 90s (dry run)",
+                "2021-04-28 15:28:05: Not blocking 192.0.2.56: allowlisted",
+                "2021-04-28 15:28:05: Not blocking 2001:db8::1: name server"), write(ZoneOffset.UTC, OutputFormat.TEXT));
     }
 
     @Test
@@ -64,14 +66,17 @@ class EventWriterTest {
                         + "\"source.ip\":\"192.0.2.56\",\"source.address\":\"192.0.2.56\",\"destination.ip\":\"10.0.0.5\","
                         + "\"synwatch.ports\":[80,81,82,83]" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"network\",\"intrusion_detection\"],\"event.type\":[\"denied\"],"
-                        + "\"event.action\":\"blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\",\"source.address\":\"192.0.2.56\","
+                        + "\"event.action\":\"blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
                         + "\"synwatch.block_timeout_seconds\":3600" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
-                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\",\"source.address\":\"2001:db8::/64\","
+                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\","
                         + "\"synwatch.reason\":\"dry_run\"" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
-                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\",\"source.address\":\"192.0.2.56\","
-                        + "\"synwatch.reason\":\"allowlisted\"" + observer),
+                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
+                        + "\"synwatch.reason\":\"allowlisted\"" + observer,
+                time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
+                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\","
+                        + "\"synwatch.reason\":\"name_server\"" + observer),
                 write(ZoneId.of("Europe/Berlin"), OutputFormat.JSON));
     }
 

@@ -1,0 +1,123 @@
+package org.synwatch.nativelib;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The few socket calls of libc that the JDK does not offer (netlink sockets, abstract Unix
+ * addresses), through the FFM API and the platform's default lookup: libc needs no generated
+ * bindings. Each failure is an IOException with the call's name and strerror's words.
+ */
+public final class Libc {
+    public static final int AF_UNIX = 1;
+    public static final int AF_NETLINK = 16;
+    public static final int SOCK_STREAM = 1;
+    public static final int SOCK_RAW = 3;
+    public static final int SOCK_CLOEXEC = 0x80000;
+    public static final int SOL_SOCKET = 1;
+    public static final int SO_RCVTIMEO = 20;
+    public static final int EADDRINUSE = 98;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle SOCKET = call("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = call("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle BIND = call("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDTO = call("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECV = call("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"),
+            FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    /** A failed call, with its errno for callers that tell errors apart. */
+    public static final class CallException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int errno;
+
+        CallException(String call, int errno) {
+            super(call + ": " + strerror(errno));
+            this.errno = errno;
+        }
+
+        public int errno() {
+            return errno;
+        }
+    }
+
+    private Libc() {
+    }
+
+    public static int socket(int domain, int type, int protocol) throws IOException {
+        return (int) check("socket", invoke(SOCKET, domain, type, protocol));
+    }
+
+    public static void setsockopt(int fd, int level, int name, MemorySegment value) throws IOException {
+        check("setsockopt", invoke(SETSOCKOPT, fd, level, name, value, (int) value.byteSize()));
+    }
+
+    public static void bind(int fd, MemorySegment address) throws IOException {
+        check("bind", invoke(BIND, fd, address, (int) address.byteSize()));
+    }
+
+    public static long sendto(int fd, MemorySegment data, MemorySegment address) throws IOException {
+        return check("sendto", invoke(SENDTO, fd, data, data.byteSize(), 0, address, (int) address.byteSize()));
+    }
+
+    public static long recv(int fd, MemorySegment buffer) throws IOException {
+        return check("recv", invoke(RECV, fd, buffer, buffer.byteSize(), 0));
+    }
+
+    public static void close(int fd) {
+        invoke(CLOSE, fd);
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.reinterpret(Long.MAX_VALUE).getString(0);
+        } catch (Throwable e) {
+            return "errno " + errno;
+        }
+    }
+
+    /** The result, or -errno when the call failed: each thread's errno is captured with its call. */
+    private static long invoke(MethodHandle call, Object... args) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            Object[] withState = new Object[args.length + 1];
+            withState[0] = state;
+            System.arraycopy(args, 0, withState, 1, args.length);
+            Object value = call.invokeWithArguments(withState);
+            long result = value instanceof Integer i ? i : (Long) value;
+            return result < 0 ? -(int) ERRNO.get(state, 0L) : result;
+        } catch (Throwable e) {
+            throw new AssertionError("libc call through FFM", e);
+        }
+    }
+
+    private static long check(String call, long result) throws CallException {
+        if (result < 0) {
+            throw new CallException(call, (int) -result);
+        }
+        return result;
+    }
+
+    private static MethodHandle call(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), descriptor,
+                Linker.Option.captureCallState("errno"));
+    }
+}

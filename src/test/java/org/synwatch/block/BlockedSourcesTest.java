@@ -1,0 +1,58 @@
+package org.synwatch.block;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.synwatch.config.IpAddress;
+
+/** Counting what is in the sets without listing them, and correcting the count from a listing. */
+class BlockedSourcesTest {
+    private static final long SECOND = 1_000_000_000L;
+    private final AtomicLong clock = new AtomicLong(5 * SECOND);
+    private final BlockedSources sources = new BlockedSources(60, clock::get);
+
+    @Test
+    void aResyncForgetsWhatSomeoneRemovedKeepsWhatWasAddedMeanwhileAndAdoptsTheRest() {
+        IpAddress removedByHand = IpAddress.ipv4(1);
+        IpAddress kept = IpAddress.ipv4(2);
+        IpAddress addedDuringListing = IpAddress.ipv4(3);
+        sources.added(removedByHand);
+        sources.added(kept);
+        clock.addAndGet(SECOND);
+        BlockedSources.Resync pass = sources.resync();
+        pass.element("0.0.0.2", 59);
+        clock.addAndGet(SECOND);
+        sources.added(addedDuringListing);
+        pass.element("198.51.100.1", 10);
+        pass.element("2001:db8::1", -1);
+        pass.element("not an address", 5);
+        pass.finish();
+        assertFalse(sources.contains(removedByHand));
+        assertTrue(sources.contains(kept));
+        assertTrue(sources.contains(addedDuringListing));
+        assertEquals(1, pass.unreadable());
+        assertEquals(3, sources.count(IpAddress.IPV4));
+        assertEquals(1, sources.count(IpAddress.IPV6));
+        clock.addAndGet(10 * SECOND);
+        assertEquals(2, sources.count(IpAddress.IPV4), "the adopted element expired after its 10 s");
+        clock.addAndGet(3600 * SECOND);
+        assertEquals(0, sources.count(IpAddress.IPV4));
+        assertEquals(1, sources.count(IpAddress.IPV6), "an element without a timeout stays");
+    }
+
+    @Test
+    void addingAgainRenewsTheTimeoutAndCountsOnce() {
+        IpAddress a = IpAddress.ipv4(7);
+        sources.added(a);
+        clock.addAndGet(50 * SECOND);
+        sources.added(a);
+        assertEquals(1, sources.total());
+        clock.addAndGet(50 * SECOND);
+        assertEquals(1, sources.total(), "60 s from the second add");
+        clock.addAndGet(11 * SECOND);
+        assertEquals(0, sources.total());
+    }
+}
