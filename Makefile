@@ -120,7 +120,7 @@ aot-cache: build
 	  bin/synwatch -r test-fixtures/nmap-syn-ipv4.pcap --dry-run >/dev/null
 
 # Benchmarks (issue 7; not run by CI): prints a table of medians and ratios, raw numbers in
-# target/bench/. BENCH_SECTIONS picks some of: replay live jmh latency memory startup.
+# target/bench/. BENCH_SECTIONS picks some of: replay adversarial live jmh latency memory startup.
 BENCH_SECTIONS ?=
 bench: build
 	bash bench/run.sh $(BENCH_SECTIONS)

@@ -13,8 +13,12 @@ import java.util.SplittableRandom;
  * <pre>
  *   java bench/GenerateSyns.java --out FILE --packets N [options]
  *     --seed S             random seed (default 1); the same arguments always give the same bytes
- *     --mode mixed|pairs   mixed (default): clients, scanners, retransmissions and noise;
- *                          pairs: every packet is a SYN of a new (source, destination) pair
+ *     --mode mixed|pairs|adversarial
+ *                          mixed (default): clients, scanners, retransmissions and noise;
+ *                          pairs: every packet is a SYN of a new (source, destination) pair;
+ *                          adversarial: --sources N sources (use 100K) SYN to 203.0.113.5 at --rate,
+ *                          each from one of 16 source ports, a quarter to random ports: many
+ *                          4-tuples per pair, many of them again within 60 s
  *     --noise F            fraction of packets that are SYN-ACK or ACK (default 0.2): the filter drops them
  *     --scanners F         fraction of SYNs sent by port scanners (default 0.02)
  *     --retransmit F       fraction of new SYNs retransmitted 1 s later (default 0.03); a third of
@@ -135,8 +139,8 @@ public final class GenerateSyns {
         if (out == null || packets < 0) {
             usage("--out and --packets are required");
         }
-        if (!mode.equals("mixed") && !mode.equals("pairs")) {
-            usage("--mode is mixed or pairs");
+        if (!mode.equals("mixed") && !mode.equals("pairs") && !mode.equals("adversarial")) {
+            usage("--mode is mixed, pairs or adversarial");
         }
     }
 
@@ -148,7 +152,7 @@ public final class GenerateSyns {
 
     static void usage(String problem) {
         System.err.println("GenerateSyns: " + problem
-                + "\nusage: java bench/GenerateSyns.java --out FILE --packets N [--seed S] [--mode mixed|pairs]"
+                + "\nusage: java bench/GenerateSyns.java --out FILE --packets N [--seed S] [--mode mixed|pairs|adversarial]"
                 + " [--noise F] [--scanners F] [--retransmit F] [--ipv6 F] [--vlan F] [--sources N] [--churn F]"
                 + " [--rate PPS] [--start EPOCH]");
         System.exit(2);
@@ -163,6 +167,8 @@ public final class GenerateSyns {
             writeFileHeader();
             if (mode.equals("pairs")) {
                 pairs();
+            } else if (mode.equals("adversarial")) {
+                adversarial();
             } else {
                 mixed();
             }
@@ -186,6 +192,24 @@ public final class GenerateSyns {
             flow.dstLo = 0xC0000200L + 1 + (k % 32) + 32 * (k / (32L << 17)); // 192.0.2.1-32, then onwards
             flow.srcPort = 32768 + (int) (k % 28000);
             flow.dstPort = 443;
+            writeFrame(flow, TCP_SYN);
+            syns++;
+        }
+    }
+
+    /** The retransmission table's worst case: 4-tuples of few pairs, repeated at random within 60 s. */
+    void adversarial() throws IOException {
+        long gap = Math.max(1, Math.round(1e6 / rate));
+        for (long k = 0; k < packets; k++) {
+            nowMicros += gap;
+            int source = random.nextInt(sources);
+            flow.family = 4;
+            flow.srcHi = 0;
+            flow.srcLo = 0xC6120000L + source;                         // 198.18.0.0/15
+            flow.dstHi = 0;
+            flow.dstLo = 0xCB007105L;                                  // 203.0.113.5
+            flow.srcPort = 32768 + random.nextInt(16);
+            flow.dstPort = random.nextInt(4) == 0 ? 1 + random.nextInt(65535) : 443;
             writeFrame(flow, TCP_SYN);
             syns++;
         }

@@ -29,8 +29,11 @@ Rules (see README.md):
     wait; the one opened first leaves to make room; before each fragment at t, datagrams opened
     at or before t - 30 s leave, in the order they were opened.
   * timestamps in microseconds (finer resolutions truncated); line second = floor.
-  * retransmission: same (src, sport, dst, dport) seen < 60 s before -> not reported;
-    the 4-tuple's last-seen time becomes t either way.
+  * clock: now = the latest timestamp seen so far (a packet stamped earlier than that counts at
+    it, like Zeek's network time); windows, retransmissions and episodes use now, and a line
+    prints the packet's own timestamp.
+  * retransmission: same (src, sport, dst, dport) seen < 60 s before now -> not reported;
+    the 4-tuple's last-seen time becomes now either way.
   * port scan over reported SYNs, per (src, dst): see PortScan below.
 """
 import datetime
@@ -385,22 +388,24 @@ def lines_for(path):
     out = []
     last_seen = {}               # (fam, src, sport, dst, dport) -> µs
     pairs = {}                   # (fam, src, dst) -> PortScan
+    now = None                   # the detector's clock: the latest timestamp so far
     reassembly = Reassembly()
     for linktype, t, pkt in read_packets(path):
         syn = parse_syn(linktype, pkt, t, reassembly)
         if syn is None:
             continue
+        now = t if now is None else max(now, t)
         fam, src, sport, dst, dport = syn
         key = (fam, src, sport, dst, dport)
         prev = last_seen.get(key)
-        last_seen[key] = t
-        if prev is not None and t - prev < WINDOW_US:
+        last_seen[key] = now
+        if prev is not None and now - prev < WINDOW_US:
             continue
         ts = fmt_time(t)
         connection_line(t // 1_000_000, "%s: New connection: %s -> %s" % (
             ts, fmt_endpoint(fam, src, sport), fmt_endpoint(fam, dst, dport)))
         ps = pairs.setdefault((fam, src, dst), PortScan())
-        ports = ps.on_reported(t, dport)
+        ports = ps.on_reported(now, dport)
         if ports is not None:
             out.append("%s: Port scan detected: %s -> %s on ports %s" % (
                 ts, fmt_addr(fam, src), fmt_addr(fam, dst), ",".join(str(p) for p in ports)))

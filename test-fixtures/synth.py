@@ -653,6 +653,48 @@ def fx_scan_edges():
     return ("scan-edges.pcap", LT_EN10MB, [at(off, f) for off, f in ev])
 
 
+def fx_ipv6_rotation():
+    """200 addresses of 2001:db8:1:2::/64, 3 ports each, 600 ports of 2001:db8::5 in 30 s: by
+    address (the default) no scan; with --ipv6-prefix 64 one scanner (FixtureReplayTest)."""
+    ev = []
+    for address in range(200):
+        for i in range(3):
+            port = 3 * address + i + 1
+            ev.append(at(port * 50_000, eth6(syn6("2001:db8:1:2::%x" % (address + 1), "2001:db8::5", 40000 + i, port))))
+    return ("ipv6-rotation.pcap", LT_EN10MB, ev)
+
+
+def fx_clock_step():
+    """The capture's clock steps 2 h back: every packet after the step counts at the latest time
+    seen (the detector's clock never goes backwards), and prints its own time. File order, unsorted."""
+    ev = []
+    base = 7200   # seconds after T0 before the step; the stepped packets are stamped T0 + a few s
+
+    def s4(off_s, src, dst, sport, dport):
+        ev.append(at(round(off_s * US), eth4(syn4(src, dst, sport, dport))))
+
+    P, Q, S, R = ("192.0.2.40", "198.51.100.40"), ("192.0.2.41", "198.51.100.41"), \
+        ("192.0.2.42", "198.51.100.42"), ("192.0.2.43", "198.51.100.43")
+    for i in range(3):
+        s4(base + i, P[0], P[1], 41000 + i, 80 + i)            # P: 3 ports
+    s4(base + 5, Q[0], Q[1], 42000, 443)                        # Q: one 4-tuple
+    for i in range(4):
+        s4(base + 10 + i, S[0], S[1], 44000 + i, 1 + i)         # S: a scan on 1,2,3,4
+    s4(base + 75, R[0], R[1], 43000, 22)                        # the latest time: base + 75
+    # The step. P's 4th port counts at base + 75, when its other 3 are older than the window: no scan.
+    s4(0, P[0], P[1], 41003, 83)
+    # Q's 4-tuple, 70 s after it was last seen: a new connection; at once again: a retransmission.
+    s4(1, Q[0], Q[1], 42000, 443)
+    s4(2, Q[0], Q[1], 42000, 443)
+    # S was silent for 62 s: a new episode, a second scan on 5,6,7,8.
+    for i in range(4):
+        s4(3 + i, S[0], S[1], 44004 + i, 5 + i)
+    # The clock moves past the latest time again.
+    s4(base + 140, Q[0], Q[1], 42000, 443)                      # 65 s after base + 75: new
+    s4(base + 141, P[0], P[1], 41004, 84)                       # P: 83 and 84 in the window: no scan
+    return ("clock-step.pcap", LT_EN10MB, ev)
+
+
 def fx_pcap_nsec():
     """Classic pcap with nanosecond magic; edges where truncation to µs decides."""
     r = []
@@ -1005,7 +1047,7 @@ def main():
                 fx_raw(LT_RAW14, "raw-ip-14.pcap"), fx_null(False), fx_null(True), fx_scan_edges(),
                 fx_pcap_nsec(), fx_pcap_big_endian(), fx_fragments_synth(), fx_fragments_sll2(),
                 fx_fragment_flood(), fx_ipv6_long_chains(), fx_vlan_deep(), fx_tcp_14_16(),
-                fx_connection_flood()] + fx_sll()
+                fx_connection_flood(), fx_clock_step(), fx_ipv6_rotation()] + fx_sll()
     for fx in fixtures:
         name, lt, recs = fx[:3]
         kw = fx[3] if len(fx) > 3 else {}

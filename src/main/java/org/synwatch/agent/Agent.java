@@ -164,8 +164,10 @@ public final class Agent {
                     "check that stdout is still open and writable", failure);
         }
         if (failure instanceof OutOfMemoryError) {
-            return new AgentFailure("the detector ran out of heap with " + settings.detection().maxTrackedPairs()
-                    + " pairs allowed", "lower --max-tracked-pairs or raise the heap (SYNWATCH_JAVA_OPTS=-Xmx...)", failure);
+            return new AgentFailure("the detector ran out of memory with " + settings.detection().maxTrackedPairs()
+                    + " pairs and " + settings.detection().maxTrackedSyns() + " 4-tuples allowed",
+                    "lower --max-tracked-pairs or --max-tracked-syns, or raise the limits "
+                    + "(SYNWATCH_JAVA_OPTS=-XX:MaxDirectMemorySize=... -Xmx...)", failure);
         }
         return new AgentFailure("the detector thread failed: " + failure,
                 "this is a bug in synwatch: rerun with --debug for the stack trace and report it", failure);

@@ -35,8 +35,9 @@ public final class ScanResponder implements ScanListener {
     }
 
     @Override
-    public void portScan(SynHeader syn, int[] ports, int count) {
-        events.portScan(syn, ports, count);
+    public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
+        // The block is of the address whose SYN crossed the threshold, also when the line names a prefix.
+        events.portScan(syn, sourceBits, ports, count);
         decide(syn.timestampMicros, syn.source(), settings.timeoutSeconds(), null, events);
     }
 

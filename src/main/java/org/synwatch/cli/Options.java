@@ -91,6 +91,8 @@ final class Options {
     private int portThreshold;
     private long windowMicros;
     private int maxTrackedPairs;
+    private int maxTrackedSyns;
+    private int ipv6PrefixLength;
     private long blockTimeoutSeconds;
     private final List<Cidr> allowed = new ArrayList<>();
     private Path allowFile;
@@ -172,10 +174,26 @@ final class Options {
 
     @Option(names = "--max-tracked-pairs", paramLabel = "N", order = DETECTION + 3,
             defaultValue = "" + DetectionSettings.DEFAULT_MAX_TRACKED_PAIRS, description =
-            "source/destination pairs remembered; the least recently "
-            + "active is forgotten first (default ${DEFAULT-VALUE})")
+            "source/destination pairs remembered; at the cap the oldest "
+            + "pair with one port in the window is forgotten first (default ${DEFAULT-VALUE})")
     void maxTrackedPairs(String value) throws ConfigException {
         maxTrackedPairs = Values.integer("--max-tracked-pairs", value, 1, DetectionSettings.MAX_TRACKED_PAIRS_LIMIT);
+    }
+
+    @Option(names = "--max-tracked-syns", paramLabel = "N", order = DETECTION + 4,
+            defaultValue = "" + DetectionSettings.DEFAULT_MAX_TRACKED_SYNS, description =
+            "connection 4-tuples of the last 60 s remembered exactly, "
+            + "to tell retransmissions (default ${DEFAULT-VALUE}; 32 bytes each at most)")
+    void maxTrackedSyns(String value) throws ConfigException {
+        maxTrackedSyns = Values.integer("--max-tracked-syns", value, 1, DetectionSettings.MAX_TRACKED_SYNS_LIMIT);
+    }
+
+    @Option(names = "--ipv6-prefix", paramLabel = "LEN", order = DETECTION + 5,
+            defaultValue = "" + DetectionSettings.DEFAULT_IPV6_PREFIX, description =
+            "IPv6 sources of one /LEN count as one source for scans; "
+            + "64 for internet-facing hosts (default ${DEFAULT-VALUE}, at least " + DetectionSettings.MIN_IPV6_PREFIX + ")")
+    void ipv6PrefixLength(String value) throws ConfigException {
+        ipv6PrefixLength = Values.integer("--ipv6-prefix", value, DetectionSettings.MIN_IPV6_PREFIX, 128);
     }
 
     @Option(names = "--block-timeout", paramLabel = "DURATION", order = BLOCKING + 1,
@@ -402,7 +420,7 @@ final class Options {
         Optional<InetSocketAddress> metrics = metricsAddress != null ? Optional.of(metricsAddress)
                 : file == null ? Optional.of(new InetSocketAddress(Settings.DEFAULT_METRICS_PORT)) : Optional.empty();
         Settings settings = new Settings(source,
-                new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs),
+                new DetectionSettings(portThreshold, windowMicros, maxTrackedPairs, maxTrackedSyns, ipv6PrefixLength),
                 blockSettings(mode()), metrics, format, new FloodSettings(maxFragmentSets, maxConnectionLines), fleet());
         return new Arguments.Parsed(Arguments.Action.RUN, settings, debug, null, null, false, settings.fleet());
     }

@@ -86,14 +86,16 @@ public record Cidr(IpAddress network, int prefixLength) {
         return address.toInetAddress().getHostAddress();
     }
 
-    private static long maskHi(int family, int prefix) {
+    /** The high 64 bits of the first {@code prefix} bits (IPv6), for masking an address in place. */
+    public static long maskHi(int family, int prefix) {
         if (family == IpAddress.IPV4) {
             return 0;
         }
         return prefix == 0 ? 0 : prefix >= 64 ? -1L : -1L << (64 - prefix);
     }
 
-    private static long maskLo(int family, int prefix) {
+    /** The low 64 bits of the first {@code prefix} bits (for IPv4, of its 32 bits). */
+    public static long maskLo(int family, int prefix) {
         if (family == IpAddress.IPV4) {
             return prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
         }

@@ -1,21 +1,38 @@
 package org.synwatch.detect;
 
 import java.util.concurrent.atomic.AtomicLong;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.packet.SynHeader;
 
 /**
- * Turns the stream of pure SYNs into new-connection and port-scan verdicts. Packet time is the only
- * clock, so a replay gives the same verdicts as the live capture did. Confined to one thread; only
- * the counters are shared.
+ * Turns the stream of pure SYNs into new-connection and port-scan verdicts. The rules, in order:
+ * <ol>
+ *   <li>The clock is packet time, and it never goes backwards: a packet stamped earlier than the
+ *       latest time seen counts at that latest time (Zeek's network time does the same), though its
+ *       line prints its own stamp. So a replay gives the same verdicts as the live capture did, and
+ *       a clock step can neither mix old ports into a window nor hide a connection.</li>
+ *   <li>A SYN whose 4-tuple sent one less than {@link #RETRANSMISSION_HORIZON_MICROS} before is the
+ *       kernel retrying: neither reported nor counted as a port.</li>
+ *   <li>Any other SYN is a new connection, and its destination port joins its (source, destination)
+ *       pair's ports; when more than {@code portThreshold} distinct ports are within the window,
+ *       the pair is scanning, reported once per episode. An episode ends when the pair has had
+ *       no new connection for a full window.</li>
+ *   <li>With an IPv6 prefix shorter than 128, the ports of rule 3 are counted per (source prefix,
+ *       destination): rotating addresses within one prefix doesn't hide a scan. The scanner named
+ *       is the address when one address made all the window's connections, else the prefix.
+ *       Retransmissions (rule 2) stay per address.</li>
+ * </ol>
+ * The tables ({@link PairTable}, {@link RecentSyns}) have fixed bounds, and the order in which they
+ * forget follows packet order alone, so the same input always prints the same lines. Confined to
+ * one thread; only the counters are shared.
  */
 public final class Detector implements DetectorStats {
-    /** A SYN for a 4-tuple seen less than this long before is the kernel retrying, not a new attempt. */
     public static final long RETRANSMISSION_HORIZON_MICROS = 60_000_000L;
-    /** Idle pairs retired per SYN; a small constant keeps the cost per packet flat. */
-    private static final int EXPIRIES_PER_SYN = 2;
-    /** Keeps the retransmission table's arrays within Java's array limit. */
-    private static final int MAX_RECENT_SYNS = 1 << 28;
+    /** Queue heads of the pair table looked at per SYN: retires idle pairs at a flat cost per packet. */
+    private static final int TIDY_STEPS_PER_SYN = 2;
+    /** Pairs keyed by an IPv6 source prefix have a family of their own, so they never meet per-address pairs. */
+    private static final int IPV6_PREFIX_FAMILY = 15;
 
     private final ScanListener listener;
     private final int portThreshold;
@@ -24,51 +41,95 @@ public final class Detector implements DetectorStats {
     private final PairTable pairs;
     private final RecentSyns recentSyns;
     private final int[] scanPorts;
+    private final int maxTrackedSyns;
+    private final int ipv6Prefix;
+    private final long ipv6MaskHi;
+    private final long ipv6MaskLo;
+    private long latest = Long.MIN_VALUE;
+    private long previousStamp = Long.MIN_VALUE;
 
     private final AtomicLong newIpv4 = new AtomicLong();
     private final AtomicLong newIpv6 = new AtomicLong();
     private final AtomicLong retransmissions = new AtomicLong();
     private final AtomicLong scans = new AtomicLong();
+    private final AtomicLong clockSteps = new AtomicLong();
     private final AtomicLong trackedPairs = new AtomicLong();
-    private final AtomicLong evictedPairs = new AtomicLong();
+    private final AtomicLong trackedSyns = new AtomicLong();
+    private final AtomicLong[] evictedPairs = {new AtomicLong(), new AtomicLong()};
     private final AtomicLong forgottenSyns = new AtomicLong();
 
     public Detector(DetectionSettings settings, ScanListener listener) {
+        this(settings, listener, Hashing.newKey());
+    }
+
+    /** With a given hash key: for tests that show the output does not depend on it. */
+    Detector(DetectionSettings settings, ScanListener listener, long hashKey) {
         this.listener = listener;
         this.portThreshold = settings.portThreshold();
         this.windowMicros = settings.windowMicros();
+        // Past both, a pair has no port in the window and no 4-tuple that could be retransmitted.
         this.idleMicros = Math.max(windowMicros, RETRANSMISSION_HORIZON_MICROS);
-        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1);
-        // Two entries per pair slot to start with; up to four per allowed pair if the SYN rate needs it.
-        this.recentSyns = new RecentSyns(pairs, 2 * pairs.slotCapacity(),
-                (int) Math.min(MAX_RECENT_SYNS, 4L * settings.maxTrackedPairs()));
+        this.ipv6Prefix = settings.ipv6PrefixLength();
+        this.ipv6MaskHi = Cidr.maskHi(SynHeader.IPV6, ipv6Prefix);
+        this.ipv6MaskLo = Cidr.maskLo(SynHeader.IPV6, ipv6Prefix);
+        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1, windowMicros, ipv6Prefix < 128, hashKey);
+        this.maxTrackedSyns = settings.maxTrackedSyns();
+        this.recentSyns = new RecentSyns(pairs, maxTrackedSyns, RETRANSMISSION_HORIZON_MICROS, hashKey);
         this.scanPorts = new int[portThreshold + 1];
     }
 
     public void onSyn(SynHeader syn) {
-        long now = syn.timestampMicros;
-        pairs.expireIdle(now - idleMicros, EXPIRIES_PER_SYN);
-        int capacityBefore = pairs.slotCapacity();
+        long now = clock(syn.timestampMicros);
+        pairs.tidy(now - idleMicros, now, TIDY_STEPS_PER_SYN);
         int slot = pairs.touch(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo, now);
-        if (pairs.slotCapacity() != capacityBefore) {
-            recentSyns.ensureEntries(2 * pairs.slotCapacity());
-        }
-        trackedPairs.lazySet(pairs.size());
-        evictedPairs.lazySet(pairs.evictions());
-        if (recentSyns.seenWithin(slot, pairs.generation(slot), syn.srcPort, syn.dstPort, now,
-                RETRANSMISSION_HORIZON_MICROS)) {
-            retransmissions.incrementAndGet();
+        boolean retransmission = recentSyns.seenWithin(slot, pairs.generation(slot), pairs.born(slot),
+                syn.srcPort, syn.dstPort, now);
+        publishTables();
+        if (retransmission) {
+            increment(retransmissions);
             return;
         }
-        forgottenSyns.lazySet(recentSyns.freshEvictions());
-        (syn.family == SynHeader.IPV4 ? newIpv4 : newIpv6).incrementAndGet();
+        increment(syn.family == SynHeader.IPV4 ? newIpv4 : newIpv6);
         listener.newConnection(syn);
-        int ports = pairs.recordNewConnection(slot, syn.dstPort, now, windowMicros);
-        if (ports > portThreshold && !pairs.episodeActive(slot)) {
-            pairs.startEpisode(slot);
-            scans.incrementAndGet();
-            listener.portScan(syn, scanPorts, pairs.sortedPorts(slot, scanPorts));
+        int scanner = slot;
+        boolean byPrefix = syn.family == SynHeader.IPV6 && ipv6Prefix < 128;
+        if (byPrefix) {
+            scanner = pairs.touch(IPV6_PREFIX_FAMILY, syn.srcHi & ipv6MaskHi, syn.srcLo & ipv6MaskLo,
+                    syn.dstHi, syn.dstLo, now);
+            pairs.recordSource(scanner, syn.srcHi, syn.srcLo);
         }
+        int ports = pairs.recordNewConnection(scanner, syn.dstPort, now);
+        if (ports > portThreshold && !pairs.episodeActive(scanner)) {
+            pairs.startEpisode(scanner);
+            increment(scans);
+            int sourceBits = !byPrefix || pairs.singleSource(scanner, now)
+                    ? (syn.family == SynHeader.IPV4 ? 32 : 128) : ipv6Prefix;
+            listener.portScan(syn, sourceBits, scanPorts, pairs.sortedPorts(scanner, scanPorts));
+        }
+    }
+
+    /** The detector's time for a packet stamped {@code stamp}: the latest stamp seen so far. */
+    private long clock(long stamp) {
+        if (stamp < previousStamp) {
+            increment(clockSteps);
+        }
+        previousStamp = stamp;
+        latest = Math.max(latest, stamp);
+        return latest;
+    }
+
+    private void publishTables() {
+        trackedPairs.lazySet(pairs.size());
+        trackedSyns.lazySet(recentSyns.occupied());
+        forgottenSyns.lazySet(recentSyns.forgotten());
+        for (Eviction kind : Eviction.values()) {
+            evictedPairs[kind.ordinal()].lazySet(pairs.evictions(kind));
+        }
+    }
+
+    /** Single writer: a plain increment published with a release store, no atomic read-modify-write. */
+    private static void increment(AtomicLong counter) {
+        counter.lazySet(counter.get() + 1);
     }
 
     @Override
@@ -92,12 +153,32 @@ public final class Detector implements DetectorStats {
     }
 
     @Override
-    public long evictedPairs() {
-        return evictedPairs.get();
+    public long trackedPairsLimit() {
+        return pairs.capacity();
+    }
+
+    @Override
+    public long evictedPairs(Eviction kind) {
+        return evictedPairs[kind.ordinal()].get();
+    }
+
+    @Override
+    public long trackedSyns() {
+        return trackedSyns.get();
+    }
+
+    @Override
+    public long trackedSynsLimit() {
+        return maxTrackedSyns;
     }
 
     @Override
     public long forgottenSyns() {
         return forgottenSyns.get();
+    }
+
+    @Override
+    public long clockSteps() {
+        return clockSteps.get();
     }
 }

@@ -2,9 +2,13 @@ package org.synwatch.detect;
 
 import java.security.SecureRandom;
 
-/** Keyed mixing for the tables (the fleet's too), so that spoofed sources cannot be chosen to collide. */
+/**
+ * Keyed mixing for the tables (the fleet's too), so that spoofed sources cannot be chosen to
+ * collide. Each detector draws its own key; what it prints never depends on it (tests run two keys
+ * side by side).
+ */
 public final class Hashing {
-    private static final long SEED = new SecureRandom().nextLong();
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Hashing() {
     }
@@ -13,8 +17,8 @@ public final class Hashing {
         return fmix64(h ^ value) * 0x9E3779B97F4A7C15L;
     }
 
-    public static long start() {
-        return SEED;
+    public static long newKey() {
+        return RANDOM.nextLong();
     }
 
     public static int finish(long h) {

@@ -1,63 +1,98 @@
 package org.synwatch.detect;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * (source, destination) pairs in struct-of-arrays form: an open-addressing index over dense slots,
- * a least-recently-active list for eviction at the cap, and per pair the most recent distinct
- * destination ports with the time each was last reached. Only the {@code portSlots} most recent
- * ports are kept: that is enough to tell whether more than {@code portSlots - 1} are in the window,
- * and at the crossing they are exactly the window's ports.
+ * The (source, destination) pairs: one record per pair, found through one probe of a keyed-hash
+ * index. A record holds everything one SYN needs, in two cache lines at the default threshold:
  *
- * <p>Slots live in fixed-size pages (slot {@code >>> PAGE_SHIFT} picks the page), added one at a
- * time up to the cap, so memory follows the traffic and growth never copies the slots: a doubling
- * would briefly hold the old arrays beside the new ones, which at a million pairs is what set the
- * process's peak. Only the index, 8 bytes a pair, is rebuilt as it doubles. Growth is the only
- * allocation. Single-threaded: the detector thread owns it.
+ * <pre>
+ *   word 0..3   source and destination address (high and low 64 bits each)
+ *   word 4      flags: family (bits 0-3; 0 = free), scan episode (bit 4), ports kept (bits 8-15),
+ *               generation (bits 32-63)
+ *   word 5      last activity (any SYN, retransmissions included)
+ *   word 6      born: when this pair took the slot
+ *   word 7..9   only for pairs keyed by a source prefix: the source address of the latest new
+ *               connection, and when an address other than that one last connected
+ *   then        the kept ports' latest times, then the ports (16 bits each)
+ * </pre>
+ *
+ * Only the {@code portSlots} most recent distinct ports are kept: enough to tell whether more than
+ * {@code portSlots - 1} are in the window, and at the crossing they are exactly the window's ports.
+ *
+ * <p>Eviction at the cap: pairs wait in two first-in first-out queues, those with one port in the
+ * window and those with two or more (potential scanners). The oldest single-port pair goes first;
+ * a multi-port pair only when no single-port pair is left, so a flood of spoofed one-SYN sources
+ * can't push out a slow scan. A pair active since it was queued gets a second chance at the back
+ * (the CLOCK algorithm): a SYN only writes its pair's activity time, no list to relink. Queue order follows packet order only, so
+ * eviction, like everything else the detector prints, never depends on the hash key.
+ *
+ * <p>Records live off the heap in pages of {@value #PAGE_SLOTS}, 64-byte aligned, added as the table
+ * fills: memory follows the traffic and growth never copies a record. Single-threaded: the
+ * detector thread owns it.
  */
 final class PairTable {
     static final int NONE = -1;
-    /** 16,384 slots a page: a page of longs is 128 KiB, and the default cap is 62 pages. */
     static final int PAGE_SHIFT = 14;
     static final int PAGE_SLOTS = 1 << PAGE_SHIFT;
     private static final int PAGE_MASK = PAGE_SLOTS - 1;
-    private static final byte EPISODE_ACTIVE = 1;
 
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final ValueLayout.OfChar PORT = ValueLayout.JAVA_CHAR;
+    private static final long SRC_HI = 0;
+    private static final long SRC_LO = 8;
+    private static final long DST_HI = 16;
+    private static final long DST_LO = 24;
+    private static final long FLAGS = 32;
+    private static final long LAST_ACTIVITY = 40;
+    private static final long BORN = 48;
+    private static final long SOURCE_HI = 56;
+    private static final long SOURCE_LO = 64;
+    private static final long OTHER_SOURCE_AT = 72;
+
+    private static final long FAMILY_MASK = 0xF;
+    private static final long EPISODE = 1L << 4;
+    private static final long SOURCE_SET = 1L << 5;
+    private static final int PORT_COUNT_SHIFT = 8;
+    private static final long PORT_COUNT_MASK = 0xFFL << PORT_COUNT_SHIFT;
+
+    private final long hashKey;
     private final int maxPairs;
     private final int portSlots;
+    private final long portTimesOffset;
+    private final long portsOffset;
+    private final long recordBytes;
+    private final long windowMicros;
+    private final Arena arena = Arena.ofAuto();
 
-    private long[][] srcHi = new long[0][];
-    private long[][] srcLo = new long[0][];
-    private long[][] dstHi = new long[0][];
-    private long[][] dstLo = new long[0][];
-    private byte[][] family = new byte[0][];
-    private byte[][] state = new byte[0][];
-    private int[][] hash = new int[0][];
-    private int[][] generation = new int[0][];
-    private long[][] lastActivity = new long[0][];
-    private long[][] lastNewConnection = new long[0][];
-    private int[][] older = new int[0][];
-    private int[][] newer = new int[0][];
-    private byte[][] portCount = new byte[0][];
-    private char[][] ports = new char[0][];
-    private long[][] portTimes = new long[0][];
-
-    /** Index positions hold slot + 1; 0 marks an empty position. */
-    private int[] index = new int[0];
+    private MemorySegment[] pages = new MemorySegment[0];
+    /** Per position: hash in the high 32 bits, slot + 1 in the low; 0 marks an empty position. */
+    private long[] index = new long[0];
     private int indexMask;
 
+    private final SlotQueue singlePort;
+    private final SlotQueue multiPort;
     private int slotCapacity;
     private int usedSlots;
     private int freeList = NONE;
     private int size;
-    private int newest = NONE;
-    private int oldest = NONE;
     private int nextGeneration = 1;
-    private long evictions;
+    private final long[] evictions = new long[DetectorStats.Eviction.values().length];
 
-    PairTable(int maxPairs, int portSlots) {
+    /** @param sources whether records keep the source addresses of a prefix ({@link #recordSource}) */
+    PairTable(int maxPairs, int portSlots, long windowMicros, boolean sources, long hashKey) {
+        this.hashKey = hashKey;
         this.maxPairs = maxPairs;
         this.portSlots = portSlots;
+        this.windowMicros = windowMicros;
+        this.portTimesOffset = sources ? OTHER_SOURCE_AT + 8 : SOURCE_HI;
+        this.portsOffset = portTimesOffset + 8L * portSlots;
+        this.recordBytes = roundUp(portsOffset + 2L * portSlots, 32);
+        this.singlePort = new SlotQueue();
+        this.multiPort = new SlotQueue();
         addPage();
     }
 
@@ -65,154 +100,276 @@ final class PairTable {
         return size;
     }
 
-    long evictions() {
-        return evictions;
+    int capacity() {
+        return maxPairs;
     }
 
-    int generation(int slot) {
-        return generation[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
-    }
-
-    /** Whether {@code slot} still holds the pair that had {@code generation}: not evicted, expired or replaced. */
-    boolean holds(int slot, int generation) {
-        int p = slot >>> PAGE_SHIFT;
-        int i = slot & PAGE_MASK;
-        return family[p][i] != 0 && this.generation[p][i] == generation;
+    long evictions(DetectorStats.Eviction kind) {
+        return evictions[kind.ordinal()];
     }
 
     int slotCapacity() {
         return slotCapacity;
     }
 
+    // ------------------------------------------------------------------ named accessors
+
+    private MemorySegment page(int slot) {
+        return pages[slot >>> PAGE_SHIFT];
+    }
+
+    private long base(int slot) {
+        return (slot & PAGE_MASK) * recordBytes;
+    }
+
+    private long flags(int slot) {
+        return page(slot).get(LONG, base(slot) + FLAGS);
+    }
+
+    private void setFlags(int slot, long flags) {
+        page(slot).set(LONG, base(slot) + FLAGS, flags);
+    }
+
+    int generation(int slot) {
+        return (int) (flags(slot) >>> 32);
+    }
+
+    long born(int slot) {
+        return page(slot).get(LONG, base(slot) + BORN);
+    }
+
+    long lastActivity(int slot) {
+        return page(slot).get(LONG, base(slot) + LAST_ACTIVITY);
+    }
+
+    private int portCount(int slot) {
+        return (int) ((flags(slot) & PORT_COUNT_MASK) >>> PORT_COUNT_SHIFT);
+    }
+
+    private long portTime(int slot, int i) {
+        return page(slot).get(LONG, base(slot) + portTimesOffset + 8L * i);
+    }
+
+    private int port(int slot, int i) {
+        return page(slot).get(PORT, base(slot) + portsOffset + 2L * i);
+    }
+
+    private void setPort(int slot, int i, int port, long time) {
+        MemorySegment page = page(slot);
+        long base = base(slot);
+        page.set(PORT, base + portsOffset + 2L * i, (char) port);
+        page.set(LONG, base + portTimesOffset + 8L * i, time);
+    }
+
+    /** Whether {@code slot} holds a pair, born at {@code time} or earlier. */
+    boolean holds(int slot, long time) {
+        return (flags(slot) & FAMILY_MASK) != 0 && born(slot) <= time;
+    }
+
+    boolean episodeActive(int slot) {
+        return (flags(slot) & EPISODE) != 0;
+    }
+
+    void startEpisode(int slot) {
+        setFlags(slot, flags(slot) | EPISODE);
+    }
+
+    // ------------------------------------------------------------------ the rules' operations
+
     /**
-     * Returns the pair's slot, creating it (and evicting the least recently active pair when the
-     * table is at the cap) if needed, and marks it as the most recently active.
+     * Returns the pair's slot, creating it (and evicting, at the cap) if needed, and records
+     * {@code now} as its latest activity.
      */
     int touch(int fam, long sHi, long sLo, long dHi, long dLo, long now) {
         int h = hashOf(fam, sHi, sLo, dHi, dLo);
         for (int pos = h & indexMask; ; pos = (pos + 1) & indexMask) {
-            int entry = index[pos];
+            long entry = index[pos];
             if (entry == 0) {
                 break;
             }
-            int slot = entry - 1;
-            int p = slot >>> PAGE_SHIFT;
-            int i = slot & PAGE_MASK;
-            if (hash[p][i] == h && srcLo[p][i] == sLo && dstLo[p][i] == dLo && srcHi[p][i] == sHi
-                    && dstHi[p][i] == dHi && family[p][i] == fam) {
-                lastActivity[p][i] = now;
-                moveToNewest(slot);
-                return slot;
+            if ((int) (entry >>> 32) == h) {
+                int slot = (int) entry - 1;
+                MemorySegment page = page(slot);
+                long base = base(slot);
+                if (page.get(LONG, base + SRC_LO) == sLo && page.get(LONG, base + DST_LO) == dLo
+                        && page.get(LONG, base + SRC_HI) == sHi && page.get(LONG, base + DST_HI) == dHi
+                        && (page.get(LONG, base + FLAGS) & FAMILY_MASK) == fam) {
+                    page.set(LONG, base + LAST_ACTIVITY, now);
+                    return slot;
+                }
             }
         }
         if (size == maxPairs) {
-            evictions++;
-            remove(oldest);
+            evictOne(now);
         }
         int slot = takeSlot();
-        int p = slot >>> PAGE_SHIFT;
-        int i = slot & PAGE_MASK;
-        srcHi[p][i] = sHi;
-        srcLo[p][i] = sLo;
-        dstHi[p][i] = dHi;
-        dstLo[p][i] = dLo;
-        family[p][i] = (byte) fam;
-        state[p][i] = 0;
-        hash[p][i] = h;
-        generation[p][i] = nextGeneration++;
+        int generation = nextGeneration++;
         if (nextGeneration == 0) {
             nextGeneration = 1;
         }
-        lastActivity[p][i] = now;
-        lastNewConnection[p][i] = Long.MIN_VALUE;
-        portCount[p][i] = 0;
-        insertIntoIndex(slot);
-        linkAsNewest(slot);
+        MemorySegment page = page(slot);
+        long base = base(slot);
+        page.set(LONG, base + SRC_HI, sHi);
+        page.set(LONG, base + SRC_LO, sLo);
+        page.set(LONG, base + DST_HI, dHi);
+        page.set(LONG, base + DST_LO, dLo);
+        page.set(LONG, base + FLAGS, (long) generation << 32 | fam);
+        page.set(LONG, base + LAST_ACTIVITY, now);
+        page.set(LONG, base + BORN, now);
+        insertIntoIndex(h, slot);
+        singlePort.add(slot, now);
         size++;
         return slot;
     }
 
-    /** Removes up to {@code limit} pairs idle since {@code cutoff} or earlier; cheap enough to call per packet. */
-    void expireIdle(long cutoff, int limit) {
-        for (int i = 0; i < limit && oldest != NONE && lastActivity[oldest >>> PAGE_SHIFT][oldest & PAGE_MASK] <= cutoff; i++) {
-            remove(oldest);
+    /**
+     * Retires pairs idle since {@code cutoff} or earlier from the heads of both queues, at most
+     * {@code steps} from each. A head queued after the cutoff can't be idle: the queue says so
+     * without reading the record, so this costs next to nothing per SYN.
+     */
+    void tidy(long cutoff, long now, int steps) {
+        tidy(singlePort, cutoff, now, steps);
+        tidy(multiPort, cutoff, now, steps);
+    }
+
+    private void tidy(SlotQueue queue, long cutoff, long now, int steps) {
+        for (int i = 0; i < steps && !queue.isEmpty() && queue.headQueuedAt() <= cutoff; i++) {
+            int slot = queue.peek();
+            if (lastActivity(slot) <= cutoff) {
+                queue.poll();
+                remove(slot);
+            } else {
+                requeue(queue, now);
+            }
         }
+    }
+
+    /** The oldest single-port pair not active since it was queued goes; a multi-port pair only when none is left. */
+    private void evictOne(long now) {
+        while (true) {
+            SlotQueue queue = singlePort.isEmpty() ? multiPort : singlePort;
+            int slot = queue.peek();
+            boolean multi = windowPorts(slot, now) >= 2;
+            if (lastActivity(slot) == queue.headQueuedAt() && multi == (queue == multiPort)) {
+                queue.poll();
+                evictions[(multi ? DetectorStats.Eviction.MULTI_PORT : DetectorStats.Eviction.SINGLE_PORT).ordinal()]++;
+                remove(slot);
+                return;
+            }
+            requeue(queue, now);
+        }
+    }
+
+    /**
+     * Moves the head of {@code queue} to the back of the queue it belongs in now, stamped with its
+     * latest activity: a second chance for a pair active since it was queued (the CLOCK algorithm).
+     */
+    private void requeue(SlotQueue queue, long now) {
+        int slot = queue.poll();
+        (windowPorts(slot, now) >= 2 ? multiPort : singlePort).add(slot, lastActivity(slot));
+    }
+
+    private int windowPorts(int slot, long now) {
+        long cutoff = now - windowMicros;
+        int count = portCount(slot);
+        int inWindow = 0;
+        for (int i = 0; i < count; i++) {
+            if (portTime(slot, i) > cutoff) {
+                inWindow++;
+            }
+        }
+        return inWindow;
     }
 
     /**
      * Records a new connection to {@code port} at {@code now} and returns how many distinct ports the
      * pair reached in the window (now - window, now], counting at most {@code portSlots}.
-     * The pair's scan episode ends first if it had been silent for a full window.
+     * The pair's scan episode ends first if it had no new connection for a full window (then none of
+     * its ports is in the window).
      */
-    int recordNewConnection(int slot, int port, long now, long window) {
-        int p = slot >>> PAGE_SHIFT;
-        int s = slot & PAGE_MASK;
-        if (state[p][s] == EPISODE_ACTIVE && now - lastNewConnection[p][s] >= window) {
-            state[p][s] = 0;
-        }
-        lastNewConnection[p][s] = now;
-        char[] ports = this.ports[p];
-        long[] portTimes = this.portTimes[p];
-        int base = s * portSlots;
-        long cutoff = now - window;
+    int recordNewConnection(int slot, int port, long now) {
+        long cutoff = now - windowMicros;
+        int count = portCount(slot);
         int kept = 0;
-        int count = portCount[p][s];
         int match = NONE;
         for (int i = 0; i < count; i++) {
-            if (portTimes[base + i] > cutoff) {
-                ports[base + kept] = ports[base + i];
-                portTimes[base + kept] = portTimes[base + i];
-                if (ports[base + kept] == port) {
+            long time = portTime(slot, i);
+            if (time > cutoff) {
+                int p = port(slot, i);
+                setPort(slot, kept, p, time);
+                if (p == port) {
                     match = kept;
                 }
                 kept++;
             }
         }
+        long flags = flags(slot);
+        if (kept == 0) {
+            flags &= ~EPISODE;
+        }
         if (match != NONE) {
-            portTimes[base + match] = now;
+            setPort(slot, match, port, now);
         } else if (kept < portSlots) {
-            ports[base + kept] = (char) port;
-            portTimes[base + kept] = now;
-            kept++;
+            setPort(slot, kept++, port, now);
         } else {
             int stalest = 0;
             for (int i = 1; i < kept; i++) {
-                if (portTimes[base + i] < portTimes[base + stalest]) {
+                if (portTime(slot, i) < portTime(slot, stalest)) {
                     stalest = i;
                 }
             }
-            ports[base + stalest] = (char) port;
-            portTimes[base + stalest] = now;
+            setPort(slot, stalest, port, now);
         }
-        portCount[p][s] = (byte) kept;
+        setFlags(slot, (flags & ~PORT_COUNT_MASK) | (long) kept << PORT_COUNT_SHIFT);
         return kept;
     }
 
-    boolean episodeActive(int slot) {
-        return state[slot >>> PAGE_SHIFT][slot & PAGE_MASK] == EPISODE_ACTIVE;
+    /**
+     * For a pair keyed by a source prefix, before its new connection at {@code now} is recorded:
+     * notes the connecting address, and when another address last connected.
+     */
+    void recordSource(int slot, long sHi, long sLo) {
+        MemorySegment page = page(slot);
+        long base = base(slot);
+        long flags = page.get(LONG, base + FLAGS);
+        if ((flags & SOURCE_SET) == 0) {
+            page.set(LONG, base + OTHER_SOURCE_AT, Long.MIN_VALUE);
+            page.set(LONG, base + FLAGS, flags | SOURCE_SET);
+        } else if (page.get(LONG, base + SOURCE_HI) != sHi || page.get(LONG, base + SOURCE_LO) != sLo) {
+            // Every connection since the last change came from the previous address: the latest is its last.
+            long latest = Long.MIN_VALUE;
+            for (int i = 0; i < portCount(slot); i++) {
+                latest = Math.max(latest, portTime(slot, i));
+            }
+            page.set(LONG, base + OTHER_SOURCE_AT, latest);
+        } else {
+            return;
+        }
+        page.set(LONG, base + SOURCE_HI, sHi);
+        page.set(LONG, base + SOURCE_LO, sLo);
     }
 
-    void startEpisode(int slot) {
-        state[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = EPISODE_ACTIVE;
+    /** Whether one address (the latest one recorded) made all the pair's connections in the window. */
+    boolean singleSource(int slot, long now) {
+        return page(slot).get(LONG, base(slot) + OTHER_SOURCE_AT) <= now - windowMicros;
     }
 
-    /** Copies the pair's window ports into {@code into}, ascending, and returns how many. */
+    /** Copies the pair's kept ports into {@code into}, ascending, and returns how many. */
     int sortedPorts(int slot, int[] into) {
-        int p = slot >>> PAGE_SHIFT;
-        int s = slot & PAGE_MASK;
-        int count = portCount[p][s];
-        int base = s * portSlots;
+        int count = portCount(slot);
         for (int i = 0; i < count; i++) {
-            into[i] = ports[p][base + i];
+            into[i] = port(slot, i);
         }
         Arrays.sort(into, 0, count);
         return count;
     }
 
+    // ------------------------------------------------------------------ slots and index
+
     private int takeSlot() {
         if (freeList != NONE) {
             int slot = freeList;
-            freeList = newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
+            freeList = (int) lastActivity(slot);
             return slot;
         }
         if (usedSlots == slotCapacity) {
@@ -221,78 +378,34 @@ final class PairTable {
         return usedSlots++;
     }
 
+    /** Frees the slot (the caller has taken it off its queue); a freed record links the free list through its activity word. */
     private void remove(int slot) {
         removeFromIndex(slot);
-        unlink(slot);
-        family[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = 0;
-        setNewer(slot, freeList);
+        MemorySegment page = page(slot);
+        long base = base(slot);
+        page.set(LONG, base + FLAGS, page.get(LONG, base + FLAGS) & ~0xFFFFFFFFL);
+        page.set(LONG, base + LAST_ACTIVITY, freeList);
         freeList = slot;
         size--;
     }
 
-    private void setOlder(int slot, int value) {
-        older[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = value;
-    }
-
-    private void setNewer(int slot, int value) {
-        newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK] = value;
-    }
-
-    private void linkAsNewest(int slot) {
-        setOlder(slot, newest);
-        setNewer(slot, NONE);
-        if (newest != NONE) {
-            setNewer(newest, slot);
-        }
-        newest = slot;
-        if (oldest == NONE) {
-            oldest = slot;
-        }
-    }
-
-    private void unlink(int slot) {
-        int o = older[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
-        int n = newer[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
-        if (o != NONE) {
-            setNewer(o, n);
-        } else {
-            oldest = n;
-        }
-        if (n != NONE) {
-            setOlder(n, o);
-        } else {
-            newest = o;
-        }
-    }
-
-    private void moveToNewest(int slot) {
-        if (slot != newest) {
-            unlink(slot);
-            linkAsNewest(slot);
-        }
-    }
-
-    private int hashAt(int slot) {
-        return hash[slot >>> PAGE_SHIFT][slot & PAGE_MASK];
-    }
-
-    private void insertIntoIndex(int slot) {
-        int pos = hashAt(slot) & indexMask;
+    private void insertIntoIndex(int h, int slot) {
+        int pos = h & indexMask;
         while (index[pos] != 0) {
             pos = (pos + 1) & indexMask;
         }
-        index[pos] = slot + 1;
+        index[pos] = (long) h << 32 | (slot + 1);
     }
 
     /** Backward-shift deletion keeps linear probing correct without tombstones. */
     private void removeFromIndex(int slot) {
-        int hole = hashAt(slot) & indexMask;
-        while (index[hole] != slot + 1) {
+        int hole = hashOf(slot) & indexMask;
+        while ((int) index[hole] != slot + 1) {
             hole = (hole + 1) & indexMask;
         }
         index[hole] = 0;
         for (int pos = (hole + 1) & indexMask; index[pos] != 0; pos = (pos + 1) & indexMask) {
-            int home = hashAt(index[pos] - 1) & indexMask;
+            int home = (int) (index[pos] >>> 32) & indexMask;
             boolean homeBetweenHoleAndPos = hole <= pos ? home > hole && home <= pos : home > hole || home <= pos;
             if (!homeBetweenHoleAndPos) {
                 index[hole] = index[pos];
@@ -302,43 +415,88 @@ final class PairTable {
         }
     }
 
-    /** One more page of slots, the last one cut to the cap; the index doubles when it would pass half full. */
+    private int hashOf(int slot) {
+        MemorySegment page = page(slot);
+        long base = base(slot);
+        return hashOf((int) (page.get(LONG, base + FLAGS) & FAMILY_MASK), page.get(LONG, base + SRC_HI),
+                page.get(LONG, base + SRC_LO), page.get(LONG, base + DST_HI), page.get(LONG, base + DST_LO));
+    }
+
+    /** One more page of records, the last one cut to the cap; the index doubles when it would pass half full. */
     private void addPage() {
         int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
-        srcHi = Pages.add(srcHi, new long[length]);
-        srcLo = Pages.add(srcLo, new long[length]);
-        dstHi = Pages.add(dstHi, new long[length]);
-        dstLo = Pages.add(dstLo, new long[length]);
-        family = Pages.add(family, new byte[length]);
-        state = Pages.add(state, new byte[length]);
-        hash = Pages.add(hash, new int[length]);
-        generation = Pages.add(generation, new int[length]);
-        lastActivity = Pages.add(lastActivity, new long[length]);
-        lastNewConnection = Pages.add(lastNewConnection, new long[length]);
-        older = Pages.add(older, new int[length]);
-        newer = Pages.add(newer, new int[length]);
-        portCount = Pages.add(portCount, new byte[length]);
-        ports = Pages.add(ports, new char[length * portSlots]);
-        portTimes = Pages.add(portTimes, new long[length * portSlots]);
+        pages = Pages.add(pages, arena.allocate(length * recordBytes, 64));
         slotCapacity += length;
         int indexLength = Integer.highestOneBit(Math.max(slotCapacity, 2) - 1) << 2;
         if (indexLength != index.length) {
-            index = new int[indexLength];
+            long[] old = index;
+            index = new long[indexLength];
             indexMask = indexLength - 1;
-            for (int slot = 0; slot < usedSlots; slot++) {
-                if (family[slot >>> PAGE_SHIFT][slot & PAGE_MASK] != 0) {
-                    insertIntoIndex(slot);
+            for (long entry : old) {
+                if (entry != 0) {
+                    insertIntoIndex((int) (entry >>> 32), (int) entry - 1);
                 }
             }
         }
     }
 
-    static int hashOf(int fam, long sHi, long sLo, long dHi, long dLo) {
-        long h = Hashing.start();
+    private int hashOf(int fam, long sHi, long sLo, long dHi, long dLo) {
+        long h = hashKey;
         h = Hashing.mix(h, sHi);
         h = Hashing.mix(h, sLo);
         h = Hashing.mix(h, dHi);
         h = Hashing.mix(h, dLo ^ ((long) fam << 56));
         return Hashing.finish(h);
+    }
+
+    private static long roundUp(long n, long multiple) {
+        return (n + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * First-in first-out slots, each with the time it was queued: rings that double (a small copy,
+     * 12 bytes a pair) as the table fills.
+     */
+    private static final class SlotQueue {
+        private int[] slots = new int[16];
+        private long[] queuedAt = new long[16];
+        private int head;
+        private int count;
+
+        boolean isEmpty() {
+            return count == 0;
+        }
+
+        int peek() {
+            return slots[head];
+        }
+
+        long headQueuedAt() {
+            return queuedAt[head];
+        }
+
+        int poll() {
+            int slot = slots[head];
+            head = (head + 1) & (slots.length - 1);
+            count--;
+            return slot;
+        }
+
+        void add(int slot, long time) {
+            if (count == slots.length) {
+                int[] grownSlots = new int[slots.length * 2];
+                long[] grownTimes = new long[slots.length * 2];
+                for (int i = 0; i < count; i++) {
+                    grownSlots[i] = slots[(head + i) & (slots.length - 1)];
+                    grownTimes[i] = queuedAt[(head + i) & (slots.length - 1)];
+                }
+                slots = grownSlots;
+                queuedAt = grownTimes;
+                head = 0;
+            }
+            int tail = (head + count++) & (slots.length - 1);
+            slots[tail] = slot;
+            queuedAt[tail] = time;
+        }
     }
 }

@@ -1,264 +1,229 @@
 package org.synwatch.detect;
 
-import java.util.Arrays;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
- * When each connection 4-tuple last sent a SYN, to recognise retransmissions. A 4-tuple is keyed
- * exactly by its pair's slot and generation (see {@link PairTable}) plus both ports, so a pair that
- * was evicted and whose slot was reused can never match.
+ * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
+ * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs: nothing is
+ * forgotten for lack of room below that, so what is printed never depends on the hash key.
  *
- * <p>Set-associative, 8 ways: a full bucket gives up its stalest entry. Rather than forget a
- * 4-tuple seen within the horizon, it first takes over an entry whose pair is gone (which can never
- * match again), and failing that the table doubles, so its size follows the SYN rate of the last
- * minute rather than the number of pairs; only at {@code maxEntries} does it forget fresh entries,
- * and it counts each one (a retransmission of it would then be reported as new).
+ * <p>Open addressing with linear probing over 16-byte entries, four to a cache line, so a lookup
+ * reads one line (rarely two). An entry names its 4-tuple by the pair's slot and both ports and
+ * says which occupant of the slot wrote it, by 17 bits of the pair's generation and by its time: an
+ * entry older than the pair's birth, or of another generation, is a former occupant's and never
+ * matches. (Mistaking one would need 131,072 pairs to take the same slot within one microsecond.)
  *
- * <p>Entries live in pages, and a doubling splits each bucket in place into itself and its twin
- * (one more hash bit), so growth never holds a copy of the table. Past one page the split is
- * incremental: a few buckets per SYN, plus any bucket a SYN needs at once, with the twin's page
- * allocated when first needed. Splitting 4,194,304 entries at once stalled the detector for about
- * 190 ms, longer than the ring holds at 350,000 SYNs per second.
+ * <pre>
+ *   key    bits 59-63 generation bits 0-4, 32-58 slot + 1 (0 = empty), 16-31 source port, 0-15 destination port
+ *   value  bits 52-63 generation bits 5-16, 0-51 time since the table's first SYN (142 years)
+ * </pre>
+ *
+ * <p>A cursor sweeps the table a few entries per SYN and deletes expired entries (backward shift,
+ * no tombstones). The table doubles when three quarters full, up to the first power of two at
+ * least {@code 2 maxSyns}; there, full to three quarters again, and only then, when a bounded search
+ * for an expired entry or one of a departed pair finds none, forgets the entry at the cursor and
+ * counts it. Off the heap: 32 bytes per 4-tuple at worst, 128 MiB at the default bound.
  */
 final class RecentSyns {
-    private static final int WAYS = 8;
-    /** 32,768 entries a page: a page of longs is 256 KiB. */
-    static final int PAGE_SHIFT = 15;
-    static final int PAGE_ENTRIES = 1 << PAGE_SHIFT;
-    private static final int PAGE_MASK = PAGE_ENTRIES - 1;
-    private static final long EMPTY = Long.MIN_VALUE;
-    /** Buckets split per SYN while a doubling is under way: it ends after a quarter as many SYNs as the table had buckets. */
-    private static final int SPLIT_STEP = 4;
-    private static final int NOT_SPLITTING = Integer.MAX_VALUE;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    private static final int ENTRY_BYTES = 16;
+    private static final int FIRST_CAPACITY = 1 << 12;
+    /** Entries the cursor visits per SYN: deletes expired entries faster than SYNs can add them. */
+    private static final int SWEEP_PER_SYN = 8;
+    /** At the bound: entries searched for a removable one before one is forgotten. */
+    private static final int SEARCH_AT_BOUND = 64;
+    private static final long TIME_MASK = (1L << 52) - 1;
+    private static final int SLOT_BITS = 27;
 
+    private final long hashKey;
     private final PairTable pairs;
-    private final int maxEntries;
-    private final long[][] keys;
-    private final int[][] generations;
-    private final long[][] times;
-    private int entries;
-    private int bucketMask;
-    /** While a doubling is under way, buckets [0, half) split into [half, 2 half); otherwise NOT_SPLITTING. */
-    private int half = NOT_SPLITTING;
-    /** Bit b: bucket b has been split in the doubling under way. */
-    private long[] split;
-    private int unsplit;
-    private int sweep;
-    private long freshEvictions;
+    private final long horizon;
+    private final int maxCapacity;
+    private Arena arena;
+    private MemorySegment table;
+    private int mask;
+    private int occupied;
+    private int limit;
+    private int cursor;
+    private long base = Long.MIN_VALUE;
+    private long forgotten;
 
-    RecentSyns(PairTable pairs, int entries, int maxEntries) {
+    RecentSyns(PairTable pairs, int maxSyns, long horizon, long hashKey) {
+        this.hashKey = hashKey;
+        if (pairs.capacity() >= 1 << SLOT_BITS) {
+            throw new IllegalArgumentException("more pairs than a 4-tuple key can name: " + pairs.capacity());
+        }
         this.pairs = pairs;
-        this.maxEntries = powerOfTwoAtLeast(Math.max(maxEntries, WAYS));
-        int pageCount = Math.max(1, this.maxEntries >>> PAGE_SHIFT);
-        keys = new long[pageCount][];
-        generations = new int[pageCount][];
-        times = new long[pageCount][];
-        this.entries = Math.max(Math.min(powerOfTwoAtLeast(entries), this.maxEntries), WAYS);
-        bucketMask = this.entries / WAYS - 1;
-        for (int page = 0; (long) page * PAGE_ENTRIES < this.entries; page++) {
-            allocatePage(page, Math.min(this.entries, PAGE_ENTRIES));
-        }
+        this.horizon = horizon;
+        this.maxCapacity = Math.max(FIRST_CAPACITY, Integer.highestOneBit(Math.max(1, maxSyns) - 1) << 2);
+        allocate(Math.min(FIRST_CAPACITY, maxCapacity), 0);
     }
 
-    /** Grows to at least {@code entries} (bounded by the maximum); never shrinks. */
-    void ensureEntries(int entries) {
-        int wanted = Math.min(powerOfTwoAtLeast(entries), maxEntries);
-        while (this.entries < wanted) {
-            finishSplit();
-            startDoubling();
-        }
+    /** Entries held, fresh or awaiting the sweep. */
+    int occupied() {
+        return occupied;
     }
 
-    int entries() {
-        return entries;
+    int capacity() {
+        return mask + 1;
     }
 
-    boolean splitting() {
-        return half != NOT_SPLITTING;
-    }
-
-    long freshEvictions() {
-        return freshEvictions;
+    /** 4-tuples forgotten within the horizon because the table was at its bound. */
+    long forgotten() {
+        return forgotten;
     }
 
     /**
-     * Returns whether this 4-tuple sent a SYN less than {@code horizon} before {@code now}, and
-     * records {@code now} as its latest SYN either way.
+     * Returns whether this 4-tuple of the pair in {@code slot} (its {@code generation}, {@code born}
+     * then) sent a SYN less than the horizon before {@code now}, and records {@code now} as its latest
+     * SYN either way. {@code now} never decreases from one call to the next.
      */
-    boolean seenWithin(int slot, int generation, int srcPort, int dstPort, long now, long horizon) {
-        for (int i = 0; i < SPLIT_STEP && half != NOT_SPLITTING; i++) {
-            splitNext();
+    boolean seenWithin(int slot, int generation, long born, int srcPort, int dstPort, long now) {
+        if (base == Long.MIN_VALUE) {
+            base = now;
         }
-        long key = keyOf(slot, srcPort, dstPort);
-        int base = bucketOf(key);
-        long[] keyPage = keys[base >>> PAGE_SHIFT];
-        int[] generationPage = generations[base >>> PAGE_SHIFT];
-        long[] timePage = times[base >>> PAGE_SHIFT];
-        int first = base & PAGE_MASK;
-        for (int i = first; i < first + WAYS; i++) {
-            if (keyPage[i] == key && generationPage[i] == generation && timePage[i] != EMPTY) {
-                boolean within = now - timePage[i] < horizon;
-                timePage[i] = now;
-                return within;
+        long time = relative(now);
+        for (int i = 0; i < SWEEP_PER_SYN; i++) {
+            sweepOne(time, false);
+        }
+        long key = keyOf(slot, generation, srcPort, dstPort);
+        long value = valueTag(generation) | time;
+        int pos = hash(key) & mask;
+        for (long k; (k = keyAt(pos)) != 0; pos = (pos + 1) & mask) {
+            if (k == key) {
+                long previous = valueAt(pos);
+                long seen = previous & TIME_MASK;
+                boolean sameOccupant = (previous & ~TIME_MASK) == valueTag(generation) && seen >= relative(born);
+                setValue(pos, value);
+                return sameOccupant && time - seen < horizon;
             }
         }
-        long freshAfter = now - horizon;
-        int victim = stalest(base);
-        while (timeAt(victim) > freshAfter) {
-            int dead = deadWay(base);
-            if (dead != -1) {
-                victim = dead;
-                break;
+        if (occupied >= limit) {
+            makeRoom(time);
+            pos = hash(key) & mask;
+            while (keyAt(pos) != 0) {
+                pos = (pos + 1) & mask;
             }
-            int bucket = base / WAYS;
-            if (splitting() && bucket < half && !isSplit(bucket)) {
-                // The bucket still holds its twin's entries too: splitting it may be enough.
-                splitBucket(bucket);
-            } else if (entries == maxEntries) {
-                freshEvictions++;
-                break;
-            } else {
-                finishSplit();
-                startDoubling();
-            }
-            base = bucketOf(key);
-            victim = stalest(base);
         }
-        write(victim, key, generation, now);
+        table.set(LONG, (long) pos * ENTRY_BYTES, key);
+        setValue(pos, value);
+        occupied++;
         return false;
     }
 
-    /** A way of the bucket whose pair no longer holds its slot, or -1: checked only before growing. */
-    private int deadWay(int base) {
-        for (int i = base; i < base + WAYS; i++) {
-            long key = keyAt(i);
-            if (!pairs.holds((int) (key >>> 32), generationAt(i))) {
-                return i;
+    private void makeRoom(long time) {
+        if (capacity() < maxCapacity) {
+            allocate(2 * capacity(), time);
+            return;
+        }
+        for (int i = 0; i < SEARCH_AT_BOUND && occupied >= limit; i++) {
+            sweepOne(time, true);
+        }
+        while (occupied >= limit) {
+            while (keyAt(cursor) == 0) {
+                cursor = (cursor + 1) & mask;
+            }
+            delete(cursor);
+            forgotten++;
+        }
+    }
+
+    /** Visits the entry at the cursor: deletes it if expired (or its pair is gone, when asked to check), else moves on. */
+    private void sweepOne(long time, boolean checkPair) {
+        long key = keyAt(cursor);
+        if (key != 0) {
+            long value = valueAt(cursor);
+            if (time - (value & TIME_MASK) >= horizon || checkPair && !pairHolds(key, value)) {
+                delete(cursor);   // the position may now hold a shifted entry: visited next time
+                return;
             }
         }
-        return -1;
+        cursor = (cursor + 1) & mask;
     }
 
-    private int stalest(int base) {
-        long[] timePage = times[base >>> PAGE_SHIFT];
-        int first = base & PAGE_MASK;
-        int victim = first;
-        for (int i = first + 1; i < first + WAYS; i++) {
-            if (timePage[i] < timePage[victim]) {
-                victim = i;
+    private boolean pairHolds(long key, long value) {
+        int slot = (int) (key >>> 32 & ((1L << SLOT_BITS) - 1)) - 1;
+        int generation = pairs.generation(slot);
+        return keyOf(slot, generation, 0, 0) == (key & ~0xFFFFFFFFL) && valueTag(generation) == (value & ~TIME_MASK)
+                && pairs.holds(slot, base + (value & TIME_MASK));
+    }
+
+    /** Backward-shift deletion keeps linear probing correct without tombstones. */
+    private void delete(int hole) {
+        clear(hole);
+        for (int pos = (hole + 1) & mask; keyAt(pos) != 0; pos = (pos + 1) & mask) {
+            int home = hash(keyAt(pos)) & mask;
+            boolean homeBetweenHoleAndPos = hole <= pos ? home > hole && home <= pos : home > hole || home <= pos;
+            if (!homeBetweenHoleAndPos) {
+                table.set(LONG, (long) hole * ENTRY_BYTES, keyAt(pos));
+                setValue(hole, valueAt(pos));
+                clear(pos);
+                hole = pos;
             }
         }
-        return base + victim - first;
+        occupied--;
     }
 
-    private long keyAt(int index) {
-        return keys[index >>> PAGE_SHIFT][index & PAGE_MASK];
-    }
-
-    private int generationAt(int index) {
-        return generations[index >>> PAGE_SHIFT][index & PAGE_MASK];
-    }
-
-    private long timeAt(int index) {
-        return times[index >>> PAGE_SHIFT][index & PAGE_MASK];
-    }
-
-    private void write(int index, long key, int generation, long time) {
-        keys[index >>> PAGE_SHIFT][index & PAGE_MASK] = key;
-        generations[index >>> PAGE_SHIFT][index & PAGE_MASK] = generation;
-        times[index >>> PAGE_SHIFT][index & PAGE_MASK] = time;
-    }
-
-    /**
-     * Doubles the buckets. Until bucket b is split, its twin b + half stays empty and b holds the
-     * entries of both; below one page the table is small enough to split at once.
-     */
-    private void startDoubling() {
-        int oldBuckets = entries / WAYS;
-        entries *= 2;
-        bucketMask = entries / WAYS - 1;
-        half = oldBuckets;
-        unsplit = oldBuckets;
-        sweep = 0;
-        split = new long[(oldBuckets + 63) >>> 6];
-        if (entries <= PAGE_ENTRIES) {
-            growFirstPage(entries);
-            finishSplit();
-        }
-    }
-
-    private void splitNext() {
-        while (isSplit(sweep)) {
-            sweep++;
-        }
-        splitBucket(sweep);
-    }
-
-    private void finishSplit() {
-        while (half != NOT_SPLITTING) {
-            splitNext();
-        }
-    }
-
-    /** Moves the entries of {@code bucket} that the new hash bit sends to its twin; at most 8, into 8 empty ways. */
-    private void splitBucket(int bucket) {
-        split[bucket >>> 6] |= 1L << bucket;
-        int from = bucket * WAYS;
-        int to = (bucket + half) * WAYS;
-        if (times[to >>> PAGE_SHIFT] == null) {
-            allocatePage(to >>> PAGE_SHIFT, PAGE_ENTRIES);
-        }
-        for (int i = from; i < from + WAYS; i++) {
-            long time = timeAt(i);
-            if (time != EMPTY && (hash(keyAt(i)) & bucketMask) != bucket) {
-                write(to++, keyAt(i), generationAt(i), time);
-                times[i >>> PAGE_SHIFT][i & PAGE_MASK] = EMPTY;
+    /** A new table of {@code capacity} entries holding the old one's unexpired entries; the old one is freed at once. */
+    private void allocate(int capacity, long time) {
+        Arena oldArena = arena;
+        MemorySegment old = table;
+        arena = Arena.ofShared();
+        table = arena.allocate((long) capacity * ENTRY_BYTES, 64);
+        mask = capacity - 1;
+        limit = capacity / 4 * 3;
+        occupied = 0;
+        cursor = 0;
+        if (old != null) {
+            for (long offset = 0; offset < old.byteSize(); offset += ENTRY_BYTES) {
+                long key = old.get(LONG, offset);
+                long value = old.get(LONG, offset + 8);
+                if (key != 0 && time - (value & TIME_MASK) < horizon) {
+                    int pos = hash(key) & mask;
+                    while (keyAt(pos) != 0) {
+                        pos = (pos + 1) & mask;
+                    }
+                    table.set(LONG, (long) pos * ENTRY_BYTES, key);
+                    setValue(pos, value);
+                    occupied++;
+                }
             }
-        }
-        if (--unsplit == 0) {
-            half = NOT_SPLITTING;
-            split = null;
+            oldArena.close();
         }
     }
 
-    private boolean isSplit(int bucket) {
-        return (split[bucket >>> 6] & 1L << bucket) != 0;
+    private long relative(long now) {
+        return Math.min(now - base, TIME_MASK);
     }
 
-    /** While the table is under a page, page 0 itself grows (a small copy). */
-    private void growFirstPage(int length) {
-        int old = times[0].length;
-        keys[0] = Arrays.copyOf(keys[0], length);
-        generations[0] = Arrays.copyOf(generations[0], length);
-        times[0] = Arrays.copyOf(times[0], length);
-        Arrays.fill(times[0], old, length, EMPTY);
+    private long keyAt(int pos) {
+        return table.get(LONG, (long) pos * ENTRY_BYTES);
     }
 
-    private void allocatePage(int page, int length) {
-        keys[page] = new long[length];
-        generations[page] = new int[length];
-        times[page] = new long[length];
-        Arrays.fill(times[page], EMPTY);
+    private long valueAt(int pos) {
+        return table.get(LONG, (long) pos * ENTRY_BYTES + 8);
     }
 
-    /** The bucket's first entry; a twin not yet split off still lives in its lower bucket. */
-    private int bucketOf(long key) {
-        int bucket = hash(key) & bucketMask;
-        if (bucket >= half && !isSplit(bucket - half)) {
-            bucket -= half;
-        }
-        return bucket * WAYS;
+    private void setValue(int pos, long value) {
+        table.set(LONG, (long) pos * ENTRY_BYTES + 8, value);
     }
 
-    /** The keyed hash whose low bits pick a 4-tuple's bucket. */
-    static int hash(long key) {
-        return Hashing.finish(Hashing.mix(Hashing.start(), key));
+    private void clear(int pos) {
+        table.set(LONG, (long) pos * ENTRY_BYTES, 0L);
     }
 
-    private static int powerOfTwoAtLeast(int n) {
-        return n <= 1 ? 1 : Integer.highestOneBit(n - 1) << 1;
+    private static long keyOf(int slot, int generation, int srcPort, int dstPort) {
+        return (long) (generation & 0x1F) << 59 | (long) (slot + 1) << 32 | (long) srcPort << 16 | dstPort;
     }
 
-    static long keyOf(int slot, int srcPort, int dstPort) {
-        return (long) slot << 32 | (long) srcPort << 16 | dstPort;
+    private static long valueTag(int generation) {
+        return (long) (generation >>> 5 & 0xFFF) << 52;
+    }
+
+    /** The keyed hash whose low bits pick a 4-tuple's home position. */
+    private int hash(long key) {
+        return Hashing.finish(Hashing.mix(hashKey, key));
     }
 }

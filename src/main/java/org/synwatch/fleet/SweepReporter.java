@@ -34,6 +34,7 @@ public final class SweepReporter implements ScanListener {
     private final AtomicLong dropped = new AtomicLong();
     private final long[] filterFingerprints = new long[FILTER_SLOTS];
     private final long[] filterTimes = new long[FILTER_SLOTS];
+    private final long hashKey = Hashing.newKey();
 
     SweepReporter(ScanListener delegate, long windowMicros) {
         this.delegate = delegate;
@@ -47,8 +48,8 @@ public final class SweepReporter implements ScanListener {
     }
 
     @Override
-    public void portScan(SynHeader syn, int[] ports, int count) {
-        delegate.portScan(syn, ports, count);
+    public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
+        delegate.portScan(syn, sourceBits, ports, count);
     }
 
     /** Reports dropped because the queue was full. */
@@ -57,7 +58,7 @@ public final class SweepReporter implements ScanListener {
     }
 
     void offer(SynHeader syn) {
-        long h = Hashing.mix(Hashing.start(), syn.family);
+        long h = Hashing.mix(hashKey, syn.family);
         h = Hashing.mix(h, syn.srcHi);
         h = Hashing.mix(h, syn.srcLo);
         h = Hashing.mix(h, syn.dstHi);

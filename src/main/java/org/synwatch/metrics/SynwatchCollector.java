@@ -89,7 +89,21 @@ public final class SynwatchCollector extends Collector {
                 Math.max(0, blocks.blockedSources())));
         all.add(new GaugeMetricFamily("synwatch_tracked_pairs", "Source/destination pairs the detector remembers.",
                 detector.trackedPairs()));
-        all.add(counter("synwatch_tracked_pairs_evicted", "Pairs evicted at --max-tracked-pairs.", detector::evictedPairs));
+        all.add(new GaugeMetricFamily("synwatch_tracked_pairs_limit", "The bound on tracked pairs: --max-tracked-pairs.",
+                detector.trackedPairsLimit()));
+        CounterMetricFamily evicted = new CounterMetricFamily("synwatch_tracked_pairs_evicted",
+                "Pairs evicted at --max-tracked-pairs, by how many ports they had in the window: single_port first,"
+                        + " multi_port only when none of those was left.", List.of("kind"));
+        for (DetectorStats.Eviction kind : DetectorStats.Eviction.values()) {
+            evicted.addMetric(List.of(kind.name().toLowerCase(Locale.ROOT)), detector.evictedPairs(kind));
+        }
+        all.add(evicted);
+        all.add(new GaugeMetricFamily("synwatch_tracked_syns", "Connection 4-tuples in the retransmission table.",
+                detector.trackedSyns()));
+        all.add(new GaugeMetricFamily("synwatch_tracked_syns_limit",
+                "4-tuples of the last 60 s remembered exactly: --max-tracked-syns.", detector.trackedSynsLimit()));
+        all.add(counter("synwatch_clock_steps", "Packets stamped earlier than the packet before them;"
+                + " the detector counts them at the latest time seen.", detector::clockSteps));
         all.add(counter("synwatch_recent_syns_evicted",
                 "Connection 4-tuples forgotten within 60 s because the retransmission table was full;"
                         + " a retransmission of one is reported as new.", detector::forgottenSyns));

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.OptionalInt;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.detect.ScanListener;
@@ -41,6 +42,7 @@ public final class EventWriter implements ScanListener {
     private static final byte[] JSON_ECS = ("\",\"ecs.version\":\"" + ECS_VERSION + "\"").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_NETWORK_TYPE = ",\"network.type\":\"ipv".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_SOURCE_IP = "\",\"source.ip\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_SOURCE_ADDRESS = "\",\"source.address\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_SOURCE_PORT = "\",\"source.port\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_DESTINATION_IP = ",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_DESTINATION_IP_AFTER_SOURCE = "\",\"destination.ip\":\"".getBytes(StandardCharsets.US_ASCII);
@@ -123,18 +125,20 @@ public final class EventWriter implements ScanListener {
     }
 
     @Override
-    public void portScan(SynHeader syn, int[] ports, int count) {
+    public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
         if (json) {
             jsonStart(syn.timestampMicros, EventKind.PORT_SCAN, syn.family);
             buffer.append(JSON_SOURCE_IP);
             appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            buffer.append(JSON_SOURCE_ADDRESS);
+            appendSource(syn.family, syn.srcHi, syn.srcLo, sourceBits);
             buffer.append(JSON_DESTINATION_IP_AFTER_SOURCE);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(JSON_PORTS);
         } else {
             time.append(buffer, syn.timestampMicros);
             buffer.append(PORT_SCAN);
-            appendAddress(syn.family, syn.srcHi, syn.srcLo);
+            appendSource(syn.family, syn.srcHi, syn.srcLo, sourceBits);
             buffer.append(ARROW);
             appendAddress(syn.family, syn.dstHi, syn.dstLo);
             buffer.append(ON_PORTS);
@@ -377,5 +381,15 @@ public final class EventWriter implements ScanListener {
 
     private void appendAddress(IpAddress address) {
         appendAddress(address.family(), address.hi(), address.lo());
+    }
+
+    /** The address's first {@code sourceBits} bits: the address itself, or a network in CIDR form. */
+    private void appendSource(int family, long hi, long lo, int sourceBits) {
+        if (sourceBits == (family == SynHeader.IPV4 ? 32 : 128)) {
+            appendAddress(family, hi, lo);
+        } else {
+            appendAddress(family, hi & Cidr.maskHi(family, sourceBits), lo & Cidr.maskLo(family, sourceBits));
+            buffer.append('/').appendDecimal(sourceBits);
+        }
     }
 }

@@ -94,7 +94,7 @@ public final class FleetBench {
                 }
 
                 @Override
-                public void portScan(SynHeader syn, int[] ports, int count) {
+                public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
                 }
             };
             for (int i = 0; i < agents; i++) {

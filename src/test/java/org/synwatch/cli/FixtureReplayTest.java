@@ -48,6 +48,27 @@ class FixtureReplayTest {
         assertEquals(String.join("\n", expected), out.toString(StandardCharsets.US_ASCII).strip());
     }
 
+    /**
+     * The capture's 200 addresses of one /64 never reach 4 ports each: one source with --ipv6-prefix 64.
+     * The block is still of the address whose SYN crossed the threshold.
+     */
+    @Test
+    void ipv6RotationWithinAPrefixIsOneScannerWithIpv6Prefix64() throws IOException {
+        Path capture = FixtureFiles.DIRECTORY.resolve("ipv6-rotation.pcap");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = new Cli(out, System.err, agent -> { })
+                .execute(new String[] {"-r", capture.toString(), "--ipv6-prefix", "64", "--dry-run"});
+        assertEquals(0, status);
+        List<String> lines = out.toString(StandardCharsets.US_ASCII).lines().toList();
+        assertEquals(600 + 2, lines.size());
+        assertEquals(List.of(
+                "2021-04-28 15:28:05: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 1,2,3,4",
+                "2021-04-28 15:28:05: Would block 2001:db8:1:2::2 for 1h (dry run)"),
+                lines.stream().filter(l -> !l.contains("New connection")).toList());
+        assertTrue(Files.readAllLines(FixtureFiles.expectedFor(capture)).stream().noneMatch(l -> l.contains("Port scan")),
+                "by address, the default, there is no scan");
+    }
+
     /** The JSON objects say what the text lines say: each, rendered as text, is the .expected line. */
     @Test
     void jsonFormatHasOneObjectPerEvent() throws IOException {

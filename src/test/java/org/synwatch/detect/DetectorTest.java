@@ -26,8 +26,77 @@ class DetectorTest {
     private final EventWriter writer = new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT, Observer.local(Optional.empty()));
 
     private Detector detector(int ports, long windowMicros, int maxPairs) {
-        return new Detector(new DetectionSettings(ports, windowMicros, maxPairs), writer);
+        return detector(ports, windowMicros, maxPairs, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS);
     }
+
+    private Detector detector(int ports, long windowMicros, int maxPairs, int maxSyns) {
+        return new Detector(new DetectionSettings(ports, windowMicros, maxPairs, maxSyns,
+                DetectionSettings.DEFAULT_IPV6_PREFIX), writer);
+    }
+
+    private Detector withIpv6Prefix(int prefix) {
+        return new Detector(new DetectionSettings(3, 60 * SECOND, 1_000, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS,
+                prefix), writer);
+    }
+
+    /** 200 addresses of one /64, 3 ports each, 600 ports in all, 50 ms apart. */
+    private static void rotate(Detector d) {
+        for (int address = 0; address < 200; address++) {
+            for (int i = 0; i < 3; i++) {
+                int port = 3 * address + i + 1;
+                d.onSyn(syn(T0 + port * 50_000L, "2001:db8:1:2::" + Integer.toHexString(address + 1), 40000 + i,
+                        "2001:db8::5", port));
+            }
+        }
+    }
+
+    @Test
+    void rotatingAddressesWithinAPrefixIsOneScannerWithIpv6Prefix64() {
+        Detector d = withIpv6Prefix(64);
+        rotate(d);
+        assertEquals(1, d.scansDetected());
+        assertEquals(List.of("2021-04-28 15:28:05: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 1,2,3,4"),
+                lines().stream().filter(l -> l.contains("Port scan")).toList());
+        assertEquals(600, d.newConnections(SynHeader.IPV6));
+    }
+
+    @Test
+    void rotatingAddressesWithinAPrefixHidesTheScanAtTheDefault() {
+        Detector d = defaults();
+        rotate(d);
+        assertEquals(0, d.scansDetected());
+    }
+
+    @Test
+    void thePrefixNamesTheAddressWhenOneAddressMadeAllTheWindowsConnections() {
+        Detector d = withIpv6Prefix(64);
+        // Another address of the prefix, a window and more earlier: not in this window.
+        d.onSyn(syn(T0, "2001:db8:1:2::99", 40000, "2001:db8::5", 7));
+        for (int port = 22; port <= 25; port++) {
+            d.onSyn(syn(T0 + 61 * SECOND + port, "2001:db8:1:2::1", 40000 + port, "2001:db8::5", port));
+        }
+        // A second address joins within the window of the next episode: the prefix is named.
+        for (int port = 100; port <= 102; port++) {
+            d.onSyn(syn(T0 + 200 * SECOND + port, "2001:db8:1:2::1", 40000 + port, "2001:db8::5", port));
+        }
+        d.onSyn(syn(T0 + 200 * SECOND + 200, "2001:db8:1:2::2", 40000, "2001:db8::5", 103));
+        // Retransmissions stay per address: the same ports from another address of the prefix are new.
+        long before = d.newConnections(SynHeader.IPV6);
+        d.onSyn(syn(T0 + 200 * SECOND + 300, "2001:db8:1:2::3", 40000, "2001:db8::5", 103));
+        d.onSyn(syn(T0 + 200 * SECOND + 301, "2001:db8:1:2::2", 40000, "2001:db8::5", 103));
+        assertEquals(before + 1, d.newConnections(SynHeader.IPV6));
+        assertEquals(1, d.retransmissions());
+        // IPv4 sources are untouched by the IPv6 prefix.
+        for (int port = 1; port <= 4; port++) {
+            d.onSyn(syn(T0 + 300 * SECOND + port, "192.0.2.56", 40000 + port, "10.0.0.5", port));
+        }
+        assertEquals(List.of(
+                "2021-04-28 15:29:06: Port scan detected: 2001:db8:1:2::1 -> 2001:db8::5 on ports 22,23,24,25",
+                "2021-04-28 15:31:25: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 100,101,102,103",
+                "2021-04-28 15:33:05: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 1,2,3,4"),
+                lines().stream().filter(l -> l.contains("Port scan")).toList());
+    }
+
 
     private Detector defaults() {
         return new Detector(DetectionSettings.defaults(), writer);
@@ -124,12 +193,131 @@ class DetectorTest {
     }
 
     @Test
-    void atItsBoundTheRetransmissionTableCountsWhatItForgets() {
-        Detector d = detector(3, 60 * SECOND, 2);
-        for (int i = 0; i < 1_000; i++) {
-            d.onSyn(syn(T0 + i, "192.0.2.56", 10_000 + i, "10.0.0.5", 443));
+    void retransmissionsAreExactUpToTheBoundAndCountedPastIt() {
+        int bound = 4_096;
+        Detector d = detector(3, 60 * SECOND, 100, bound);
+        // One pair, the bound's number of 4-tuples, all within the horizon: each one's repeat is recognised.
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < bound; i++) {
+                d.onSyn(syn(T0 + round * SECOND + i, "192.0.2.56", i, "10.0.0.5", 443));
+            }
         }
-        assertTrue(d.forgottenSyns() > 0, "a bound of 4 entries per allowed pair was exceeded");
+        assertEquals(bound, d.newConnections(SynHeader.IPV4));
+        assertEquals(bound, d.retransmissions());
+        assertEquals(0, d.forgottenSyns());
+        // Far past the bound, the table forgets, and counts each one it forgets.
+        for (int i = 0; i < 4 * bound; i++) {
+            d.onSyn(syn(T0 + 2 * SECOND + i, "192.0.2.57", i, "10.0.0.5", 443));
+        }
+        assertTrue(d.forgottenSyns() > 0);
+        assertTrue(d.trackedSyns() <= 2L * bound, "held " + d.trackedSyns());
+    }
+
+    @Test
+    void exactAtThreeAndAHalfMillionLive4TuplesOverOneHundredThousandPairs() {
+        Detector d = defaults();
+        int pairs = 100_000;
+        int perPair = 35;
+        // 3.5M distinct 4-tuples within 35 s, then every one again: all retransmissions, none forgotten.
+        for (int round = 0; round < 2; round++) {
+            for (int k = 0; k < perPair; k++) {
+                for (int p = 0; p < pairs; p++) {
+                    SynHeader syn = syn(0, "10.0.0.5", 0, "10.0.0.5", 443);
+                    syn.timestampMicros = T0 + round * 20 * SECOND + (long) k * pairs + p;
+                    syn.srcLo = 0xC6120000L + p;
+                    syn.srcPort = 10_000 + k;
+                    d.onSyn(syn);
+                }
+            }
+        }
+        assertEquals((long) pairs * perPair, d.newConnections(SynHeader.IPV4));
+        assertEquals((long) pairs * perPair, d.retransmissions());
+        assertEquals(0, d.forgottenSyns());
+    }
+
+    @Test
+    void theOutputDoesNotDependOnTheHashKey() {
+        // A pair table far too small, so that it evicts all the time; 4-tuples within their bound.
+        DetectionSettings tight = new DetectionSettings(3, 60 * SECOND, 500, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS,
+                DetectionSettings.DEFAULT_IPV6_PREFIX);
+        Detector one = new Detector(tight, writer, 1L);
+        List<String> first = replay(one);
+        out.reset();
+        Detector other = new Detector(tight, writer, -7_777_777L);
+        List<String> second = replay(other);
+        assertTrue(one.evictedPairs(DetectorStats.Eviction.SINGLE_PORT) > 10_000);
+        assertTrue(one.scansDetected() > 100 && one.retransmissions() > 10_000);
+        assertEquals(first.size(), second.size());
+        assertTrue(first.equals(second), "the same lines in the same order");
+    }
+
+    private List<String> replay(Detector d) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        for (int i = 0; i < 200_000; i++) {
+            SynHeader syn = syn(T0 + i * 100L, "10.0.0.5", 0, "10.0.0.5", 0);
+            syn.srcLo = 0xC6120000L + random.nextInt(2_000);
+            syn.srcPort = 1024 + random.nextInt(64);
+            syn.dstPort = random.nextInt(4) == 0 ? random.nextInt(65_536) : 443;
+            d.onSyn(syn);
+        }
+        return lines();
+    }
+
+    @Test
+    void aClockStepBackwardsCountsAtTheLatestTimeButPrintsItsOwn() {
+        Detector d = defaults();
+        d.onSyn(syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80));
+        d.onSyn(syn(T0 + SECOND, "192.0.2.56", 5974, "10.0.0.5", 81));
+        // Two hours back: its ports are not older than the window, so they join it, and it prints its own time.
+        d.onSyn(syn(T0 - 7_200 * SECOND, "192.0.2.56", 5975, "10.0.0.5", 82));
+        d.onSyn(syn(T0 - 7_200 * SECOND + SECOND, "192.0.2.56", 5976, "10.0.0.5", 83));
+        List<String> lines = lines();
+        assertEquals("2021-04-28 13:28:05: New connection: 192.0.2.56:5975 -> 10.0.0.5:82", lines.get(2));
+        assertEquals("2021-04-28 13:28:06: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 80,81,82,83",
+                lines.get(4));
+        assertEquals(1, d.clockSteps(), "one step back; the packet after it moved forward");
+        // The same 4-tuple as the first SYN, stamped 59 s after it in the stepped-back clock: still counts at T0 + 1 s.
+        d.onSyn(syn(T0 - 7_200 * SECOND + 59 * SECOND, "192.0.2.56", 5973, "10.0.0.5", 80));
+        assertEquals(1, d.retransmissions());
+    }
+
+    @Test
+    void aFloodOfSinglePortPairsNeverEvictsPairsWithTwoPortsInTheWindow() {
+        Detector d = detector(3, 60 * SECOND, 4);
+        for (int i = 0; i < 3; i++) {
+            d.onSyn(syn(T0 + i, "192.0.2.56", 40000 + i, "10.0.0.5", 80 + i));
+            d.onSyn(syn(T0 + 10 + i, "192.0.2.99", 40000 + i, "10.0.0.5", 80 + i));
+        }
+        for (int host = 1; host <= 1000; host++) {
+            d.onSyn(syn(T0 + 100 + host, "198.51.100." + (host % 250 + 1), 1000 + host, "10.0.0.7", 443));
+        }
+        assertEquals(4, d.trackedPairs());
+        d.onSyn(syn(T0 + 5000, "192.0.2.56", 40009, "10.0.0.5", 99));
+        d.onSyn(syn(T0 + 5001, "192.0.2.99", 40009, "10.0.0.5", 99));
+        assertEquals(2, d.scansDetected());
+        List<String> lines = lines();
+        assertEquals("2021-04-28 15:28:05: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 80,81,82,99",
+                lines.get(lines.size() - 3));
+        assertEquals(1000 - 2, d.evictedPairs(DetectorStats.Eviction.SINGLE_PORT));
+        assertEquals(0, d.evictedPairs(DetectorStats.Eviction.MULTI_PORT));
+    }
+
+    @Test
+    void whenOnlyMultiPortPairsAreLeftTheOldestGoes() {
+        Detector d = detector(3, 60 * SECOND, 2);
+        for (int i = 0; i < 3; i++) {
+            d.onSyn(syn(T0 + i, "192.0.2.1", 40000 + i, "10.0.0.5", 80 + i));
+        }
+        for (int i = 0; i < 3; i++) {
+            d.onSyn(syn(T0 + 10 + i, "192.0.2.2", 40000 + i, "10.0.0.5", 80 + i));
+        }
+        // A third pair: 192.0.2.1, the oldest, goes, though both have three ports in the window.
+        d.onSyn(syn(T0 + 20, "192.0.2.3", 40000, "10.0.0.5", 80));
+        assertEquals(1, d.evictedPairs(DetectorStats.Eviction.MULTI_PORT));
+        d.onSyn(syn(T0 + 30, "192.0.2.2", 40009, "10.0.0.5", 99));
+        assertEquals(1, d.scansDetected(), "192.0.2.2 was kept");
+        d.onSyn(syn(T0 + 40, "192.0.2.1", 40009, "10.0.0.5", 99));
+        assertEquals(1, d.scansDetected(), "192.0.2.1 starts from scratch");
     }
 
     @Test
@@ -209,35 +397,6 @@ class DetectorTest {
     }
 
     @Test
-    void evictionAtTheCapKeepsActivePairs() {
-        Detector d = detector(3, 60 * SECOND, 4);
-        // The scanner's pair stays active while a flood of one-off sources passes through the table.
-        for (int i = 0; i < 3; i++) {
-            d.onSyn(syn(T0 + i, "192.0.2.56", 40000 + i, "10.0.0.5", 80 + i));
-        }
-        d.onSyn(syn(T0 + 10, "192.0.2.99", 40000, "10.0.0.5", 80));
-        d.onSyn(syn(T0 + 11, "192.0.2.99", 40001, "10.0.0.5", 81));
-        d.onSyn(syn(T0 + 12, "192.0.2.99", 40002, "10.0.0.5", 82));
-        for (int host = 1; host <= 1000; host++) {
-            d.onSyn(syn(T0 + 100 + host, "198.51.100." + (host % 250 + 1), 1000 + host, "10.0.0.7", 443));
-            if (host % 2 == 0) {
-                // A retransmission keeps the pair recently active without adding a port.
-                d.onSyn(syn(T0 + 100 + host, "192.0.2.56", 40000, "10.0.0.5", 80));
-            }
-        }
-        assertEquals(4, d.trackedPairs());
-        d.onSyn(syn(T0 + 5000, "192.0.2.56", 40009, "10.0.0.5", 99));
-        // 192.0.2.99 was evicted with its three ports: its fourth starts from scratch.
-        d.onSyn(syn(T0 + 5001, "192.0.2.99", 40009, "10.0.0.5", 99));
-        assertEquals(1, d.scansDetected());
-        List<String> lines = lines();
-        assertEquals("2021-04-28 15:28:05: Port scan detected: 192.0.2.56 -> 10.0.0.5 on ports 80,81,82,99",
-                lines.get(lines.size() - 2));
-        // 1002 pairs were created before the last SYN and 4 remain; the last one evicted once more.
-        assertEquals(999, d.evictedPairs());
-    }
-
-    @Test
     void idlePairsAreRetiredSoTheGaugeFollowsActivity() {
         Detector d = defaults();
         for (int host = 1; host <= 50; host++) {
@@ -248,6 +407,6 @@ class DetectorTest {
             d.onSyn(syn(T0 + 61 * SECOND + i, "203.0.113.1", 50000 + i, "10.0.0.5", 443));
         }
         assertEquals(1, d.trackedPairs());
-        assertEquals(0, d.evictedPairs(), "expiry is not eviction");
+        assertEquals(0, (d.evictedPairs(DetectorStats.Eviction.SINGLE_PORT) + d.evictedPairs(DetectorStats.Eviction.MULTI_PORT)), "expiry is not eviction");
     }
 }

@@ -106,7 +106,7 @@ class FleetRedisIT {
             }
 
             @Override
-            public void portScan(SynHeader syn, int[] ports, int count) {
+            public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
             }
         };
     }

@@ -22,7 +22,7 @@ class SweepReporterTest {
         }
 
         @Override
-        public void portScan(SynHeader syn, int[] ports, int count) {
+        public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
             passedOn.add("scan " + count);
         }
     }, WINDOW);
@@ -40,7 +40,7 @@ class SweepReporterTest {
         reporter.newConnection(syn(T0 + 2, "192.0.2.56", 40002, "10.0.0.6", 22));
         reporter.newConnection(syn(T0 + 3, "192.0.2.56", 40003, "10.0.0.5", 23));
         reporter.newConnection(syn(T0 + 4, "2001:db8::1", 40004, "2001:db8::5", 22));
-        reporter.portScan(syn(T0 + 5, "192.0.2.56", 40005, "10.0.0.5", 24), new int[] {22, 23, 24, 25}, 4);
+        reporter.portScan(syn(T0 + 5, "192.0.2.56", 40005, "10.0.0.5", 24), 32, new int[] {22, 23, 24, 25}, 4);
         assertEquals(List.of("new 22", "new 22", "new 22", "new 23", "new 22", "scan 4"), passedOn);
         List<SweepReporter.Report> reports = drain();
         assertEquals(4, reports.size());
@@ -103,7 +103,7 @@ class SweepReporterTest {
             }
 
             @Override
-            public void portScan(SynHeader syn, int[] ports, int count) {
+            public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
             }
         }, WINDOW);
         SynHeader syn = syn(T0, "192.0.2.56", 40000, "10.0.0.5", 22);

@@ -121,7 +121,9 @@ class LiveCaptureIT {
             assertEquals(0, metric(metrics, "synwatch_capture_dropped_packets_total{where=\"interface\",}"));
             assertEquals(0, metric(metrics, "synwatch_ring_dropped_total"));
             assertEquals(2, metric(metrics, "synwatch_tracked_pairs"));
-            assertEquals(0, metric(metrics, "synwatch_tracked_pairs_evicted_total"));
+            assertEquals(0, metric(metrics, "synwatch_tracked_pairs_evicted_total{kind=\"single_port\",}"));
+            assertEquals(1_000_000, metric(metrics, "synwatch_tracked_pairs_limit"));
+            assertEquals(4_194_304, metric(metrics, "synwatch_tracked_syns_limit"));
             assertTrue(metrics.contains("synwatch_build_info{version="), metrics);
             assertTrue(metrics.contains("jvm_memory_bytes_used"), "the JVM's default exports");
             for (String address : List.of(CLIENT_IPV4, TARGET_IPV4, CLIENT_IPV6, TARGET_IPV6, "8080")) {

@@ -35,7 +35,7 @@ class CaptureMetricsTest {
             }
 
             @Override
-            public void portScan(SynHeader syn, int[] ports, int count) {
+            public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
             }
         });
         try (PcapHandle handle = PcapHandle.openOffline(FIXTURES.resolve(fixture));

@@ -29,8 +29,12 @@ class MetricsServerTest {
             @Override public long retransmissions() { return 0; }
             @Override public long scansDetected() { return 0; }
             @Override public long trackedPairs() { return 0; }
-            @Override public long evictedPairs() { return 0; }
+            @Override public long trackedPairsLimit() { return 0; }
+            @Override public long evictedPairs(Eviction kind) { return 0; }
+            @Override public long trackedSyns() { return 0; }
+            @Override public long trackedSynsLimit() { return 0; }
             @Override public long forgottenSyns() { return 0; }
+            @Override public long clockSteps() { return 0; }
         };
         BlockStats blocks = new BlockStats() {
             @Override public long blocks(Result result) { return 0; }

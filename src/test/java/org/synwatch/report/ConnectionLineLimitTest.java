@@ -38,7 +38,7 @@ class ConnectionLineLimitTest {
     void overTheLimitTheRestOfTheSecondBecomesOneLineBeforeTheNextSecond() {
         EventWriter writer = writer(OutputFormat.TEXT, 2);
         connections(writer, T0, 5);
-        writer.portScan(syn(T0 + 10, "192.0.2.9", 1004, "198.51.100.1", 80), new int[] {80, 81, 82, 83}, 4);
+        writer.portScan(syn(T0 + 10, "192.0.2.9", 1004, "198.51.100.1", 80), 32, new int[] {80, 81, 82, 83}, 4);
         assertEquals(List.of(
                 "2021-04-28 15:28:05: New connection: 192.0.2.9:1000 -> 198.51.100.1:80",
                 "2021-04-28 15:28:05: New connection: 192.0.2.9:1001 -> 198.51.100.1:80",

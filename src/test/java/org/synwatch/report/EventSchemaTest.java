@@ -50,7 +50,7 @@ class EventSchemaTest {
     /** One event of each kind. A new kind needs its sample here, or the test below fails. */
     private static final Map<EventKind, Consumer<EventWriter>> SAMPLES = new EnumMap<>(Map.of(
             EventKind.NEW_CONNECTION, w -> w.newConnection(syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80)),
-            EventKind.PORT_SCAN, w -> w.portScan(syn(T0, "2001:db8::1", 5973, "2001:db8::5", 83), new int[] {80, 81, 82, 83}, 4),
+            EventKind.PORT_SCAN, w -> w.portScan(syn(T0, "2001:db8::1", 5973, "2001:db8::5", 83), 64, new int[] {80, 81, 82, 83}, 4),
             EventKind.BLOCKED, w -> blockedSample(w, false),
             EventKind.NOT_BLOCKED, w -> blockedSample(w, true),
             EventKind.CONNECTIONS_SUPPRESSED, w -> w.connectionsSuppressed(T0 - T0 % 1_000_000, 12345, 1000),

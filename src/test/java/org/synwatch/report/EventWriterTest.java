@@ -26,7 +26,7 @@ class EventWriterTest {
         SynHeader v6 = syn(T0, "2001:db8::1", 5973, "2001:db8::5", 443);
         writer.newConnection(v4);
         writer.newConnection(v6);
-        writer.portScan(v4, new int[] {80, 81, 82, 83}, 4);
+        writer.portScan(v4, 32, new int[] {80, 81, 82, 83}, 4);
         writer.blocked(T0, v4.source(), 3600, false);
         writer.blocked(T0, v6.source(), 90, true);
         writer.notBlocked(T0, v4.source(), "allowlisted");
@@ -66,7 +66,8 @@ class EventWriterTest {
                         + "\"destination.ip\":\"2001:db8::5\",\"destination.port\":443" + observer,
                 time + "\"event.kind\":\"alert\",\"event.category\":[\"network\",\"intrusion_detection\"],\"event.type\":[\"info\"],"
                         + "\"event.action\":\"port_scan\",\"network.transport\":\"tcp\",\"network.type\":\"ipv4\","
-                        + "\"source.ip\":\"192.0.2.56\",\"destination.ip\":\"10.0.0.5\",\"synwatch.ports\":[80,81,82,83]" + observer,
+                        + "\"source.ip\":\"192.0.2.56\",\"source.address\":\"192.0.2.56\",\"destination.ip\":\"10.0.0.5\","
+                        + "\"synwatch.ports\":[80,81,82,83]" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"network\",\"intrusion_detection\"],\"event.type\":[\"denied\"],"
                         + "\"event.action\":\"blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
                         + "\"synwatch.block_timeout_seconds\":3600" + observer,
