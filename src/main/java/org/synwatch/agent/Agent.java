@@ -99,7 +99,7 @@ public final class Agent {
             }
             Blocker blocker = mode == BlockSettings.Mode.ENFORCE
                     ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer), gate)) : null;
-            ScanResponder responder = new ScanResponder(writer, block, gate, blocker);
+            ScanResponder responder = new ScanResponder(writer, block, gate, blocker, settings.detection().ipv6PrefixLength());
             Detector detector = new Detector(settings.detection(), responder);
             SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE,
                     new DetectorHandler(detector, writer, live), this::consumerFailed));

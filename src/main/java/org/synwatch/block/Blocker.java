@@ -40,7 +40,7 @@ public final class Blocker implements AutoCloseable {
     private static final long CLOSE_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(15);
     private static final Logger LOG = LoggerFactory.getLogger(Blocker.class);
 
-    /** A source to block: one address today; a prefix once the sets hold intervals. */
+    /** A source to block: one address, or with {@code --ipv6-prefix} an IPv6 prefix. */
     private record Request(long timeMicros, Cidr source) {
     }
 
@@ -90,8 +90,8 @@ public final class Blocker implements AutoCloseable {
     }
 
     /** Called on the detector thread after the gate said go ahead: never waits. */
-    public void submit(long timeMicros, IpAddress source) {
-        if (!queue.offer(new Request(timeMicros, Cidr.host(source)))) {
+    public void submit(long timeMicros, Cidr source) {
+        if (!queue.offer(new Request(timeMicros, source))) {
             gate.count(BlockStats.Result.FAILED);
             long now = nanoClock.getAsLong();
             if (now - queueFullLoggedAt >= QUEUE_FULL_LOG_INTERVAL_NANOS) {
@@ -157,7 +157,7 @@ public final class Blocker implements AutoCloseable {
         // One request per source: the same scanner detected twice before its block is one element.
         Map<Cidr, Request> sources = new LinkedHashMap<>();
         for (Request r : batch) {
-            if (blocked.contains(r.source.network()) || sources.putIfAbsent(r.source, r) != null) {
+            if (blocked.contains(r.source) || sources.putIfAbsent(r.source, r) != null) {
                 gate.count(BlockStats.Result.ALREADY_BLOCKED);
             }
         }
@@ -167,9 +167,9 @@ public final class Blocker implements AutoCloseable {
         try {
             blockRestoringTable(List.copyOf(sources.keySet()));
             for (Request r : sources.values()) {
-                blocked.added(r.source.network());
+                blocked.added(r.source);
                 gate.count(BlockStats.Result.ADDED);
-                events.blocked(r.timeMicros, r.source.network(), timeoutSeconds, false);
+                events.blocked(r.timeMicros, r.source, timeoutSeconds, false);
             }
             if (!failing.isEmpty()) {
                 LOG.info("blocking works again");
@@ -177,11 +177,11 @@ public final class Blocker implements AutoCloseable {
             }
         } catch (FirewallException e) {
             boolean full = e.problem() == FirewallException.Problem.SET_FULL;
-            String addresses = String.join(", ", sources.keySet().stream().map(c -> AddressText.text(c.network())).toList());
+            String addresses = String.join(", ", sources.keySet().stream().map(AddressText::text).toList());
             for (Request r : sources.values()) {
                 gate.count(full ? BlockStats.Result.SET_FULL : BlockStats.Result.FAILED);
                 if (full) {
-                    events.notBlocked(r.timeMicros, r.source.network(), BlockStats.Result.SET_FULL.reason());
+                    events.notBlocked(r.timeMicros, r.source, BlockStats.Result.SET_FULL.reason());
                 }
             }
             // The kernel's set is fuller than synwatch counted (elements added by hand): count again.
@@ -231,7 +231,7 @@ public final class Blocker implements AutoCloseable {
             firewall.forEachBlocked(pass);
             pass.finish();
             if (pass.unreadable() > 0) {
-                LOG.warn("{} elements of {} are not addresses; they are not counted", pass.unreadable(), NftFirewall.TABLE_SPEC);
+                LOG.warn("{} elements of {} are neither addresses nor prefixes; they are not counted", pass.unreadable(), NftFirewall.TABLE_SPEC);
             }
         } catch (FirewallException e) {
             if (e.problem() == FirewallException.Problem.TABLE_MISSING) {

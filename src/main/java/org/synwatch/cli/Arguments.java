@@ -2,8 +2,8 @@ package org.synwatch.cli;
 
 import java.util.List;
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
-import org.synwatch.config.IpAddress;
 import org.synwatch.config.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -24,7 +24,7 @@ final class Arguments {
      * @param block the blocking options, for {@link Action#BLOCK}
      * @param force {@link Action#BLOCK} without the safety checks
      */
-    record Parsed(Action action, Settings settings, boolean debug, IpAddress address, BlockSettings block, boolean force) {
+    record Parsed(Action action, Settings settings, boolean debug, Cidr address, BlockSettings block, boolean force) {
         Parsed(Action action, boolean debug) {
             this(action, null, debug, null, null, false);
         }

@@ -19,7 +19,6 @@ import org.synwatch.block.SystemFacts;
 import org.synwatch.config.BlockSettings;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
-import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.report.AddressText;
 import org.synwatch.report.EventOutput;
@@ -82,9 +81,9 @@ final class Cli {
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
                     try (NftFirewall firewall = firewalls.get()) {
-                        firewall.forEachBlocked((address, expires) -> {
-                            String left = new NftFirewall.Entry(address, expires).expiresIn();
-                            out.println(address + (left.isEmpty() ? "" : " expires in " + left));
+                        firewall.forEachBlocked((set, element, expires) -> {
+                            String left = new NftFirewall.Entry(element, expires).expiresIn();
+                            out.println(element + (left.isEmpty() ? "" : " expires in " + left));
                         });
                     } catch (FirewallException e) {
                         // No table yet (synwatch never blocked anything here): an empty list, like an empty set.
@@ -146,7 +145,7 @@ final class Cli {
      * {@code --block ADDR}: through the same checks as a detected scanner (the host's gateways, name
      * servers, own addresses, the allow lists, an established connection), unless {@code force}.
      */
-    private int block(IpAddress address, BlockSettings settings, boolean force) throws ConfigException, FirewallException {
+    private int block(Cidr address, BlockSettings settings, boolean force) throws ConfigException, FirewallException {
         long nowMicros = System.currentTimeMillis() * 1000;
         if (!force) {
             Allowlist allowlist = new Allowlist(settings.allow(), settings.allowFile(), new SystemFacts(true, SystemFacts.RESOLV_CONF));
@@ -158,7 +157,7 @@ final class Cli {
         }
         try (NftFirewall firewall = firewalls.get()) {
             firewall.install(settings.maxBlocked());
-            firewall.block(List.of(Cidr.host(address)), settings.timeoutSeconds());
+            firewall.block(List.of(address), settings.timeoutSeconds());
         }
         EventWriter line = new EventWriter(new EventOutput(events), ZoneId.systemDefault(), OutputFormat.TEXT,
                 Observer.local(Optional.empty()));

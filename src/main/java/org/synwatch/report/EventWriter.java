@@ -147,21 +147,23 @@ public final class EventWriter implements ScanListener {
         endLine();
     }
 
-    /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
-    public void blocked(long timeMicros, IpAddress address, long timeoutSeconds, boolean dryRun) {
+    /**
+     * {@code Blocked SRC for 1h}, or with {@code dryRun} {@code Would block SRC for 1h (dry run)}:
+     * SRC is an address, or an IPv6 prefix in CIDR form.
+     */
+    public void blocked(long timeMicros, Cidr source, long timeoutSeconds, boolean dryRun) {
         if (json && dryRun) {
-            notBlocked(timeMicros, address, "dry_run");
+            notBlocked(timeMicros, source, "dry_run");
             return;
         }
         if (json) {
-            jsonStart(timeMicros, EventKind.BLOCKED, address.family());
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(address);
+            jsonStart(timeMicros, EventKind.BLOCKED, source.network().family());
+            appendJsonSource(source);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds).append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
-            appendAddress(address);
+            appendSource(source);
             buffer.append(FOR);
             appendDuration(timeoutSeconds);
             if (dryRun) {
@@ -171,19 +173,18 @@ public final class EventWriter implements ScanListener {
         endLine();
     }
 
-    /** {@code Not blocking ADDR: REASON}. */
-    public void notBlocked(long timeMicros, IpAddress address, String reason) {
+    /** {@code Not blocking SRC: REASON}. */
+    public void notBlocked(long timeMicros, Cidr source, String reason) {
         if (json) {
-            jsonStart(timeMicros, EventKind.NOT_BLOCKED, address.family());
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(address);
+            jsonStart(timeMicros, EventKind.NOT_BLOCKED, source.network().family());
+            appendJsonSource(source);
             // A keyword: the text's words joined by '_' (name server -> name_server).
             buffer.append(JSON_REASON).append(reason.replace(' ', '_').getBytes(StandardCharsets.US_ASCII)).append('"')
                     .append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
-            appendAddress(address);
+            appendSource(source);
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
         }
         endLine();
@@ -293,8 +294,20 @@ public final class EventWriter implements ScanListener {
         AddressText.append(buffer, family, hi, lo);
     }
 
-    private void appendAddress(IpAddress address) {
-        appendAddress(address.family(), address.hi(), address.lo());
+    /** {@code source.ip} stays an address (the prefix's first); a prefix is in {@code source.address} beside it. */
+    private void appendJsonSource(Cidr source) {
+        IpAddress network = source.network();
+        buffer.append(JSON_SOURCE_IP);
+        appendAddress(network.family(), network.hi(), network.lo());
+        if (!source.isHost()) {
+            buffer.append(JSON_SOURCE_ADDRESS);
+            appendSource(source);
+        }
+    }
+
+    private void appendSource(Cidr source) {
+        IpAddress network = source.network();
+        appendSource(network.family(), network.hi(), network.lo(), source.prefixLength());
     }
 
     /** The address's first {@code sourceBits} bits: the address itself, or a network in CIDR form. */

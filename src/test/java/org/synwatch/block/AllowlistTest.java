@@ -134,7 +134,7 @@ class AllowlistTest {
                         : same(servers, candidate) ? BlockStats.Result.NAME_SERVER
                         : any(LINK_LOCAL, candidate) ? BlockStats.Result.ALLOWLISTED
                         : null;
-                assertEquals(expected, allowlist.protects(IpAddress.of(candidate)), () -> java.util.HexFormat.of().formatHex(candidate));
+                assertEquals(expected, allowlist.protects(Cidr.host(IpAddress.of(candidate))), () -> java.util.HexFormat.of().formatHex(candidate));
             }
         }
     }
@@ -146,15 +146,15 @@ class AllowlistTest {
         IpAddress next = IpAddress.ipv4(0xC0000202L);
         facts.gateways = List.of(gateway);
         Allowlist allowlist = new Allowlist(List.of(), Optional.empty(), facts);
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(gateway));
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(gateway)));
         facts.gateways = List.of(next);
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(gateway), "until the next refresh");
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(gateway)), "until the next refresh");
         allowlist.refresh();
-        assertNull(allowlist.protects(gateway));
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(next));
+        assertNull(allowlist.protects(Cidr.host(gateway)));
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(next)));
         facts.gateways = null;
         allowlist.refresh();
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(next), "a failed read keeps the last gateways");
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(next)), "a failed read keeps the last gateways");
     }
 
     @Test
@@ -163,15 +163,15 @@ class AllowlistTest {
         Allowlist allowlist = new Allowlist(List.of(), Optional.of(file), new Facts());
         IpAddress monitor = IpAddress.ipv4(0xC6336407L);
         IpAddress pod = IpAddress.ipv4(0x0A2A0001L);
-        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(monitor));
-        assertNull(allowlist.protects(pod));
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.host(monitor)));
+        assertNull(allowlist.protects(Cidr.host(pod)));
         Files.writeString(file, "10.42.0.0/16\n");
         Files.setLastModifiedTime(file, FileTime.fromMillis(0));
         allowlist.reload();
-        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(pod));
-        assertNull(allowlist.protects(monitor));
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.host(pod)));
+        assertNull(allowlist.protects(Cidr.host(monitor)));
         Files.writeString(file, "10.42.0.1/16\n");
         allowlist.reload();
-        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(pod), "a bad file keeps the previous list");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.host(pod)), "a bad file keeps the previous list");
     }
 }

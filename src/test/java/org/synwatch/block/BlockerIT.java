@@ -19,6 +19,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.report.EventOutput;
@@ -67,12 +68,12 @@ class BlockerIT {
         firewall.install(BlockSettings.DEFAULT_MAX_BLOCKED);
         Blocker blocker = blocker(firewall);
         blocker.start();
-        blocker.submit(T0, ipv4(66));
+        blocker.submit(T0, Cidr.host(ipv4(66)));
         for (int i = 0; i < 100 && firewall.blocked().isEmpty(); i++) {
             Thread.sleep(20);
         }
         Commands.run("ip", "netns", "exec", namespace, "nft", "delete", "table", "inet", "synwatch");
-        blocker.submit(T0, ipv4(67));
+        blocker.submit(T0, Cidr.host(ipv4(67)));
         blocker.close();
         assertTrue(firewall.tableExists(), "the table is back");
         assertEquals(List.of("192.0.2.67"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
@@ -96,14 +97,14 @@ class BlockerIT {
         ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
         blocker.start();
         for (int i = 0; i < 5; i++) {
-            blocker.submit(T0, ipv4(70 + i));
+            blocker.submit(T0, Cidr.host(ipv4(70 + i)));
             // Each failure is counted before the next request: no race with the marker below.
             for (int wait = 0; wait < 1000 && gate.blocks(BlockStats.Result.FAILED) <= i; wait++) {
                 Thread.sleep(10);
             }
         }
         Commands.run("touch", marker());
-        blocker.submit(T0, ipv4(99));
+        blocker.submit(T0, Cidr.host(ipv4(99)));
         blocker.close();
         Commands.run("rm", "-f", marker());
         assertEquals(1, gate.blocks(BlockStats.Result.ADDED));

@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.testing.Json;
@@ -55,7 +56,7 @@ class EventSchemaTest {
 
     private static void blockedSample(EventWriter writer, boolean dryRun) {
         SynHeader s = syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80);
-        writer.blocked(T0, s.source(), 3600, dryRun);
+        writer.blocked(T0, Cidr.host(s.source()), 3600, dryRun);
     }
 
     /** docs/events.md: kind name to its fields, in table order. */

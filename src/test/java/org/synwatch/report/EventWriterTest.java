@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.packet.SynHeader;
 
@@ -24,10 +25,10 @@ class EventWriterTest {
         writer.newConnection(v4);
         writer.newConnection(v6);
         writer.portScan(v4, 32, new int[] {80, 81, 82, 83}, 4);
-        writer.blocked(T0, v4.source(), 3600, false);
-        writer.blocked(T0, v6.source(), 90, true);
-        writer.notBlocked(T0, v4.source(), "allowlisted");
-        writer.notBlocked(T0, v6.source(), "name server");
+        writer.blocked(T0, Cidr.host(v4.source()), 3600, false);
+        writer.blocked(T0, Cidr.host(v6.source()), 90, true);
+        writer.notBlocked(T0, Cidr.host(v4.source()), "allowlisted");
+        writer.notBlocked(T0, Cidr.host(v6.source()), "name server");
         writer.flush();
         return out.toString(StandardCharsets.US_ASCII).lines().toList();
     }
