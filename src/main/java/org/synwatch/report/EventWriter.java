@@ -294,15 +294,16 @@ public final class EventWriter implements ScanListener {
         AddressText.append(buffer, family, hi, lo);
     }
 
-    /** {@code source.ip} stays an address (the prefix's first); a prefix is in {@code source.address} beside it. */
+    /**
+     * {@code source.ip} stays an address (a prefix's first), and {@code source.address} names the
+     * source as the text line does, as for a port scan.
+     */
     private void appendJsonSource(Cidr source) {
         IpAddress network = source.network();
         buffer.append(JSON_SOURCE_IP);
         appendAddress(network.family(), network.hi(), network.lo());
-        if (!source.isHost()) {
-            buffer.append(JSON_SOURCE_ADDRESS);
-            appendSource(source);
-        }
+        buffer.append(JSON_SOURCE_ADDRESS);
+        appendSource(source);
     }
 
     private void appendSource(Cidr source) {

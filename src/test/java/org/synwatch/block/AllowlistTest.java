@@ -139,6 +139,35 @@ class AllowlistTest {
         }
     }
 
+    /**
+     * A forged scan "from" a /64 must not block the host's own /64, its gateway's or its name
+     * server's: a prefix holding any protected address, or overlapping an allowed network either
+     * way, is protected with that address's reason.
+     */
+    @Test
+    void aPrefixHoldingAProtectedAddressIsProtected() throws Exception {
+        Facts facts = new Facts();
+        facts.own = List.of(IpAddress.parse("t", "2001:db8:a:1::10"));
+        facts.gateways = List.of(IpAddress.parse("t", "2001:db8:a:2::1"));
+        facts.nameServers = List.of(IpAddress.parse("t", "2001:db8:a:3::53"));
+        Allowlist allowlist = new Allowlist(List.of(Cidr.parse("t", "2001:db8:a:4::7"), Cidr.parse("t", "2001:db8:b::/48")),
+                Optional.empty(), facts);
+        assertEquals(BlockStats.Result.OWN_ADDRESS, allowlist.protects(Cidr.parse("t", "2001:db8:a:1::/64")));
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.parse("t", "2001:db8:a:2::/64")));
+        assertEquals(BlockStats.Result.NAME_SERVER, allowlist.protects(Cidr.parse("t", "2001:db8:a:3::/64")));
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "2001:db8:a:4::/64")),
+                "an allowed address inside the prefix");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "2001:db8:b:5::/64")),
+                "a prefix inside an allowed network");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "2001:db8::/32")),
+                "a short prefix holds them all; the allow list is the first reason");
+        assertEquals(BlockStats.Result.OWN_ADDRESS, allowlist.protects(Cidr.parse("t", "::/64")), "::1 and ::");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "fe80::/64")), "link-local");
+        assertNull(allowlist.protects(Cidr.parse("t", "2001:db8:a:5::/64")), "the neighbouring /64 holds nothing protected");
+        assertEquals(BlockStats.Result.OWN_ADDRESS, allowlist.protects(Cidr.parse("t", "2001:db8:a:1::/80")));
+        assertNull(allowlist.protects(Cidr.parse("t", "2001:db8:a:1:1::/80")), "a /80 beside the host's address");
+    }
+
     @Test
     void factsAreRereadOnRefreshAndAFailedReadKeepsTheLastOnes() throws Exception {
         Facts facts = new Facts();

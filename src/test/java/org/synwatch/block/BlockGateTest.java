@@ -86,6 +86,36 @@ class BlockGateTest {
     }
 
     @Test
+    void aPrefixIsRefusedWhenItHoldsTheGatewayAndAskedAboutAsAWhole() throws Exception {
+        AllowlistTest.Facts facts = new AllowlistTest.Facts();
+        facts.gateways = List.of(IpAddress.parse("t", "2001:db8:1:2::1"));
+        BlockGate gate = gate(60, 100, facts, List.of());
+        Cidr gatewaysNetwork = Cidr.parse("t", "2001:db8:1:2::/64");
+        Cidr scanners = Cidr.parse("t", "2001:db8:1:3::/64");
+        connected.add(Cidr.parse("t", "2001:db8:1:4::/64"));
+        assertEquals(BlockStats.Result.GATEWAY, gate.consider(gatewaysNetwork, T0));
+        assertEquals(BlockStats.Result.ESTABLISHED, gate.consider(Cidr.parse("t", "2001:db8:1:4::/64"), T0));
+        assertEquals(BlockStats.Result.ADDED, gate.consider(scanners, T0));
+        assertEquals(List.of(Cidr.parse("t", "2001:db8:1:4::/64"), scanners), asked, "the kernel is asked about the prefix");
+        gate.blocked().added(scanners);
+        assertEquals(BlockStats.Result.ALREADY_BLOCKED, gate.consider(scanners, T0));
+    }
+
+    @Test
+    void theSetBudgetCountsAPrefixAsOneElementOfItsOwnSet() throws Exception {
+        BlockGate gate = gate(1000, 2, new AllowlistTest.Facts(), List.of());
+        gate.blocked().added(Cidr.parse("t", "2001:db8::1"));
+        gate.blocked().added(Cidr.parse("t", "2001:db8::2"));
+        assertEquals(BlockStats.Result.SET_FULL, gate.consider(Cidr.parse("t", "2001:db8::3"), T0));
+        gate.blocked().added(Cidr.parse("t", "2001:db8:1:1::/64"));
+        assertEquals(BlockStats.Result.ADDED, gate.consider(Cidr.parse("t", "2001:db8:1:2::/64"), T0),
+                "the interval set has a size of its own");
+        gate.blocked().added(Cidr.parse("t", "2001:db8:1:2::/64"));
+        assertEquals(BlockStats.Result.SET_FULL, gate.consider(Cidr.parse("t", "2001:db8:1:3::/64"), T0), "at the bound: 2 prefixes");
+        assertEquals(4, gate.blockedSources());
+    }
+
+    @Test
     void aFailingConnectionCheckDoesNotDisarmBlocking() throws Exception {
         BlockSettings settings = new BlockSettings(BlockSettings.Mode.ENFORCE, 3600, List.of());
         BlockGate gate = new BlockGate(settings, new Allowlist(List.of(), Optional.empty(), new AllowlistTest.Facts()), peer -> {

@@ -45,6 +45,24 @@ class BlockedSourcesTest {
     }
 
     @Test
+    void aResyncCountsPrefixesInTheIntervalSetAndRecognisesItsOwn() throws Exception {
+        Cidr ours = Cidr.parse("t", "2001:db8:1:2::/64");
+        sources.added(ours);
+        BlockedSources.Resync pass = sources.resync();
+        pass.element(NftFirewall.SET_IPV6_NETWORKS, "2001:db8:1:2::/64", 59);
+        pass.element(NftFirewall.SET_IPV6_NETWORKS, "2001:db8:9::/48", 30);
+        pass.element(NftFirewall.SET_IPV6_NETWORKS, "2001:db8::7", -1);
+        pass.element(NftFirewall.SET_IPV6_NETWORKS, "range", -1);
+        pass.finish();
+        assertTrue(sources.contains(ours));
+        assertEquals(1, pass.unreadable());
+        assertEquals(3, sources.count(NftFirewall.SET_IPV6_NETWORKS), "a host element of the interval set counts there");
+        assertEquals(0, sources.count(NftFirewall.SET_IPV6));
+        clock.addAndGet(31 * SECOND);
+        assertEquals(2, sources.count(NftFirewall.SET_IPV6_NETWORKS), "the adopted /48 expired");
+    }
+
+    @Test
     void addingAgainRenewsTheTimeoutAndCountsOnce() {
         IpAddress a = IpAddress.ipv4(7);
         sources.added(Cidr.host(a));

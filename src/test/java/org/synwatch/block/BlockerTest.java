@@ -216,6 +216,23 @@ class BlockerTest {
     }
 
     @Test
+    void aPrefixGoesIntoTheIntervalSetBesideAddresses() throws Exception {
+        blocker.submit(T0, Cidr.parse("t", "2001:db8:1:2::/64"));
+        blocker.submit(T0, Cidr.parse("t", "2001:db8::7"));
+        blocker.submit(T0, Cidr.host(ipv4(8)));
+        blocker.start();
+        blocker.close();
+        assertEquals(List.of("add element inet synwatch blocked4 { 192.0.2.8 timeout 3600s }\n"
+                        + "add element inet synwatch blocked6 { 2001:db8::7 timeout 3600s }\n"
+                        + "add element inet synwatch blocked6net { 2001:db8:1:2::/64 timeout 3600s }\n"),
+                nft.scripts().stream().filter(script -> script.startsWith("add element")).toList());
+        assertEquals(List.of("2021-04-28 15:28:05: Blocked 2001:db8:1:2::/64 for 1h", "2021-04-28 15:28:05: Blocked 2001:db8::7 for 1h",
+                "2021-04-28 15:28:05: Blocked 192.0.2.8 for 1h"), lines());
+        assertEquals(1, gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS));
+        assertEquals(3, gate.blockedSources());
+    }
+
+    @Test
     void aSourceQueuedTwiceIsOneElementOneLine() throws Exception {
         blocker.submit(T0, Cidr.host(ipv4(8)));
         blocker.submit(T0, Cidr.host(ipv4(8)));

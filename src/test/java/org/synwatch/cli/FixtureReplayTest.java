@@ -69,6 +69,20 @@ class FixtureReplayTest {
                 "by address, the default, there is no scan");
     }
 
+    /** A forged /64 must not block an address the operator allowed: the prefix holds it, so no block, and why. */
+    @Test
+    void aPrefixHoldingAnAllowedAddressIsNotBlocked() throws IOException {
+        Path capture = FixtureFiles.DIRECTORY.resolve("ipv6-rotation.pcap");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = new Cli(out, System.err, agent -> { }).execute(new String[] {"-r", capture.toString(),
+                "--ipv6-prefix", "64", "--dry-run", "--allow", "2001:db8:1:2:ffff::1"});
+        assertEquals(0, status);
+        assertEquals(List.of(
+                "2021-04-28 15:28:05: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 1,2,3,4",
+                "2021-04-28 15:28:05: Not blocking 2001:db8:1:2::/64: allowlisted"),
+                out.toString(StandardCharsets.US_ASCII).lines().filter(l -> !l.contains("New connection")).toList());
+    }
+
     /** The JSON objects say what the text lines say: each, rendered as text, is the .expected line. */
     @Test
     void jsonFormatHasOneObjectPerEvent() throws IOException {

@@ -28,7 +28,7 @@ class EventWriterTest {
         writer.blocked(T0, Cidr.host(v4.source()), 3600, false);
         writer.blocked(T0, Cidr.host(v6.source()), 90, true);
         writer.notBlocked(T0, Cidr.host(v4.source()), "allowlisted");
-        writer.notBlocked(T0, Cidr.host(v6.source()), "name server");
+        writer.notBlocked(T0, new Cidr(v6.source(), 64), "name server");
         writer.flush();
         return out.toString(StandardCharsets.US_ASCII).lines().toList();
     }
@@ -42,7 +42,7 @@ class EventWriterTest {
                 "2021-04-28 15:28:05: Blocked 192.0.2.56 for 1h",
                 "2021-04-28 15:28:05: Would block 2001:db8::1 for 90s (dry run)",
                 "2021-04-28 15:28:05: Not blocking 192.0.2.56: allowlisted",
-                "2021-04-28 15:28:05: Not blocking 2001:db8::1: name server"), write(ZoneOffset.UTC, OutputFormat.TEXT));
+                "2021-04-28 15:28:05: Not blocking 2001:db8::/64: name server"), write(ZoneOffset.UTC, OutputFormat.TEXT));
     }
 
     @Test
@@ -68,16 +68,16 @@ class EventWriterTest {
                         + "\"synwatch.ports\":[80,81,82,83]" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"network\",\"intrusion_detection\"],\"event.type\":[\"denied\"],"
                         + "\"event.action\":\"blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
-                        + "\"synwatch.block_timeout_seconds\":3600" + observer,
+                        + "\"source.address\":\"192.0.2.56\",\"synwatch.block_timeout_seconds\":3600" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
                         + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\","
-                        + "\"synwatch.reason\":\"dry_run\"" + observer,
+                        + "\"source.address\":\"2001:db8::1\",\"synwatch.reason\":\"dry_run\"" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
                         + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
-                        + "\"synwatch.reason\":\"allowlisted\"" + observer,
+                        + "\"source.address\":\"192.0.2.56\",\"synwatch.reason\":\"allowlisted\"" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
-                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\","
-                        + "\"synwatch.reason\":\"name_server\"" + observer),
+                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::\","
+                        + "\"source.address\":\"2001:db8::/64\",\"synwatch.reason\":\"name_server\"" + observer),
                 write(ZoneId.of("Europe/Berlin"), OutputFormat.JSON));
     }
 
