@@ -62,6 +62,25 @@ class BlockerIT {
         return IpAddress.ipv4(0xC0000200L | last);
     }
 
+    /** A prefix goes into the real interval set; one added by hand is adopted and counted in that set. */
+    @Test
+    void blocksAPrefixAndCountsTheIntervalSet() throws Exception {
+        NftFirewall firewall = firewall();
+        firewall.install(65536);
+        Commands.run("ip", "netns", "exec", namespace, "nft", "add element inet synwatch blocked6net { 2001:db8:9::/64 timeout 1h }");
+        Blocker blocker = blocker(firewall);
+        blocker.start();
+        blocker.submit(T0, Cidr.parse("test", "2001:db8:1:2::/64"));
+        blocker.close();
+        assertEquals(List.of("2001:db8:1:2::/64", "2001:db8:9::/64"),
+                firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
+        assertEquals("2021-04-28 15:28:05: Blocked 2001:db8:1:2::/64 for 1h", out.toString(StandardCharsets.US_ASCII).strip());
+        for (int i = 0; i < 100 && gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS) < 2; i++) {
+            Thread.sleep(20);  // the start's resync runs on a thread of its own
+        }
+        assertEquals(2, gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS), "the adopted prefix and ours");
+    }
+
     @Test
     void recreatesItsTableWhenSomeoneDeletesIt() throws Exception {
         NftFirewall firewall = firewall();
