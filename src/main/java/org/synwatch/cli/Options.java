@@ -180,7 +180,7 @@ final class Options {
 
     @Option(names = "--ipv6-prefix", paramLabel = "LEN", order = DETECTION + 5,
             defaultValue = "" + DetectionSettings.DEFAULT_IPV6_PREFIX, description =
-            "IPv6 sources of one /LEN count as one source for scans; "
+            "IPv6 sources of one /LEN count as one source for scans, and are blocked as one; "
             + "64 for internet-facing hosts (default ${DEFAULT-VALUE}, at least " + DetectionSettings.MIN_IPV6_PREFIX + ")")
     void ipv6PrefixLength(String value) throws ConfigException {
         ipv6PrefixLength = Values.integer("--ipv6-prefix", value, DetectionSettings.MIN_IPV6_PREFIX, 128);
@@ -225,7 +225,7 @@ final class Options {
 
     @Option(names = "--max-blocked", paramLabel = "N", order = BLOCKING + 5,
             defaultValue = "" + BlockSettings.DEFAULT_MAX_BLOCKED, description =
-            "at most N addresses blocked per family: the nftables sets' size "
+            "at most N elements in each nftables set (IPv4 addresses, IPv6 addresses, IPv6 prefixes): the sets' size "
             + "(default ${DEFAULT-VALUE}, at most " + BlockSettings.MAX_BLOCKED_LIMIT + ")")
     void maxBlocked(String value) throws ConfigException {
         maxBlocked = BlockSettings.parseMaxBlocked(value);
