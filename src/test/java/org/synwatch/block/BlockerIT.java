@@ -71,14 +71,14 @@ class BlockerIT {
         Blocker blocker = blocker(firewall);
         blocker.start();
         blocker.submit(T0, Cidr.parse("test", "2001:db8:1:2::/64"));
+        for (int i = 0; i < 250 && gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS) < 2; i++) {
+            Thread.sleep(20);  // the first resync runs after the first batch, on a thread of its own
+        }
         blocker.close();
+        assertEquals(2, gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS), "the adopted prefix and ours");
         assertEquals(List.of("2001:db8:1:2::/64", "2001:db8:9::/64"),
                 firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
         assertEquals("2021-04-28 15:28:05: Blocked 2001:db8:1:2::/64 for 1h", out.toString(StandardCharsets.US_ASCII).strip());
-        for (int i = 0; i < 100 && gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS) < 2; i++) {
-            Thread.sleep(20);  // the start's resync runs on a thread of its own
-        }
-        assertEquals(2, gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS), "the adopted prefix and ours");
     }
 
     @Test

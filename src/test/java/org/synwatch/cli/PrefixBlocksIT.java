@@ -13,31 +13,33 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.testing.Commands;
+import org.synwatch.testing.NetworkNamespaces;
 
 /** --block, --list-blocked and --unblock of an IPv6 prefix, against nftables in a namespace of its own. */
 class PrefixBlocksIT {
-    private final String namespace = "sw-pfx-" + ProcessHandle.current().pid();
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private NetworkNamespaces namespaces;
 
     @BeforeEach
     void createNamespace() {
         assumeTrue(Commands.isRoot(), "nftables in a namespace needs root; skipped");
         assumeTrue(Commands.available("nft"), "nft is missing; skipped");
-        Commands.tryRun("ip", "netns", "del", namespace);
-        Commands.run("ip", "netns", "add", namespace);
+        namespaces = new NetworkNamespaces("pfx");
     }
 
     @AfterEach
     void deleteNamespace() {
-        Commands.tryRun("ip", "netns", "del", namespace);
+        if (namespaces != null) {
+            namespaces.close();
+        }
     }
 
     private int run(String... args) {
         out.reset();
         err.reset();
         return new Cli(out, new PrintStream(err, true, StandardCharsets.UTF_8), agent -> { },
-                () -> new NftFirewall(List.of("ip", "netns", "exec", namespace, "nft"))).execute(args);
+                () -> new NftFirewall(List.of(NetworkNamespaces.in(namespaces.target, "nft")))).execute(args);
     }
 
     @Test
