@@ -17,13 +17,13 @@ final class NftSetListing {
     /** Longer strings than this are not addresses: the listing is not what synwatch expects. */
     private static final int MAX_STRING = 256;
 
-    private final InputStream in;
     /** Receives one set's elements. */
     interface Sink {
         /** @param expiresSeconds seconds left, or -1 for an element without a timeout */
         void element(String element, long expiresSeconds);
     }
 
+    private final InputStream in;
     private final Sink sink;
     private final StringBuilder text = new StringBuilder();
     private int pushedBack = -2;
