@@ -115,6 +115,9 @@ public final class Agent {
                 LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType.dlt(),
                         Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
                         metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
+                if (mode != BlockSettings.Mode.OFF) {
+                    LOG.info("never blocking {}", allowlist.protectedInfrastructure());
+                }
             }
             try {
                 capture.run();

@@ -73,7 +73,8 @@ public final class Allowlist {
         this.facts = facts;
         allowFileRead = allowFileTime();
         snapshot = new Snapshot(allowed(), List.of(), Set.of(), Set.of());
-        refresh();
+        // Said by the agent once it has started: a start that fails says only why.
+        readFacts();
     }
 
     /**
@@ -106,6 +107,20 @@ public final class Allowlist {
         if (!Objects.equals(allowFileTime(), allowFileRead)) {
             reloadFile();
         }
+        if (readFacts()) {
+            // The operator can check what is protected; a change (new route, DHCP) is worth a line.
+            LOG.info("never blocking {}", protectedInfrastructure());
+        }
+    }
+
+    /** "gateways [...] and name servers [...]": what the host's own facts protect now. */
+    public String protectedInfrastructure() {
+        Snapshot current = snapshot;
+        return "gateways " + texts(current.gateways) + " and name servers " + texts(current.nameServers);
+    }
+
+    /** Re-reads the host's facts; returns whether the gateways or name servers changed. */
+    private boolean readFacts() {
         Snapshot old = snapshot;
         List<IpAddress> own = read(BlockStats.Result.OWN_ADDRESS, "the host's addresses", facts::ownAddresses, old.own);
         Set<IpAddress> gateways = Set.copyOf(read(BlockStats.Result.GATEWAY, "the routing table's gateways",
@@ -113,10 +128,7 @@ public final class Allowlist {
         Set<IpAddress> nameServers = Set.copyOf(read(BlockStats.Result.NAME_SERVER, "the name servers",
                 facts::nameServers, List.copyOf(old.nameServers)));
         snapshot = new Snapshot(old.allowed, List.copyOf(own), gateways, nameServers);
-        if (!gateways.equals(old.gateways) || !nameServers.equals(old.nameServers)) {
-            // The operator can check what is protected; a change (new route, DHCP) is worth a line.
-            LOG.info("never blocking gateways {} and name servers {}", texts(gateways), texts(nameServers));
-        }
+        return !gateways.equals(old.gateways) || !nameServers.equals(old.nameServers);
     }
 
     /**
