@@ -88,6 +88,8 @@ SPOOF=$TMP/spoof.py
 SESSION_LOG=$TMP/session.log
 SESSION_CHECK=$TMP/session.check
 OUT3=$TMP/synwatch3.stdout ERR3=$TMP/synwatch3.stderr     # third run (adopting a million blocks)
+OUT6=$TMP/synwatch6.stdout ERR6=$TMP/synwatch6.stderr     # the run with --ipv6-prefix 64
+ROTATION6=2001:db8:bad:1::    # a /64 that rotates its addresses (documentation range, not on any link)
 SYNWATCH_EXTRA=()      # more options for the next start_synwatch
 SYNWATCH_PID=""
 BENIGN_PID=""
@@ -297,8 +299,9 @@ else
   fail "ip netns exec $NS_TARGET does not see nameserver $DNS4 in /etc/resolv.conf"
 fi
 
-# Forged SYNs: IPv4 with any source, from a raw socket in the scanner namespace. Lines on stdin:
-# "SOURCE PORT PORT ...", one SYN per port; the kernel fills in nothing but the route.
+# Forged SYNs with any source, from a raw socket in the scanner namespace: IPv4, or IPv6 when the
+# target is an IPv6 address. Lines on stdin: "SOURCE PORT PORT ...", one SYN per port; the kernel
+# fills in nothing but the route.
 cat >"$SPOOF" <<'PY'
 import socket, struct, sys
 def checksum(data):
@@ -307,17 +310,23 @@ def checksum(data):
     s = (s >> 16) + (s & 0xFFFF); s += s >> 16
     return ~s & 0xFFFF
 target = sys.argv[1]
-sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+family = socket.AF_INET6 if ":" in target else socket.AF_INET
+dst = socket.inet_pton(family, target)
+sock = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_RAW)
 sent = 0
 for line in sys.stdin:
     words = line.split()
-    src = socket.inet_aton(words[0]); dst = socket.inet_aton(target)
+    src = socket.inet_pton(family, words[0])
     for i, port in enumerate(words[1:]):
         sport = 40000 + (sent % 20000)
         tcp = struct.pack("!HHIIBBHHH", sport, int(port), 1000 + sent, 0, 5 << 4, 0x02, 64240, 0, 0)
-        tcp = tcp[:16] + struct.pack("!H", checksum(src + dst + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)) + tcp[18:]
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), sent & 0xFFFF, 0, 64, 6, 0, src, dst)
-        ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        pseudo = struct.pack("!BBH", 0, 6, len(tcp)) if family == socket.AF_INET else struct.pack("!I3xB", len(tcp), 6)
+        tcp = tcp[:16] + struct.pack("!H", checksum(src + dst + pseudo + tcp)) + tcp[18:]
+        if family == socket.AF_INET:
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), sent & 0xFFFF, 0, 64, 6, 0, src, dst)
+            ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
+        else:
+            ip = struct.pack("!IHBB16s16s", 6 << 28, len(tcp), 6, 64, src, dst)
         sock.sendto(ip + tcp, (target, 0))
         sent += 1
 print(sent)
@@ -719,6 +728,53 @@ if [ "$STOP_RC" = 0 ]; then
 else
   fail "second run: SIGTERM gave exit status $STOP_RC after $STOP_MS ms$STOP_NOTE; expected 0"
 fi
+# 8c. IPv6 address rotation with --ipv6-prefix 64 (issue 15): 200 forged addresses of one /64, 3
+# ports each, are one scanner, blocked as the prefix in the interval set blocked6net; a rotation
+# forged from the target's own /64 is reported and not blocked.
+if [ "$IPV6" = 1 ]; then
+  SYNWATCH_EXTRA=(--ipv6-prefix 64)
+  start_synwatch "$OUT6" "$ERR6"
+  for ((i = 0; i < 200; i++)); do printf '%s%x %d %d %d\n' "$ROTATION6" $((i + 1)) $((3000 + 3 * i)) $((3001 + 3 * i)) $((3002 + 3 * i)); done \
+    | in_ns "$NS_SCANNER" timeout 30 python3 "$SPOOF" "$TARGET6" >/dev/null
+  in_prefix_set() { in_ns "$NS_TARGET" nft get element inet synwatch blocked6net "{ $1 }" >/dev/null 2>&1; }
+  prefix_elements() { in_ns "$NS_TARGET" nft -j list set inet synwatch blocked6net | grep -o '"prefix"' | wc -l; }
+  scanner6_answers() {  # the scanner (a neighbour in the target's /64) resets a connection to its port 80
+    local reply
+    reply=$(in_ns "$NS_TARGET" timeout 5 python3 -c 'import socket, sys; socket.create_connection((sys.argv[1], 80), timeout=2)' "$SCANNER6" 2>&1 || true)
+    [[ "$reply" == *"Connection refused"* ]]
+  }
+  if poll 10 has_line "^$TS: Blocked $(re_escape "$ROTATION6")/64 for 1h\$" "$OUT6" \
+     && has_line "^$TS: Port scan detected: $(re_escape "$ROTATION6")/64 -> $(re_escape "$TARGET6") on ports 3000,3001,3002,3003\$" "$OUT6" \
+     && [ "$(count "Port scan detected: " "$OUT6")" = 1 ] && [ "$(count ": Blocked " "$OUT6")" = 1 ] \
+     && in_prefix_set "${ROTATION6}abcd:1" && [ "$(prefix_elements)" = 1 ]; then
+    pass "200 addresses x 3 ports of ${ROTATION6}/64: one scan line naming the prefix, 'Blocked ${ROTATION6}/64 for 1h', one element of blocked6net that holds any address of it"
+  else
+    fail "the /64 rotation: $(count "Port scan detected: " "$OUT6") scan lines, $(count ": Blocked " "$OUT6") Blocked lines, blocked6net holds $(prefix_elements) prefixes: $(grep -v "New connection" "$OUT6" | head -c 400 | tr '\n' '|')"
+  fi
+  # Forged from the target's own /64 (4 addresses, 1 port each): the prefix holds the target's address.
+  printf '2001:db8:e2e::a:%d %d\n' 1 3901 2 3902 3 3903 4 3904 | in_ns "$NS_SCANNER" timeout 30 python3 "$SPOOF" "$TARGET6" >/dev/null
+  if poll 5 has_line "^$TS: Not blocking 2001:db8:e2e::/64: own address\$" "$OUT6" && ! in_prefix_set "$TARGET6" \
+     && scanner6_answers; then
+    pass "a rotation forged from the target's own /64: 'Not blocking 2001:db8:e2e::/64: own address', not in blocked6net; its neighbours still answer"
+  else
+    fail "a rotation forged from the target's own /64 was not refused: $(grep -v "New connection" "$OUT6" | tail -n 3 | tr '\n' '|'); blocked6net holds $TARGET6: $(in_prefix_set "$TARGET6" && echo yes || echo no)"
+  fi
+  in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" --list-blocked >"$TMP/list-prefix.txt" 2>&1 || true
+  unblock_rc=0
+  in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" --unblock "${ROTATION6}/64" >"$TMP/unblock-prefix.txt" 2>&1 || unblock_rc=$?
+  if grep -q "^${ROTATION6}/64 expires in " "$TMP/list-prefix.txt" && [ "$unblock_rc" = 0 ] \
+     && grep -qx "Unblocked ${ROTATION6}/64" "$TMP/unblock-prefix.txt" && ! in_prefix_set "${ROTATION6}1"; then
+    pass "--list-blocked lists ${ROTATION6}/64, and --unblock ${ROTATION6}/64 removes it"
+  else
+    fail "--list-blocked/--unblock of the prefix: list $(head -c 300 "$TMP/list-prefix.txt" | tr '\n' '|'), unblock exited $unblock_rc: $(head -c 200 "$TMP/unblock-prefix.txt" | tr '\n' '|')"
+  fi
+  stop_synwatch
+  [ "$STOP_RC" = 0 ] || fail "the --ipv6-prefix run: SIGTERM gave exit status $STOP_RC$STOP_NOTE"
+  SYNWATCH_EXTRA=()
+else
+  log "IPv6 prefix blocking skipped: needs IPv6 here"
+fi
+
 remove_rc=0
 in_ns "$NS_TARGET" timeout 60 "$SYNWATCH" --remove-firewall >"$TMP/remove.txt" 2>&1 || remove_rc=$?
 if [ "$remove_rc" != 0 ]; then

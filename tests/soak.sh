@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Soak under a spoofed-source SYN flood (hping3 --rand-source) between two network namespaces that
 # this script creates and always deletes. Asserts: memory bounded (RSS flat in the second half),
-# the pair table at its cap, capture never stalled, stderr quiet (rate-limited), the accounting
+# the pair and 4-tuple tables at their caps, capture never stalled, stderr quiet (rate-limited), the accounting
 # identity captured = parsed + malformed + ring drops, one counter increment per printed line,
 # and SIGTERM exiting 0.
 #
@@ -23,6 +23,7 @@ done
 
 SECONDS_TO_FLOOD=${SOAK_SECONDS:-60}
 CAP=20000                       # small, so the flood reaches it within seconds
+SYN_CAP=250000                  # the 4-tuple table's bound, likewise reached in the first seconds
 NS_TARGET=swsoak-t-$$
 NS_FLOOD=swsoak-f-$$
 WORK=$(mktemp -d /tmp/synwatch-soak.XXXXXX)
@@ -62,7 +63,7 @@ metric() { awk -v name="$1" '$1 == name { printf "%d\n", $2 }' "$WORK/metrics"; 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$SYNWATCH_PID/status"; }
 
 # stdout is counted, not stored: a flood prints a line per spoofed source.
-ip netns exec "$NS_TARGET" bin/synwatch -i soak0 --no-block --max-tracked-pairs "$CAP" \
+ip netns exec "$NS_TARGET" bin/synwatch -i soak0 --no-block --max-tracked-pairs "$CAP" --max-tracked-syns "$SYN_CAP" \
   --metrics-address 127.0.0.1:9897 2> "$WORK/stderr" | grep -c "New connection" > "$WORK/lines" &
 for _ in $(seq 1 100); do
   SYNWATCH_PID=$(pgrep -f -n "synwatch.jar -i soak0" || true)
@@ -98,6 +99,8 @@ FLOOD_PID=
 sleep 2   # let the ring drain; the link is quiet now
 scrape || fail "metrics not served after the flood"
 tracked=$(metric synwatch_tracked_pairs)
+tracked_syns=$(metric synwatch_tracked_syns)
+syns_forgotten=$(metric synwatch_recent_syns_evicted_total)
 captured=$(metric synwatch_packets_captured_total)
 parsed=$(metric synwatch_packets_parsed_total)
 malformed=$(metric synwatch_packets_malformed_total)
@@ -117,10 +120,15 @@ half=$(( samples / 2 ))
 peak=0; for i in $(seq 1 "$samples"); do [ "${rss[i]}" -gt "$peak" ] && peak=${rss[i]}; done
 
 echo "soak: flood ${SECONDS_TO_FLOOD}s: captured=$captured parsed=$parsed malformed=$malformed ring_dropped=$ring_dropped"
+echo "soak: 4-tuples=$tracked_syns (cap $SYN_CAP) forgotten=$syns_forgotten"
 echo "soak: lines=$lines counter=$reported tracked=$tracked (cap $CAP) rss mid=${rss[half]}kB end=${rss[samples]}kB peak=${peak}kB"
 echo "soak: stderr lines=$stderr_lines; SIGTERM to exit: ${stop_ms} ms"
 
 [ "$tracked" -eq "$CAP" ] || fail "tracked pairs $tracked, expected the cap $CAP"
+# The table keeps at least the cap (exactly), and at most twice it: it grows by doubling to the first
+# power of two of at least 2 x the cap, filled to three quarters (detect/RecentSyns).
+[ "$tracked_syns" -ge "$SYN_CAP" ] || fail "the flood never filled the 4-tuple table to its cap $SYN_CAP ($tracked_syns)"
+[ "$tracked_syns" -le $(( 2 * SYN_CAP )) ] || fail "4-tuples $tracked_syns, over twice the cap $SYN_CAP"
 [ "$captured" -eq $(( parsed + malformed + ring_dropped )) ] ||
   fail "accounting: captured $captured != parsed $parsed + malformed $malformed + ring drops $ring_dropped"
 [ "$lines" -eq "$reported" ] || fail "$lines New connection lines but the counter says $reported"

@@ -90,6 +90,16 @@ if grep -q '^MemoryDenyWriteExecute=' "$UNIT"; then
   fail "the unit sets MemoryDenyWriteExecute (the JVM's JIT needs writable executable memory)"
 fi
 [ "${#FAILURES[@]}" = 0 ] && pass "hardening directives present; no MemoryDenyWriteExecute"
+# `systemctl reload` runs ExecReload with MAINPID set: the command must deliver SIGHUP with what
+# any Debian root has (no procps), so it is run here as systemd would, against a stand-in process.
+reload_cmd=$(sed -n 's/^ExecReload=//p' "$UNIT")
+bash -c 'trap "echo reloaded > $0; exit 0" HUP; for _ in $(seq 1 100); do sleep 0.1; done' "$TMP/hup" &
+standin=$!
+sleep 0.3
+(export MAINPID=$standin; eval "env -i MAINPID=$standin $reload_cmd") || true
+wait "$standin" 2>/dev/null || true
+if [ "$(cat "$TMP/hup" 2>/dev/null)" = reloaded ]; then pass "ExecReload ($reload_cmd) sends SIGHUP to MAINPID"
+else fail "ExecReload ($reload_cmd) did not send SIGHUP to MAINPID"; fi
 
 # 4. The man page.
 if command -v man >/dev/null; then

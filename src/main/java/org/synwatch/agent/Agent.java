@@ -102,7 +102,7 @@ public final class Agent {
             }
             Blocker blocker = mode == BlockSettings.Mode.ENFORCE
                     ? closer.add("blocker", startBlocker(new EventWriter(output, zone, settings.format(), observer), gate)) : null;
-            ScanResponder responder = new ScanResponder(writer, block, gate, blocker);
+            ScanResponder responder = new ScanResponder(writer, block, gate, blocker, settings.detection().ipv6PrefixLength());
             ScanListener listener = responder;
             Fleet fleet = null;
             // A replay is history: it neither tells the fleet nor takes its decisions.
@@ -132,6 +132,9 @@ public final class Agent {
                 LOG.info("capturing on {} (link type {}; {}; {}); blocking: {}; metrics: {}", handle.source(), linkType.dlt(),
                         Libpcap.version(), delivery(), mode.name().toLowerCase(Locale.ROOT),
                         metrics == null ? "off" : settings.metricsAddress().orElseThrow().getHostString() + ":" + metrics.port());
+                if (mode != BlockSettings.Mode.OFF) {
+                    LOG.info("never blocking {}", allowlist.protectedInfrastructure());
+                }
             }
             try {
                 capture.run();

@@ -4,6 +4,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.block.ScanResponder;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 import org.synwatch.fleet.FleetDecisions;
 import org.synwatch.report.AddressText;
@@ -29,7 +30,7 @@ final class FleetBlockPath implements FleetDecisions {
 
     @Override
     public synchronized boolean peerBlock(IpAddress source, long remainingSeconds, String origin) {
-        boolean handedOn = responder.decide(nowMicros(), source, remainingSeconds, origin, writer);
+        boolean handedOn = responder.decide(nowMicros(), Cidr.host(source), remainingSeconds, origin, writer);
         writer.flush();
         return handedOn;
     }
@@ -37,13 +38,13 @@ final class FleetBlockPath implements FleetDecisions {
     @Override
     public synchronized void peerUnblock(IpAddress source, String origin) {
         LOG.debug("fleet: {} lifted the block of {}", origin, AddressText.text(source));
-        responder.undo(nowMicros(), source, origin);
+        responder.undo(nowMicros(), Cidr.host(source), origin);
     }
 
     @Override
     public synchronized void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts) {
         writer.portSweep(timeMicros, source, port, hostCount, hosts);
-        responder.decide(timeMicros, source, localTimeoutSeconds, null, writer);
+        responder.decide(timeMicros, Cidr.host(source), localTimeoutSeconds, null, writer);
         writer.flush();
     }
 

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -72,25 +73,30 @@ public final class Allowlist {
         this.facts = facts;
         allowFileRead = allowFileTime();
         snapshot = new Snapshot(allowed(), List.of(), Set.of(), Set.of());
-        refresh();
+        // Said by the agent once it has started: a start that fails says only why.
+        readFacts();
     }
 
-    /** Why {@code address} must not be blocked, or null if nothing protects it. */
-    public BlockStats.Result protects(IpAddress address) {
+    /**
+     * Why {@code source} must not be blocked, or null if nothing protects it. A prefix is protected
+     * when it holds a protected address or overlaps a protected network: a forged scan "from" the
+     * host's own /64 or its gateway's must not cut the host off.
+     */
+    public BlockStats.Result protects(Cidr source) {
         Snapshot current = snapshot;
-        if (matches(current.allowed, address)) {
+        if (overlapsAny(current.allowed, source)) {
             return BlockStats.Result.ALLOWLISTED;
         }
-        if (matches(OWN_ALWAYS, address) || current.own.contains(address)) {
+        if (overlapsAny(OWN_ALWAYS, source) || holdsAny(source, current.own)) {
             return BlockStats.Result.OWN_ADDRESS;
         }
-        if (current.gateways.contains(address)) {
+        if (holdsAny(source, current.gateways)) {
             return BlockStats.Result.GATEWAY;
         }
-        if (current.nameServers.contains(address)) {
+        if (holdsAny(source, current.nameServers)) {
             return BlockStats.Result.NAME_SERVER;
         }
-        return matches(LINK_LOCAL, address) ? BlockStats.Result.ALLOWLISTED : null;
+        return overlapsAny(LINK_LOCAL, source) ? BlockStats.Result.ALLOWLISTED : null;
     }
 
     /**
@@ -101,6 +107,20 @@ public final class Allowlist {
         if (!Objects.equals(allowFileTime(), allowFileRead)) {
             reloadFile();
         }
+        if (readFacts()) {
+            // The operator can check what is protected; a change (new route, DHCP) is worth a line.
+            LOG.info("never blocking {}", protectedInfrastructure());
+        }
+    }
+
+    /** "gateways [...] and name servers [...]": what the host's own facts protect now. */
+    public String protectedInfrastructure() {
+        Snapshot current = snapshot;
+        return "gateways " + texts(current.gateways) + " and name servers " + texts(current.nameServers);
+    }
+
+    /** Re-reads the host's facts; returns whether the gateways or name servers changed. */
+    private boolean readFacts() {
         Snapshot old = snapshot;
         List<IpAddress> own = read(BlockStats.Result.OWN_ADDRESS, "the host's addresses", facts::ownAddresses, old.own);
         Set<IpAddress> gateways = Set.copyOf(read(BlockStats.Result.GATEWAY, "the routing table's gateways",
@@ -108,10 +128,7 @@ public final class Allowlist {
         Set<IpAddress> nameServers = Set.copyOf(read(BlockStats.Result.NAME_SERVER, "the name servers",
                 facts::nameServers, List.copyOf(old.nameServers)));
         snapshot = new Snapshot(old.allowed, List.copyOf(own), gateways, nameServers);
-        if (!gateways.equals(old.gateways) || !nameServers.equals(old.nameServers)) {
-            // The operator can check what is protected; a change (new route, DHCP) is worth a line.
-            LOG.info("never blocking gateways {} and name servers {}", texts(gateways), texts(nameServers));
-        }
+        return !gateways.equals(old.gateways) || !nameServers.equals(old.nameServers);
     }
 
     /**
@@ -177,9 +194,22 @@ public final class Allowlist {
         return "[" + String.join(", ", shown) + (addresses.size() > shown.size() ? ", ... " + addresses.size() + " in all" : "") + "]";
     }
 
-    private static boolean matches(List<Cidr> networks, IpAddress address) {
+    private static boolean overlapsAny(List<Cidr> networks, Cidr source) {
         for (Cidr network : networks) {
-            if (network.contains(address)) {
+            if (network.overlaps(source)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A lookup for one address; a scan of at most {@code KernelQueries.MAX_GATEWAYS} for a prefix. */
+    private static boolean holdsAny(Cidr source, Collection<IpAddress> addresses) {
+        if (source.isHost()) {
+            return addresses.contains(source.network());
+        }
+        for (IpAddress address : addresses) {
+            if (source.contains(address)) {
                 return true;
             }
         }

@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.BlockSettings;
-import org.synwatch.config.IpAddress;
+import org.synwatch.config.Cidr;
 
 /**
  * The one place that decides whether a source may be blocked, whoever asks: the local detector,
@@ -20,9 +20,9 @@ import org.synwatch.config.IpAddress;
 public final class BlockGate implements BlockStats {
     private static final Logger LOG = LoggerFactory.getLogger(BlockGate.class);
 
-    /** Whether a peer has an ESTABLISHED TCP connection with this host. */
+    /** Whether a peer (an address, or any address of a prefix) has an ESTABLISHED TCP connection with this host. */
     public interface ConnectionCheck {
-        boolean hasEstablished(IpAddress peer) throws IOException;
+        boolean hasEstablished(Cidr peer) throws IOException;
     }
 
     private final Allowlist allowlist;
@@ -55,13 +55,13 @@ public final class BlockGate implements BlockStats {
     }
 
     /**
-     * Decides about blocking {@code source} at {@code timeMicros} (capture time, or the wall clock
+     * Decides about blocking {@code source} (an address, or with {@code --ipv6-prefix} an IPv6 prefix) at {@code timeMicros} (capture time, or the wall clock
      * for a request that comes from no packet): {@link Result#ADDED} means go ahead (the rate budget is
      * then spent); every other result says why not, with {@link Result#reason()} to print (none for
      * {@link Result#ALREADY_BLOCKED}). The decision is counted, except a go-ahead, which the blocker
      * counts by its outcome.
      */
-    public synchronized Result consider(IpAddress source, long timeMicros) {
+    public synchronized Result consider(Cidr source, long timeMicros) {
         Result result = decide(source, timeMicros);
         if (result != Result.ADDED) {
             count(result);
@@ -69,7 +69,7 @@ public final class BlockGate implements BlockStats {
         return result;
     }
 
-    private Result decide(IpAddress source, long now) {
+    private Result decide(Cidr source, long now) {
         Result protectedBy = allowlist.protects(source);
         if (protectedBy != null) {
             return protectedBy;
@@ -80,7 +80,8 @@ public final class BlockGate implements BlockStats {
         if (!budget.available(now)) {
             return Result.RATE_LIMIT;
         }
-        if (blocked.count(source.family()) >= maxBlocked) {
+        // --max-blocked is each set's size: a prefix is one element of the interval set.
+        if (blocked.count(NftFirewall.setOf(source)) >= maxBlocked) {
             return Result.SET_FULL;
         }
         if (connections != null && established(source)) {
@@ -91,7 +92,7 @@ public final class BlockGate implements BlockStats {
     }
 
     /** A failed query is logged once and does not stop the block: the check protects, it must not disarm. */
-    private boolean established(IpAddress source) {
+    private boolean established(Cidr source) {
         try {
             boolean found = connections.hasEstablished(source);
             if (connectionCheckFailing) {

@@ -7,67 +7,73 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.LongSupplier;
-import org.synwatch.config.IpAddress;
+import org.synwatch.config.Cidr;
+import org.synwatch.config.ConfigException;
 
 /**
- * What is in synwatch's sets, without listing them: the addresses synwatch added, each until its
- * timeout runs out (the kernel expires them at the same moment), plus the expiry times of
- * elements found in the sets by a {@link Resync} (adopted from an earlier run, or added by hand).
- * A resync may run on another thread than {@link #added}. Memory: one map entry per address
- * synwatch blocked (at most {@code --max-blocked} per family) and 8 bytes per adopted element.
+ * What is in synwatch's sets, without listing them: the sources (addresses and IPv6 prefixes)
+ * synwatch added, each until its timeout runs out (the kernel expires them at the same moment),
+ * plus the expiry times of elements found in the sets by a {@link Resync} (adopted from an earlier
+ * run, or added by hand), counted per set as the kernel's {@code size} counts them. A resync may
+ * run on another thread than {@link #added}. Memory: one map entry per source synwatch blocked (at
+ * most {@code --max-blocked} per set) and 8 bytes per adopted element.
  */
 final class BlockedSources {
     private final long timeoutNanos;
     private final LongSupplier nanoClock;
     /** Insertion order is expiry order: every element synwatch adds has the same timeout. */
-    private final LinkedHashMap<IpAddress, Long> ours = new LinkedHashMap<>();
-    private final int[] oursPerFamily = new int[2];
-    /** Sorted expiry times of elements synwatch did not add, per family; those before the cursor have expired. */
-    private final long[][] adopted = {new long[0], new long[0]};
-    private final int[] adoptedExpired = new int[2];
+    private final LinkedHashMap<Cidr, Long> ours = new LinkedHashMap<>();
+    private final int[] oursPerSet = new int[NftFirewall.SETS.size()];
+    /** Sorted expiry times of elements synwatch did not add, per set; those before the cursor have expired. */
+    private final long[][] adopted = new long[NftFirewall.SETS.size()][0];
+    private final int[] adoptedExpired = new int[NftFirewall.SETS.size()];
 
     BlockedSources(long timeoutSeconds, LongSupplier nanoClock) {
         this.timeoutNanos = timeoutSeconds * 1_000_000_000L;
         this.nanoClock = nanoClock;
     }
 
-    synchronized boolean contains(IpAddress address) {
+    synchronized boolean contains(Cidr source) {
         expire();
-        return ours.containsKey(address);
+        return ours.containsKey(source);
     }
 
-    synchronized int count(int family) {
+    /** The elements of one of {@link NftFirewall#SETS}. */
+    synchronized int count(String set) {
         expire();
-        int f = index(family);
-        return oursPerFamily[f] + adopted[f].length - adoptedExpired[f];
+        int s = index(set);
+        return oursPerSet[s] + adopted[s].length - adoptedExpired[s];
     }
 
     synchronized long total() {
-        return count(IpAddress.IPV4) + (long) count(IpAddress.IPV6);
+        long total = 0;
+        for (String set : NftFirewall.SETS) {
+            total += count(set);
+        }
+        return total;
     }
 
     /** Called once nft has accepted the element; adding again renews its timeout, as nft does. */
-    synchronized void added(IpAddress address) {
+    synchronized void added(Cidr source) {
         expire();
-        if (ours.remove(address) == null) {
-            oursPerFamily[index(address.family())]++;
+        if (ours.remove(source) == null) {
+            oursPerSet[index(NftFirewall.setOf(source))]++;
         }
-        ours.put(address, nanoClock.getAsLong() + timeoutNanos);
+        ours.put(source, nanoClock.getAsLong() + timeoutNanos);
     }
 
     /** A fleet-wide unblock took the element out; an adopted one is recounted by the next resync. */
-    synchronized void removed(IpAddress address) {
-        if (ours.remove(address) != null) {
-            oursPerFamily[index(address.family())]--;
+    synchronized void removed(Cidr source) {
+        if (ours.remove(source) != null) {
+            oursPerSet[index(NftFirewall.setOf(source))]--;
         }
     }
 
     /** The table was recreated empty. */
     synchronized void clear() {
         ours.clear();
-        Arrays.fill(oursPerFamily, 0);
-        adopted[0] = new long[0];
-        adopted[1] = new long[0];
+        Arrays.fill(oursPerSet, 0);
+        Arrays.fill(adopted, new long[0]);
         Arrays.fill(adoptedExpired, 0);
     }
 
@@ -81,34 +87,34 @@ final class BlockedSources {
 
     final class Resync implements NftFirewall.ElementSink {
         private final long startNanos = nanoClock.getAsLong();
-        private final Set<IpAddress> seen = new HashSet<>();
-        private final long[][] found = {new long[1024], new long[1024]};
-        private final int[] foundCount = new int[2];
+        private final Set<Cidr> seen = new HashSet<>();
+        private final long[][] found = new long[NftFirewall.SETS.size()][1024];
+        private final int[] foundCount = new int[NftFirewall.SETS.size()];
         private int unreadable;
 
         @Override
-        public void element(String text, long expiresSeconds) {
-            IpAddress address;
+        public void element(String set, String text, long expiresSeconds) {
+            Cidr source;
             try {
-                address = IpAddress.of(java.net.InetAddress.ofLiteral(text));
-            } catch (IllegalArgumentException e) {
+                source = Cidr.parse(set, text);
+            } catch (ConfigException e) {
                 unreadable++;
                 return;
             }
             synchronized (BlockedSources.this) {
-                if (ours.containsKey(address)) {
-                    seen.add(address);
+                if (ours.containsKey(source)) {
+                    seen.add(source);
                     return;
                 }
             }
-            int f = index(address.family());
-            if (foundCount[f] == found[f].length) {
-                found[f] = Arrays.copyOf(found[f], found[f].length * 2);
+            int s = index(set);
+            if (foundCount[s] == found[s].length) {
+                found[s] = Arrays.copyOf(found[s], found[s].length * 2);
             }
-            found[f][foundCount[f]++] = expiresSeconds < 0 ? Long.MAX_VALUE : startNanos + expiresSeconds * 1_000_000_000L;
+            found[s][foundCount[s]++] = expiresSeconds < 0 ? Long.MAX_VALUE : startNanos + expiresSeconds * 1_000_000_000L;
         }
 
-        /** Elements that were not addresses (none, unless someone changed the sets' type). */
+        /** Elements that were neither addresses nor prefixes (ranges added by hand, or a changed set type). */
         int unreadable() {
             return unreadable;
         }
@@ -119,20 +125,20 @@ final class BlockedSources {
          */
         void finish() {
             synchronized (BlockedSources.this) {
-                for (Iterator<Map.Entry<IpAddress, Long>> it = ours.entrySet().iterator(); it.hasNext(); ) {
-                    Map.Entry<IpAddress, Long> entry = it.next();
-                    IpAddress address = entry.getKey();
+                for (Iterator<Map.Entry<Cidr, Long>> it = ours.entrySet().iterator(); it.hasNext(); ) {
+                    Map.Entry<Cidr, Long> entry = it.next();
+                    Cidr source = entry.getKey();
                     boolean addedSinceStart = entry.getValue() - timeoutNanos - startNanos >= 0;
-                    if (!seen.contains(address) && !addedSinceStart) {
+                    if (!seen.contains(source) && !addedSinceStart) {
                         it.remove();
-                        oursPerFamily[index(address.family())]--;
+                        oursPerSet[index(NftFirewall.setOf(source))]--;
                     }
                 }
-                for (int f = 0; f < 2; f++) {
-                    long[] expiries = Arrays.copyOf(found[f], foundCount[f]);
+                for (int s = 0; s < adopted.length; s++) {
+                    long[] expiries = Arrays.copyOf(found[s], foundCount[s]);
                     Arrays.sort(expiries);
-                    adopted[f] = expiries;
-                    adoptedExpired[f] = 0;
+                    adopted[s] = expiries;
+                    adoptedExpired[s] = 0;
                 }
             }
         }
@@ -140,22 +146,26 @@ final class BlockedSources {
 
     private void expire() {
         long now = nanoClock.getAsLong();
-        for (Iterator<Map.Entry<IpAddress, Long>> it = ours.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<IpAddress, Long> entry = it.next();
+        for (Iterator<Map.Entry<Cidr, Long>> it = ours.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Cidr, Long> entry = it.next();
             if (entry.getValue() - now > 0) {
                 break;
             }
             it.remove();
-            oursPerFamily[index(entry.getKey().family())]--;
+            oursPerSet[index(NftFirewall.setOf(entry.getKey()))]--;
         }
-        for (int f = 0; f < 2; f++) {
-            while (adoptedExpired[f] < adopted[f].length && adopted[f][adoptedExpired[f]] <= now) {
-                adoptedExpired[f]++;
+        for (int s = 0; s < adopted.length; s++) {
+            while (adoptedExpired[s] < adopted[s].length && adopted[s][adoptedExpired[s]] <= now) {
+                adoptedExpired[s]++;
             }
         }
     }
 
-    private static int index(int family) {
-        return family == IpAddress.IPV4 ? 0 : 1;
+    private static int index(String set) {
+        int s = NftFirewall.SETS.indexOf(set);
+        if (s < 0) {
+            throw new IllegalArgumentException("not one of synwatch's sets: " + set);
+        }
+        return s;
     }
 }

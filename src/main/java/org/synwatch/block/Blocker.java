@@ -42,11 +42,11 @@ public final class Blocker implements AutoCloseable {
 
     /** Told of each block this host decided itself (not a fleet peer's), once nft has it. */
     public interface Listener {
-        void blocked(IpAddress source, long timeoutSeconds);
+        void blocked(Cidr source, long timeoutSeconds);
     }
 
     /**
-     * A source to block: one address today; a prefix once the sets hold intervals.
+     * A source to block: one address, or with {@code --ipv6-prefix} an IPv6 prefix.
      *
      * @param origin the fleet peer whose decision this is, or null for this host's own
      * @param remove a fleet-wide unblock rather than a block
@@ -106,18 +106,18 @@ public final class Blocker implements AutoCloseable {
     }
 
     /** Called on the detector thread after the gate said go ahead: never waits. */
-    public void submit(long timeMicros, IpAddress source) {
+    public void submit(long timeMicros, Cidr source) {
         submit(timeMicros, source, timeoutSeconds, null);
     }
 
     /** After the gate said go ahead: a block for {@code seconds}, this host's own ({@code origin} null) or a fleet peer's. */
-    public void submit(long timeMicros, IpAddress source, long seconds, String origin) {
-        offer(new Request(timeMicros, Cidr.host(source), seconds, origin, false));
+    public void submit(long timeMicros, Cidr source, long seconds, String origin) {
+        offer(new Request(timeMicros, source, seconds, origin, false));
     }
 
     /** Removes a block a fleet peer lifted fleet-wide; never waits. */
-    public void submitUnblock(long timeMicros, IpAddress source, String origin) {
-        offer(new Request(timeMicros, Cidr.host(source), 0, origin, true));
+    public void submitUnblock(long timeMicros, Cidr source, String origin) {
+        offer(new Request(timeMicros, source, 0, origin, true));
     }
 
     private void offer(Request request) {
@@ -209,14 +209,13 @@ public final class Blocker implements AutoCloseable {
     }
 
     private void unblock(Request r) {
-        IpAddress address = r.source.network();
         try {
-            if (firewall.unblock(address)) {
-                blocked.removed(address);
-                LOG.info("unblocked {} (fleet: {})", AddressText.text(address), r.origin);
+            if (firewall.unblock(r.source)) {
+                blocked.removed(r.source);
+                LOG.info("unblocked {} (fleet: {})", AddressText.text(r.source), r.origin);
             }
         } catch (FirewallException e) {
-            LOG.warn("unblocking {} (fleet: {}) failed: {}", AddressText.text(address), r.origin, e.getMessage());
+            LOG.warn("unblocking {} (fleet: {}) failed: {}", AddressText.text(r.source), r.origin, e.getMessage());
         }
     }
 
@@ -224,7 +223,7 @@ public final class Blocker implements AutoCloseable {
         // One request per source: the same scanner detected twice before its block is one element.
         Map<Cidr, Request> sources = new LinkedHashMap<>();
         for (Request r : batch) {
-            if (blocked.contains(r.source.network()) || sources.putIfAbsent(r.source, r) != null) {
+            if (blocked.contains(r.source) || sources.putIfAbsent(r.source, r) != null) {
                 gate.count(BlockStats.Result.ALREADY_BLOCKED);
             }
         }
@@ -238,12 +237,12 @@ public final class Blocker implements AutoCloseable {
                 // A peer's block has its own remaining time, which this table (one timeout for all)
                 // cannot hold: the next resync counts it with its real expiry.
                 if (r.origin == null) {
-                    blocked.added(r.source.network());
+                    blocked.added(r.source);
                 }
                 gate.count(BlockStats.Result.ADDED);
-                events.blocked(r.timeMicros, r.source.network(), seconds, false, r.origin);
+                events.blocked(r.timeMicros, r.source, seconds, false, r.origin);
                 if (r.origin == null && onLocalBlock != null) {
-                    onLocalBlock.blocked(r.source.network(), seconds);
+                    onLocalBlock.blocked(r.source, seconds);
                 }
             }
             if (!failing.isEmpty()) {
@@ -252,11 +251,11 @@ public final class Blocker implements AutoCloseable {
             }
         } catch (FirewallException e) {
             boolean full = e.problem() == FirewallException.Problem.SET_FULL;
-            String addresses = String.join(", ", sources.keySet().stream().map(c -> AddressText.text(c.network())).toList());
+            String addresses = String.join(", ", sources.keySet().stream().map(AddressText::text).toList());
             for (Request r : sources.values()) {
                 gate.count(full ? BlockStats.Result.SET_FULL : BlockStats.Result.FAILED);
                 if (full) {
-                    events.notBlocked(r.timeMicros, r.source.network(), BlockStats.Result.SET_FULL.reason());
+                    events.notBlocked(r.timeMicros, r.source, BlockStats.Result.SET_FULL.reason());
                 }
             }
             // The kernel's set is fuller than synwatch counted (elements added by hand): count again.
@@ -305,7 +304,7 @@ public final class Blocker implements AutoCloseable {
             firewall.forEachBlocked(pass);
             pass.finish();
             if (pass.unreadable() > 0) {
-                LOG.warn("{} elements of {} are not addresses; they are not counted", pass.unreadable(), NftFirewall.TABLE_SPEC);
+                LOG.warn("{} elements of {} are neither addresses nor prefixes; they are not counted", pass.unreadable(), NftFirewall.TABLE_SPEC);
             }
         } catch (FirewallException e) {
             if (e.problem() == FirewallException.Problem.TABLE_MISSING) {

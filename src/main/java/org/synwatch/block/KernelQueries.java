@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 
 /**
@@ -96,12 +97,13 @@ final class KernelQueries {
     }
 
     /**
-     * True if {@code peer} has an ESTABLISHED TCP connection with this host. An IPv4 peer is also
+     * True if {@code peer} (an address, or any address of a prefix: the kernel's condition has a
+     * prefix length) has an ESTABLISHED TCP connection with this host. An IPv4 peer is also
      * looked for among IPv6 sockets, where dual-stack servers hold it as {@code ::ffff:a.b.c.d}
      * (the kernel's filter matches those for an IPv4 condition).
      */
-    static boolean hasEstablished(IpAddress peer) throws IOException {
-        List<Integer> families = peer.family() == IpAddress.IPV4 ? List.of(AF_INET, AF_INET6) : List.of(AF_INET6);
+    static boolean hasEstablished(Cidr peer) throws IOException {
+        List<Integer> families = peer.network().family() == IpAddress.IPV4 ? List.of(AF_INET, AF_INET6) : List.of(AF_INET6);
         try (Netlink netlink = new Netlink(Netlink.NETLINK_SOCK_DIAG, TIMEOUT_MILLIS)) {
             for (int socketFamily : families) {
                 boolean[] found = {false};
@@ -120,10 +122,10 @@ final class KernelQueries {
 
     /**
      * inet_diag_req_v2 for ESTABLISHED TCP sockets, followed by a one-instruction filter program:
-     * "remote address is {@code peer}": jump to the end (accept) if so, past it (reject) if not.
+     * "remote address is in {@code peer}": jump to the end (accept) if so, past it (reject) if not.
      */
-    static byte[] diagRequest(int socketFamily, IpAddress peer) {
-        byte[] address = peer.bytes();
+    static byte[] diagRequest(int socketFamily, Cidr peer) {
+        byte[] address = peer.network().bytes();
         int condition = 4 + 8 + address.length;  // inet_diag_bc_op, inet_diag_hostcond, address
         ByteBuffer request = ByteBuffer.allocate(56 + 4 + condition).order(ByteOrder.nativeOrder());
         request.put((byte) socketFamily).put((byte) IPPROTO_TCP).put((byte) 0).put((byte) 0)
@@ -131,7 +133,7 @@ final class KernelQueries {
         request.position(56);  // inet_diag_sockid stays zero: the filter does the matching
         request.putShort((short) (4 + condition)).putShort((short) INET_DIAG_REQ_BYTECODE);
         request.put((byte) INET_DIAG_BC_D_COND).put((byte) condition).putShort((short) (condition + 4));
-        request.put((byte) (peer.family() == IpAddress.IPV4 ? AF_INET : AF_INET6)).put((byte) (address.length * 8))
+        request.put((byte) (peer.network().family() == IpAddress.IPV4 ? AF_INET : AF_INET6)).put((byte) peer.prefixLength())
                 .putShort((short) 0).putInt(-1);  // any port
         request.put(address);
         return request.array();

@@ -18,7 +18,9 @@ import org.synwatch.report.AddressText;
  * <p>Layout: {@code table inet synwatch} with sets {@code blocked4}/{@code blocked6} (flags timeout:
  * the kernel expires each element, so a block never outlives its time even if synwatch dies; a
  * {@code size}, so the kernel refuses elements past {@code --max-blocked} even if synwatch's own
- * count were wrong) and chains hooked on {@code input} and {@code forward} that drop their members.
+ * count were wrong), the interval set {@code blocked6net} for IPv6 prefixes ({@code --ipv6-prefix};
+ * a set of its own, so sets of earlier versions are adopted unchanged; a prefix is one element of
+ * its size), and chains hooked on {@code input} and {@code forward} that drop their members.
  * Nothing outside that table is ever touched.
  */
 public final class NftFirewall implements AutoCloseable {
@@ -27,6 +29,9 @@ public final class NftFirewall implements AutoCloseable {
     public static final String TABLE_SPEC = "inet " + TABLE;
     public static final String SET_IPV4 = "blocked4";
     public static final String SET_IPV6 = "blocked6";
+    public static final String SET_IPV6_NETWORKS = "blocked6net";
+    /** Every set, in the order listings go through them. */
+    public static final List<String> SETS = List.of(SET_IPV4, SET_IPV6, SET_IPV6_NETWORKS);
     private static final Logger LOG = LoggerFactory.getLogger(NftFirewall.class);
 
     private final NftExecutor nft;
@@ -83,48 +88,50 @@ public final class NftFirewall implements AutoCloseable {
                 "add table " + TABLE_SPEC,
                 "add set " + TABLE_SPEC + " " + SET_IPV4 + " { type ipv4_addr; flags timeout; size " + maxElements + "; }",
                 "add set " + TABLE_SPEC + " " + SET_IPV6 + " { type ipv6_addr; flags timeout; size " + maxElements + "; }",
+                "add set " + TABLE_SPEC + " " + SET_IPV6_NETWORKS + " { type ipv6_addr; flags interval, timeout; size "
+                        + maxElements + "; }",
                 "add chain " + TABLE_SPEC + " input { type filter hook input priority filter - 10; policy accept; }",
                 "add chain " + TABLE_SPEC + " forward { type filter hook forward priority filter - 10; policy accept; }",
                 "flush chain " + TABLE_SPEC + " input",
                 "flush chain " + TABLE_SPEC + " forward",
                 "add rule " + TABLE_SPEC + " input ip saddr @" + SET_IPV4 + " counter drop",
                 "add rule " + TABLE_SPEC + " input ip6 saddr @" + SET_IPV6 + " counter drop",
+                "add rule " + TABLE_SPEC + " input ip6 saddr @" + SET_IPV6_NETWORKS + " counter drop",
                 "add rule " + TABLE_SPEC + " forward ip saddr @" + SET_IPV4 + " counter drop",
                 "add rule " + TABLE_SPEC + " forward ip6 saddr @" + SET_IPV6 + " counter drop",
+                "add rule " + TABLE_SPEC + " forward ip6 saddr @" + SET_IPV6_NETWORKS + " counter drop",
                 ""));
     }
 
     /**
-     * Adds every address to its family's set, in one transaction. Adding one already there renews
-     * its timeout.
+     * Adds every source to its set (an address to its family's, an IPv6 prefix to the interval
+     * set), in one transaction. Adding one already there renews its timeout. The interval set
+     * refuses a prefix that overlaps a different one already in it (only possible after
+     * {@code --ipv6-prefix} changed between runs, or elements added by hand): the transaction fails.
      */
     public void block(List<Cidr> sources, long timeoutSeconds) throws FirewallException {
-        List<Cidr> ipv4 = new ArrayList<>();
-        List<Cidr> ipv6 = new ArrayList<>();
-        for (Cidr source : sources) {
-            if (!source.isHost()) {
-                // The sets hold single addresses; prefixes need an interval set (not yet).
-                throw new IllegalArgumentException("only single addresses can be blocked: " + source);
-            }
-            (source.network().family() == IpAddress.IPV4 ? ipv4 : ipv6).add(source);
-        }
         StringBuilder script = new StringBuilder();
-        appendElements(script, SET_IPV4, ipv4, timeoutSeconds);
-        appendElements(script, SET_IPV6, ipv6, timeoutSeconds);
+        for (String set : SETS) {
+            appendElements(script, set, sources.stream().filter(source -> setOf(source).equals(set)).toList(), timeoutSeconds);
+        }
         if (!script.isEmpty()) {
             apply(script.toString());
         }
     }
 
-    /** Removes one address; returns false if it was not blocked. */
-    public boolean unblock(IpAddress address) throws FirewallException {
+    /** Removes one address or prefix; returns false if it was not blocked. */
+    public boolean unblock(Cidr source) throws FirewallException {
         if (!tableExists()) {
             throw new FirewallException(FirewallException.Problem.TABLE_MISSING, "no table " + TABLE_SPEC);
         }
-        NftExecutor.Reply reply = nft.execute("delete element " + TABLE_SPEC + " " + setOf(address.family())
-                + " { " + AddressText.text(address) + " }\n");
+        NftExecutor.Reply reply = nft.execute("delete element " + TABLE_SPEC + " " + setOf(source)
+                + " { " + AddressText.text(source) + " }\n");
         if (reply.status() == 0) {
             return true;
+        }
+        // nft checks an interval set itself and says so; the kernel answers ENOENT for the others.
+        if (reply.error().contains("element does not exist")) {
+            return false;
         }
         FirewallException failure = failure("nft", reply.error());
         if (failure.problem() == FirewallException.Problem.TABLE_MISSING) {
@@ -148,11 +155,15 @@ public final class NftFirewall implements AutoCloseable {
 
     /** Receives the elements of a listing, one at a time. */
     public interface ElementSink {
-        /** @param expiresSeconds seconds left, or -1 for an element without a timeout */
-        void element(String address, long expiresSeconds);
+        /**
+         * @param set one of {@link #SETS}
+         * @param element an address, or a prefix in CIDR form (the interval set)
+         * @param expiresSeconds seconds left, or -1 for an element without a timeout
+         */
+        void element(String set, String element, long expiresSeconds);
     }
 
-    /** One blocked address and the seconds it has left (-1: no timeout). */
+    /** One blocked address or prefix and the seconds it has left (-1: no timeout). */
     public record Entry(String address, long expiresSeconds) {
         /** nft's way of writing it, to the second: {@code 59m59s}, {@code 1h}. */
         public String expiresIn() {
@@ -166,22 +177,24 @@ public final class NftFirewall implements AutoCloseable {
         }
     }
 
-    /** Hands every element of both sets to {@code sink}, streaming: constant memory whatever their size. */
+    /** Hands every element of every set to {@code sink}, streaming: constant memory whatever their size. */
     public void forEachBlocked(ElementSink sink) throws FirewallException {
-        for (String set : List.of(SET_IPV4, SET_IPV6)) {
-            nft.listJson(List.of("list", "set", "inet", TABLE, set), json -> NftSetListing.read(json, sink));
+        for (String set : SETS) {
+            nft.listJson(List.of("list", "set", "inet", TABLE, set),
+                    json -> NftSetListing.read(json, (element, expires) -> sink.element(set, element, expires)));
         }
     }
 
     /** Every element, in memory: for tests and small sets. */
     public List<Entry> blocked() throws FirewallException {
         List<Entry> entries = new ArrayList<>();
-        forEachBlocked((address, expires) -> entries.add(new Entry(address, expires)));
+        forEachBlocked((set, element, expires) -> entries.add(new Entry(element, expires)));
         return entries;
     }
 
-    static String setOf(int family) {
-        return family == IpAddress.IPV4 ? SET_IPV4 : SET_IPV6;
+    /** The set that holds {@code source}. */
+    static String setOf(Cidr source) {
+        return source.network().family() == IpAddress.IPV4 ? SET_IPV4 : source.isHost() ? SET_IPV6 : SET_IPV6_NETWORKS;
     }
 
     private static void appendElements(StringBuilder script, String set, List<Cidr> sources, long timeoutSeconds) {
@@ -190,7 +203,7 @@ public final class NftFirewall implements AutoCloseable {
         }
         script.append("add element ").append(TABLE_SPEC).append(' ').append(set).append(" { ");
         for (int i = 0; i < sources.size(); i++) {
-            script.append(i == 0 ? "" : ", ").append(AddressText.text(sources.get(i).network()))
+            script.append(i == 0 ? "" : ", ").append(AddressText.text(sources.get(i)))
                     .append(" timeout ").append(timeoutSeconds).append('s');
         }
         script.append(" }\n");

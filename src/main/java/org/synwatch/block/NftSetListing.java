@@ -7,25 +7,34 @@ import java.io.InputStream;
  * Reads the elements of one set from nft's JSON listing ({@code nft -j list set ...},
  * libnftables-json(5)) as a stream: memory stays constant whatever the set's size, where reading
  * the listing as one string took 838 MB at 700,000 elements. Only what synwatch needs is kept: each
- * element's address text and the seconds it has left. An element is either a bare string (no
- * timeout) or {@code {"elem": {"val": "ADDR", "timeout": 3600, "expires": 3599}}}.
+ * element's text and the seconds it has left. An element is either a bare value (no timeout) or
+ * {@code {"elem": {"val": VALUE, "timeout": 3600, "expires": 3599}}}, where a value is an address
+ * string or, in an interval set, {@code {"prefix": {"addr": "2001:db8:1:2::", "len": 64}}} (handed
+ * on as {@code 2001:db8:1:2::/64}); any other (a range added by hand) is handed on by its kind's
+ * name, which is no address.
  */
 final class NftSetListing {
     /** Longer strings than this are not addresses: the listing is not what synwatch expects. */
     private static final int MAX_STRING = 256;
 
+    /** Receives one set's elements. */
+    interface Sink {
+        /** @param expiresSeconds seconds left, or -1 for an element without a timeout */
+        void element(String element, long expiresSeconds);
+    }
+
     private final InputStream in;
-    private final NftFirewall.ElementSink sink;
+    private final Sink sink;
     private final StringBuilder text = new StringBuilder();
     private int pushedBack = -2;
 
-    private NftSetListing(InputStream in, NftFirewall.ElementSink sink) {
+    private NftSetListing(InputStream in, Sink sink) {
         this.in = in;
         this.sink = sink;
     }
 
     /** @param in buffered: it is read one byte at a time */
-    static void read(InputStream in, NftFirewall.ElementSink sink) throws IOException {
+    static void read(InputStream in, Sink sink) throws IOException {
         new NftSetListing(in, sink).value(null, false);
     }
 
@@ -56,6 +65,8 @@ final class NftSetListing {
             if (isElement && key.equals("elem")) {
                 expect('{');
                 members(field -> element(field, address, expires));
+            } else if (isElement) {
+                address[0] = compound(key);
             } else {
                 value(key, false);
             }
@@ -68,13 +79,41 @@ final class NftSetListing {
     /** One field of an element's inner object: "val" and "expires" are kept, the rest skipped. */
     private void element(String key, String[] address, long[] expires) throws IOException {
         if (key.equals("val")) {
-            expect('"');
-            address[0] = string();
+            int c = next();
+            if (c == '"') {
+                address[0] = string();
+            } else if (c == '{') {
+                members(kind -> address[0] = compound(kind));
+            } else {
+                throw malformed(c);
+            }
         } else if (key.equals("expires")) {
             expires[0] = number(next());
         } else {
             value(key, false);
         }
+    }
+
+    /** The value of {@code {"prefix": {"addr": A, "len": N}}} as {@code A/N}; of any other kind, its name. */
+    private String compound(String kind) throws IOException {
+        if (!kind.equals("prefix")) {
+            value(kind, false);
+            return kind;
+        }
+        String[] address = {null};
+        long[] length = {-1};
+        expect('{');
+        members(field -> {
+            if (field.equals("addr")) {
+                expect('"');
+                address[0] = string();
+            } else if (field.equals("len")) {
+                length[0] = number(next());
+            } else {
+                value(field, false);
+            }
+        });
+        return address[0] + "/" + length[0];
     }
 
     private interface MemberReader {

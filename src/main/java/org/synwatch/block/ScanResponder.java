@@ -1,6 +1,7 @@
 package org.synwatch.block;
 
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
 import org.synwatch.packet.SynHeader;
@@ -11,22 +12,29 @@ import org.synwatch.report.EventWriter;
  * through the {@link BlockGate}: refusals and dry-run decisions are printed at once, right after
  * the scan line, so a replay's output is deterministic; real blocks go to the {@link Blocker}'s
  * queue, which prints them once nft has them.
+ *
+ * <p>With {@code --ipv6-prefix} shorter than 128, an IPv6 scanner is blocked as its prefix, also
+ * when the scan line names one address: the detector reports a prefix's scan once per episode, so
+ * blocking only the address that crossed the threshold would let its neighbours carry on unseen.
  */
 public final class ScanResponder implements ScanListener {
     private final EventWriter events;
     private final BlockSettings settings;
     private final BlockGate gate;
     private final Blocker blocker;
+    private final int ipv6PrefixLength;
 
     /**
      * @param gate null when the mode is {@link BlockSettings.Mode#OFF}
      * @param blocker null unless the mode is {@link BlockSettings.Mode#ENFORCE}
+     * @param ipv6PrefixLength {@code --ipv6-prefix}: how much of an IPv6 scanner's address is blocked
      */
-    public ScanResponder(EventWriter events, BlockSettings settings, BlockGate gate, Blocker blocker) {
+    public ScanResponder(EventWriter events, BlockSettings settings, BlockGate gate, Blocker blocker, int ipv6PrefixLength) {
         this.events = events;
         this.settings = settings;
         this.gate = gate;
         this.blocker = blocker;
+        this.ipv6PrefixLength = ipv6PrefixLength;
     }
 
     @Override
@@ -36,9 +44,10 @@ public final class ScanResponder implements ScanListener {
 
     @Override
     public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
-        // The block is of the address whose SYN crossed the threshold, also when the line names a prefix.
         events.portScan(syn, sourceBits, ports, count);
-        decide(syn.timestampMicros, syn.source(), settings.timeoutSeconds(), null, events);
+        IpAddress address = syn.source();
+        Cidr source = address.family() == IpAddress.IPV6 ? new Cidr(address, ipv6PrefixLength) : Cidr.host(address);
+        decide(syn.timestampMicros, source, settings.timeoutSeconds(), null, events);
     }
 
     /**
@@ -50,7 +59,7 @@ public final class ScanResponder implements ScanListener {
      * @param writer the calling thread's writer, for the lines said at once
      * @return whether the block was handed on (or, dry run, reported); false if the gate refused it
      */
-    public boolean decide(long timeMicros, IpAddress source, long timeoutSeconds, String origin, EventWriter writer) {
+    public boolean decide(long timeMicros, Cidr source, long timeoutSeconds, String origin, EventWriter writer) {
         if (settings.mode() == BlockSettings.Mode.OFF) {
             return false;
         }
@@ -70,7 +79,7 @@ public final class ScanResponder implements ScanListener {
     }
 
     /** A fleet-wide unblock; without a blocker (dry run, off) there is nothing to remove. */
-    public void undo(long timeMicros, IpAddress source, String origin) {
+    public void undo(long timeMicros, Cidr source, String origin) {
         if (blocker != null) {
             blocker.submitUnblock(timeMicros, source, origin);
         }

@@ -3,9 +3,9 @@ package org.synwatch.cli;
 import java.util.List;
 import java.util.Optional;
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.FleetSettings;
-import org.synwatch.config.IpAddress;
 import org.synwatch.config.Settings;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -27,7 +27,7 @@ final class Arguments {
      * @param force {@link Action#BLOCK} without the safety checks
      * @param fleet with {@code --fleet}: the fleet to run in, or to unblock in
      */
-    record Parsed(Action action, Settings settings, boolean debug, IpAddress address, BlockSettings block, boolean force,
+    record Parsed(Action action, Settings settings, boolean debug, Cidr address, BlockSettings block, boolean force,
                   Optional<FleetSettings> fleet) {
         Parsed(Action action, boolean debug) {
             this(action, null, debug, null, null, false, Optional.empty());

@@ -20,7 +20,6 @@ import org.synwatch.config.BlockSettings;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.FleetSettings;
-import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.fleet.Fleet;
 import org.synwatch.fleet.FleetException;
@@ -85,9 +84,9 @@ final class Cli {
                 case LIST_BLOCKED -> {
                     PrintStream out = new PrintStream(events, true);
                     try (NftFirewall firewall = firewalls.get()) {
-                        firewall.forEachBlocked((address, expires) -> {
-                            String left = new NftFirewall.Entry(address, expires).expiresIn();
-                            out.println(address + (left.isEmpty() ? "" : " expires in " + left));
+                        firewall.forEachBlocked((set, element, expires) -> {
+                            String left = new NftFirewall.Entry(element, expires).expiresIn();
+                            out.println(element + (left.isEmpty() ? "" : " expires in " + left));
                         });
                     } catch (FirewallException e) {
                         // No table yet (synwatch never blocked anything here): an empty list, like an empty set.
@@ -143,8 +142,12 @@ final class Cli {
      * Removes the fleet's decision (every agent then drops its element) and this host's element if
      * it has one: a host without synwatch's table can still lift a block fleet-wide.
      */
-    private int unblockFleetWide(FleetSettings fleet, IpAddress address, String text, boolean debug)
-            throws FirewallException {
+    private int unblockFleetWide(FleetSettings fleet, Cidr address, String text, boolean debug)
+            throws ConfigException, FirewallException {
+        if (!address.isHost()) {
+            throw new ConfigException("--unblock " + text + " --fleet: the fleet shares addresses, not prefixes",
+                    "drop --fleet to unblock the prefix on this host");
+        }
         boolean local;
         try (NftFirewall firewall = firewalls.get()) {
             local = firewall.unblock(address);
@@ -156,7 +159,7 @@ final class Cli {
         }
         boolean fleetWide;
         try {
-            fleetWide = Fleet.unblockFleetWide(fleet, address);
+            fleetWide = Fleet.unblockFleetWide(fleet, address.network());
         } catch (FleetException e) {
             return fail(ExitCode.RUNTIME_ERROR, "cannot reach the fleet at " + fleet.uri() + ": " + e.getMessage()
                             + (local ? " (unblocked on this host only)" : ""),
@@ -185,7 +188,7 @@ final class Cli {
      * {@code --block ADDR}: through the same checks as a detected scanner (the host's gateways, name
      * servers, own addresses, the allow lists, an established connection), unless {@code force}.
      */
-    private int block(IpAddress address, BlockSettings settings, boolean force) throws ConfigException, FirewallException {
+    private int block(Cidr address, BlockSettings settings, boolean force) throws ConfigException, FirewallException {
         long nowMicros = System.currentTimeMillis() * 1000;
         if (!force) {
             Allowlist allowlist = new Allowlist(settings.allow(), settings.allowFile(), new SystemFacts(true, SystemFacts.RESOLV_CONF));
@@ -197,7 +200,7 @@ final class Cli {
         }
         try (NftFirewall firewall = firewalls.get()) {
             firewall.install(settings.maxBlocked());
-            firewall.block(List.of(Cidr.host(address)), settings.timeoutSeconds());
+            firewall.block(List.of(address), settings.timeoutSeconds());
         }
         EventWriter line = new EventWriter(new EventOutput(events), ZoneId.systemDefault(), OutputFormat.TEXT,
                 Observer.local(Optional.empty()));

@@ -15,7 +15,6 @@ import org.synwatch.config.ConfigException;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.config.FleetSettings;
 import org.synwatch.config.FloodSettings;
-import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.config.Settings;
 import org.synwatch.config.Values;
@@ -99,12 +98,12 @@ final class Options {
     private int maxBlocksPerMinute;
     private int maxBlocked;
     private boolean blockEstablished;
-    private IpAddress blockAddress;
+    private Cidr blockAddress;
     private boolean force;
     private boolean noBlock;
     private boolean dryRun;
     private Arguments.Action management;
-    private IpAddress unblockAddress;
+    private Cidr unblockAddress;
     private OutputFormat format;
     private InetSocketAddress metricsAddress;
     private boolean debug;
@@ -190,7 +189,7 @@ final class Options {
 
     @Option(names = "--ipv6-prefix", paramLabel = "LEN", order = DETECTION + 5,
             defaultValue = "" + DetectionSettings.DEFAULT_IPV6_PREFIX, description =
-            "IPv6 sources of one /LEN count as one source for scans; "
+            "IPv6 sources of one /LEN count as one source for scans, and are blocked as one; "
             + "64 for internet-facing hosts (default ${DEFAULT-VALUE}, at least " + DetectionSettings.MIN_IPV6_PREFIX + ")")
     void ipv6PrefixLength(String value) throws ConfigException {
         ipv6PrefixLength = Values.integer("--ipv6-prefix", value, DetectionSettings.MIN_IPV6_PREFIX, 128);
@@ -235,7 +234,7 @@ final class Options {
 
     @Option(names = "--max-blocked", paramLabel = "N", order = BLOCKING + 5,
             defaultValue = "" + BlockSettings.DEFAULT_MAX_BLOCKED, description =
-            "at most N addresses blocked per family: the nftables sets' size "
+            "at most N elements in each nftables set (IPv4 addresses, IPv6 addresses, IPv6 prefixes): the sets' size "
             + "(default ${DEFAULT-VALUE}, at most " + BlockSettings.MAX_BLOCKED_LIMIT + ")")
     void maxBlocked(String value) throws ConfigException {
         maxBlocked = BlockSettings.parseMaxBlocked(value);
@@ -259,10 +258,11 @@ final class Options {
     }
 
     @Option(names = "--block", paramLabel = "ADDR", order = BLOCKING + 9, description =
-            "block ADDR for --block-timeout and exit, after the same safety checks as a detected scanner")
+            "block ADDR (an address, or an IPv6 prefix) for --block-timeout and exit, "
+            + "after the same safety checks as a detected scanner")
     void block(String value) throws ConfigException {
         management(Arguments.Action.BLOCK);
-        blockAddress = IpAddress.parse("--block", value);
+        blockAddress = Cidr.parseBlockable("--block", value);
     }
 
     @Option(names = "--force", order = BLOCKING + 10, description = "with --block: skip the safety checks")
@@ -270,15 +270,16 @@ final class Options {
         force = on;
     }
 
-    @Option(names = "--list-blocked", order = BLOCKING + 11, description = "list blocked addresses and exit")
+    @Option(names = "--list-blocked", order = BLOCKING + 11, description = "list blocked addresses and IPv6 prefixes and exit")
     void listBlocked(boolean on) throws ConfigException {
         management(Arguments.Action.LIST_BLOCKED);
     }
 
-    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 12, description = "remove one block and exit")
+    @Option(names = "--unblock", paramLabel = "ADDR", order = BLOCKING + 12,
+            description = "remove one block (an address, or an IPv6 prefix as --list-blocked prints it) and exit")
     void unblock(String value) throws ConfigException {
         management(Arguments.Action.UNBLOCK);
-        unblockAddress = IpAddress.parse("--unblock", value);
+        unblockAddress = Cidr.parseBlockable("--unblock", value);
     }
 
     @Option(names = "--remove-firewall", order = BLOCKING + 13,

@@ -62,6 +62,20 @@ public record Cidr(IpAddress network, int prefixLength) {
         return cidr;
     }
 
+    /**
+     * What {@code --block} and {@code --unblock} take: an address, or an IPv6 prefix as
+     * {@code --list-blocked} prints it ({@code --ipv6-prefix} blocks those); synwatch never blocks
+     * an IPv4 network.
+     */
+    public static Cidr parseBlockable(String flag, String text) throws ConfigException {
+        Cidr source = parse(flag, text);
+        if (source.network.family() == IpAddress.IPV4 && !source.isHost()) {
+            throw new ConfigException(flag + ": '" + text + "' is an IPv4 network; synwatch blocks IPv4 addresses one by one",
+                    "give one address, or an IPv6 prefix as --list-blocked prints it");
+        }
+        return source;
+    }
+
     public static Cidr of(InetAddress address, int prefixLength) {
         return new Cidr(IpAddress.of(address), prefixLength);
     }
@@ -75,6 +89,13 @@ public record Cidr(IpAddress network, int prefixLength) {
         return addressFamily == family
                 && (addressHi & maskHi(family, prefixLength)) == network.hi()
                 && (addressLo & maskLo(family, prefixLength)) == network.lo();
+    }
+
+    /** Whether the two networks share an address, that is, the wider one holds the other. */
+    public boolean overlaps(Cidr other) {
+        Cidr wider = prefixLength <= other.prefixLength ? this : other;
+        Cidr narrower = wider == this ? other : this;
+        return wider.contains(narrower.network);
     }
 
     public boolean isHost() {

@@ -13,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.FleetSettings;
 import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
@@ -131,8 +132,12 @@ public final class Fleet implements AutoCloseable, FleetStats {
     }
 
     /** A block this host applied for its own reasons; never waits (called on the blocker thread). */
-    public void announce(IpAddress source, long timeoutSeconds) {
-        offer(new Outbound(FleetAddress.of(source), System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)));
+    public void announce(Cidr source, long timeoutSeconds) {
+        // The fleet's keys and messages name addresses: IPv6 prefix blocks (--ipv6-prefix) stay local for now.
+        if (!source.isHost()) {
+            return;
+        }
+        offer(new Outbound(FleetAddress.of(source.network()), System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds)));
     }
 
     @Override

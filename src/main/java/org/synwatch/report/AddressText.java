@@ -1,5 +1,6 @@
 package org.synwatch.report;
 
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 
 /**
@@ -15,6 +16,12 @@ public final class AddressText {
         LineBuffer text = new LineBuffer(40);
         append(text, address.family(), address.hi(), address.lo());
         return text.toString();
+    }
+
+    /** An address as {@link #text(IpAddress)}; a network in CIDR form, as nft writes it: {@code 2001:db8:1:2::/64}. */
+    public static String text(Cidr source) {
+        String address = text(source.network());
+        return source.isHost() ? address : address + "/" + source.prefixLength();
     }
 
     public static void append(LineBuffer out, int family, long hi, long lo) {

@@ -155,31 +155,33 @@ public final class EventWriter implements ScanListener {
         endLine();
     }
 
-    /** {@code Blocked ADDR for 1h}, or with {@code dryRun} {@code Would block ADDR for 1h (dry run)}. */
-    public void blocked(long timeMicros, IpAddress address, long timeoutSeconds, boolean dryRun) {
-        blocked(timeMicros, address, timeoutSeconds, dryRun, null);
+    /**
+     * {@code Blocked SRC for 1h}, or with {@code dryRun} {@code Would block SRC for 1h (dry run)}:
+     * SRC is an address, or an IPv6 prefix in CIDR form.
+     */
+    public void blocked(long timeMicros, Cidr source, long timeoutSeconds, boolean dryRun) {
+        blocked(timeMicros, source, timeoutSeconds, dryRun, null);
     }
 
     /**
      * As above; a fleet decision ({@code origin} is the peer that made it, else null) ends with
      * {@code (fleet: ORIGIN)} and gives its remaining time in every unit, {@code 59m12s}.
      */
-    public void blocked(long timeMicros, IpAddress address, long timeoutSeconds, boolean dryRun, String origin) {
+    public void blocked(long timeMicros, Cidr source, long timeoutSeconds, boolean dryRun, String origin) {
         if (json && dryRun) {
-            notBlocked(timeMicros, address, "dry_run", origin);
+            notBlocked(timeMicros, source, "dry_run", origin);
             return;
         }
         if (json) {
-            jsonStart(timeMicros, EventKind.BLOCKED, address.family());
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(address);
+            jsonStart(timeMicros, EventKind.BLOCKED, source.network().family());
+            appendJsonSource(source);
             buffer.append(JSON_TIMEOUT).appendDecimal(timeoutSeconds);
             jsonOrigin(origin);
             buffer.append(jsonEnd);
         } else {
             time.append(buffer, timeMicros);
             buffer.append(dryRun ? WOULD_BLOCK : BLOCKED);
-            appendAddress(address);
+            appendSource(source);
             buffer.append(FOR);
             if (origin == null) {
                 appendDuration(timeoutSeconds);
@@ -194,17 +196,16 @@ public final class EventWriter implements ScanListener {
         endLine();
     }
 
-    /** {@code Not blocking ADDR: REASON}. */
-    public void notBlocked(long timeMicros, IpAddress address, String reason) {
-        notBlocked(timeMicros, address, reason, null);
+    /** {@code Not blocking SRC: REASON}. */
+    public void notBlocked(long timeMicros, Cidr source, String reason) {
+        notBlocked(timeMicros, source, reason, null);
     }
 
-    /** {@code Not blocking ADDR: REASON}, with {@code (fleet: ORIGIN)} for a peer's decision. */
-    public void notBlocked(long timeMicros, IpAddress address, String reason, String origin) {
+    /** {@code Not blocking SRC: REASON}, with {@code (fleet: ORIGIN)} for a peer's decision. */
+    public void notBlocked(long timeMicros, Cidr source, String reason, String origin) {
         if (json) {
-            jsonStart(timeMicros, EventKind.NOT_BLOCKED, address.family());
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(address);
+            jsonStart(timeMicros, EventKind.NOT_BLOCKED, source.network().family());
+            appendJsonSource(source);
             // A keyword: the text's words joined by '_' (name server -> name_server).
             buffer.append(JSON_REASON).append(reason.replace(' ', '_').getBytes(StandardCharsets.US_ASCII)).append('"');
             jsonOrigin(origin);
@@ -212,7 +213,7 @@ public final class EventWriter implements ScanListener {
         } else {
             time.append(buffer, timeMicros);
             buffer.append(NOT_BLOCKING);
-            appendAddress(address);
+            appendSource(source);
             buffer.append(':').append(' ').append(reason.getBytes(StandardCharsets.US_ASCII));
             textOrigin(origin);
         }
@@ -224,10 +225,10 @@ public final class EventWriter implements ScanListener {
      * caller read) beside the exact count. Hosts are addresses the fleet validated: no escaping.
      */
     public void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts) {
+        Cidr host = Cidr.host(source);
         if (json) {
             jsonStart(timeMicros, EventKind.PORT_SWEEP, source.family());
-            buffer.append(JSON_SOURCE_IP);
-            appendAddress(source);
+            appendJsonSource(host);
             buffer.append(JSON_SWEEP_PORT).appendDecimal(port).append(JSON_SWEEP_HOST_COUNT).appendDecimal(hostCount)
                     .append(JSON_SWEEP_HOSTS);
             for (int i = 0; i < hosts.size(); i++) {
@@ -240,7 +241,7 @@ public final class EventWriter implements ScanListener {
         } else {
             time.append(buffer, timeMicros);
             buffer.append(PORT_SWEEP);
-            appendAddress(source);
+            appendSource(host);
             buffer.append(ARROW).appendDecimal(hostCount).append(HOSTS_ON_PORT).appendDecimal(port);
         }
         endLine();
@@ -335,6 +336,17 @@ public final class EventWriter implements ScanListener {
         }
     }
 
+    private void appendEndpoint(int family, long hi, long lo, int port) {
+        if (family == SynHeader.IPV6) {
+            buffer.append('[');
+            AddressText.appendIpv6(buffer, hi, lo);
+            buffer.append(']');
+        } else {
+            AddressText.appendIpv4(buffer, lo);
+        }
+        buffer.append(':').appendDecimal(port);
+    }
+
     /** 3552 → 59m12s, 3600 → 1h, 3601 → 1h0m1s: a remaining time, to the second. */
     private void appendRemaining(long seconds) {
         long hours = seconds / 3600;
@@ -364,23 +376,25 @@ public final class EventWriter implements ScanListener {
         }
     }
 
-    private void appendEndpoint(int family, long hi, long lo, int port) {
-        if (family == SynHeader.IPV6) {
-            buffer.append('[');
-            AddressText.appendIpv6(buffer, hi, lo);
-            buffer.append(']');
-        } else {
-            AddressText.appendIpv4(buffer, lo);
-        }
-        buffer.append(':').appendDecimal(port);
-    }
-
     private void appendAddress(int family, long hi, long lo) {
         AddressText.append(buffer, family, hi, lo);
     }
 
-    private void appendAddress(IpAddress address) {
-        appendAddress(address.family(), address.hi(), address.lo());
+    /**
+     * {@code source.ip} stays an address (a prefix's first), and {@code source.address} names the
+     * source as the text line does, as for a port scan.
+     */
+    private void appendJsonSource(Cidr source) {
+        IpAddress network = source.network();
+        buffer.append(JSON_SOURCE_IP);
+        appendAddress(network.family(), network.hi(), network.lo());
+        buffer.append(JSON_SOURCE_ADDRESS);
+        appendSource(source);
+    }
+
+    private void appendSource(Cidr source) {
+        IpAddress network = source.network();
+        appendSource(network.family(), network.hi(), network.lo(), source.prefixLength());
     }
 
     /** The address's first {@code sourceBits} bits: the address itself, or a network in CIDR form. */

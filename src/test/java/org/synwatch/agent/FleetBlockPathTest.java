@@ -52,7 +52,7 @@ class FleetBlockPathTest {
         BlockSettings settings = new BlockSettings(mode, 3600, List.of());
         gate = mode == BlockSettings.Mode.OFF ? null
                 : BlockGate.create(settings, new Allowlist(List.of(), Optional.empty(), facts), false);
-        ScanResponder responder = new ScanResponder(writer(output), settings, gate, null);
+        ScanResponder responder = new ScanResponder(writer(output), settings, gate, null, 128);
         return new FleetBlockPath(responder, writer(output), 3600);
     }
 

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.FleetSettings;
 import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
@@ -134,7 +135,7 @@ public final class FleetBench {
                 for (int b = 0; b < blocksPerSecond / 10 + (tick % 10 < blocksPerSecond % 10 ? 1 : 0); b++) {
                     IpAddress address = IpAddress.ipv4(0xC6120000L | (blocked++ & 0xFFFF));
                     announcedAt.put(AddressText.text(address), System.nanoTime());
-                    fleets.get(ThreadLocalRandom.current().nextInt(agents)).announce(address, 3600);
+                    fleets.get(ThreadLocalRandom.current().nextInt(agents)).announce(Cidr.host(address), 3600);
                 }
                 long sleep = tickStart + TimeUnit.MILLISECONDS.toNanos(100) - System.nanoTime();
                 if (sleep > 0) {

@@ -134,9 +134,38 @@ class AllowlistTest {
                         : same(servers, candidate) ? BlockStats.Result.NAME_SERVER
                         : any(LINK_LOCAL, candidate) ? BlockStats.Result.ALLOWLISTED
                         : null;
-                assertEquals(expected, allowlist.protects(IpAddress.of(candidate)), () -> java.util.HexFormat.of().formatHex(candidate));
+                assertEquals(expected, allowlist.protects(Cidr.host(IpAddress.of(candidate))), () -> java.util.HexFormat.of().formatHex(candidate));
             }
         }
+    }
+
+    /**
+     * A forged scan "from" a /64 must not block the host's own /64, its gateway's or its name
+     * server's: a prefix holding any protected address, or overlapping an allowed network either
+     * way, is protected with that address's reason.
+     */
+    @Test
+    void aPrefixHoldingAProtectedAddressIsProtected() throws Exception {
+        Facts facts = new Facts();
+        facts.own = List.of(IpAddress.parse("t", "2001:db8:a:1::10"));
+        facts.gateways = List.of(IpAddress.parse("t", "2001:db8:a:2::1"));
+        facts.nameServers = List.of(IpAddress.parse("t", "2001:db8:a:3::53"));
+        Allowlist allowlist = new Allowlist(List.of(Cidr.parse("t", "2001:db8:a:4::7"), Cidr.parse("t", "2001:db8:b::/48")),
+                Optional.empty(), facts);
+        assertEquals(BlockStats.Result.OWN_ADDRESS, allowlist.protects(Cidr.parse("t", "2001:db8:a:1::/64")));
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.parse("t", "2001:db8:a:2::/64")));
+        assertEquals(BlockStats.Result.NAME_SERVER, allowlist.protects(Cidr.parse("t", "2001:db8:a:3::/64")));
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "2001:db8:a:4::/64")),
+                "an allowed address inside the prefix");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "2001:db8:b:5::/64")),
+                "a prefix inside an allowed network");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "2001:db8::/32")),
+                "a short prefix holds them all; the allow list is the first reason");
+        assertEquals(BlockStats.Result.OWN_ADDRESS, allowlist.protects(Cidr.parse("t", "::/64")), "::1 and ::");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.parse("t", "fe80::/64")), "link-local");
+        assertNull(allowlist.protects(Cidr.parse("t", "2001:db8:a:5::/64")), "the neighbouring /64 holds nothing protected");
+        assertEquals(BlockStats.Result.OWN_ADDRESS, allowlist.protects(Cidr.parse("t", "2001:db8:a:1::/80")));
+        assertNull(allowlist.protects(Cidr.parse("t", "2001:db8:a:1:1::/80")), "a /80 beside the host's address");
     }
 
     @Test
@@ -146,15 +175,15 @@ class AllowlistTest {
         IpAddress next = IpAddress.ipv4(0xC0000202L);
         facts.gateways = List.of(gateway);
         Allowlist allowlist = new Allowlist(List.of(), Optional.empty(), facts);
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(gateway));
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(gateway)));
         facts.gateways = List.of(next);
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(gateway), "until the next refresh");
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(gateway)), "until the next refresh");
         allowlist.refresh();
-        assertNull(allowlist.protects(gateway));
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(next));
+        assertNull(allowlist.protects(Cidr.host(gateway)));
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(next)));
         facts.gateways = null;
         allowlist.refresh();
-        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(next), "a failed read keeps the last gateways");
+        assertEquals(BlockStats.Result.GATEWAY, allowlist.protects(Cidr.host(next)), "a failed read keeps the last gateways");
     }
 
     @Test
@@ -163,15 +192,15 @@ class AllowlistTest {
         Allowlist allowlist = new Allowlist(List.of(), Optional.of(file), new Facts());
         IpAddress monitor = IpAddress.ipv4(0xC6336407L);
         IpAddress pod = IpAddress.ipv4(0x0A2A0001L);
-        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(monitor));
-        assertNull(allowlist.protects(pod));
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.host(monitor)));
+        assertNull(allowlist.protects(Cidr.host(pod)));
         Files.writeString(file, "10.42.0.0/16\n");
         Files.setLastModifiedTime(file, FileTime.fromMillis(0));
         allowlist.reload();
-        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(pod));
-        assertNull(allowlist.protects(monitor));
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.host(pod)));
+        assertNull(allowlist.protects(Cidr.host(monitor)));
         Files.writeString(file, "10.42.0.1/16\n");
         allowlist.reload();
-        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(pod), "a bad file keeps the previous list");
+        assertEquals(BlockStats.Result.ALLOWLISTED, allowlist.protects(Cidr.host(pod)), "a bad file keeps the previous list");
     }
 }

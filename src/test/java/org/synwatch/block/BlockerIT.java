@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.report.AddressText;
@@ -66,18 +67,37 @@ class BlockerIT {
         return IpAddress.ipv4(0xC0000200L | last);
     }
 
+    /** A prefix goes into the real interval set; one added by hand is adopted and counted in that set. */
+    @Test
+    void blocksAPrefixAndCountsTheIntervalSet() throws Exception {
+        NftFirewall firewall = firewall();
+        firewall.install(65536);
+        Commands.run("ip", "netns", "exec", namespace, "nft", "add element inet synwatch blocked6net { 2001:db8:9::/64 timeout 1h }");
+        Blocker blocker = blocker(firewall);
+        blocker.start();
+        blocker.submit(T0, Cidr.parse("test", "2001:db8:1:2::/64"));
+        for (int i = 0; i < 250 && gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS) < 2; i++) {
+            Thread.sleep(20);  // the first resync runs after the first batch, on a thread of its own
+        }
+        blocker.close();
+        assertEquals(2, gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS), "the adopted prefix and ours");
+        assertEquals(List.of("2001:db8:1:2::/64", "2001:db8:9::/64"),
+                firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
+        assertEquals("2021-04-28 15:28:05: Blocked 2001:db8:1:2::/64 for 1h", out.toString(StandardCharsets.US_ASCII).strip());
+    }
+
     @Test
     void recreatesItsTableWhenSomeoneDeletesIt() throws Exception {
         NftFirewall firewall = firewall();
         firewall.install(BlockSettings.DEFAULT_MAX_BLOCKED);
         Blocker blocker = blocker(firewall);
         blocker.start();
-        blocker.submit(T0, ipv4(66));
+        blocker.submit(T0, Cidr.host(ipv4(66)));
         for (int i = 0; i < 100 && firewall.blocked().isEmpty(); i++) {
             Thread.sleep(20);
         }
         Commands.run("ip", "netns", "exec", namespace, "nft", "delete", "table", "inet", "synwatch");
-        blocker.submit(T0, ipv4(67));
+        blocker.submit(T0, Cidr.host(ipv4(67)));
         blocker.close();
         assertTrue(firewall.tableExists(), "the table is back");
         assertEquals(List.of("192.0.2.67"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
@@ -101,14 +121,14 @@ class BlockerIT {
         ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
         blocker.start();
         for (int i = 0; i < 5; i++) {
-            blocker.submit(T0, ipv4(70 + i));
+            blocker.submit(T0, Cidr.host(ipv4(70 + i)));
             // Each failure is counted before the next request: no race with the marker below.
             for (int wait = 0; wait < 1000 && gate.blocks(BlockStats.Result.FAILED) <= i; wait++) {
                 Thread.sleep(10);
             }
         }
         Commands.run("touch", marker());
-        blocker.submit(T0, ipv4(99));
+        blocker.submit(T0, Cidr.host(ipv4(99)));
         blocker.close();
         Commands.run("rm", "-f", marker());
         assertEquals(1, gate.blocks(BlockStats.Result.ADDED));
@@ -126,10 +146,10 @@ class BlockerIT {
         List<String> announced = new CopyOnWriteArrayList<>();
         blocker.listener((source, seconds) -> announced.add(AddressText.text(source) + " " + seconds));
         blocker.start();
-        blocker.submit(T0, ipv4(80));
-        blocker.submit(T0, ipv4(81), 120, "node-a");
-        blocker.submit(T0, ipv4(82), 3552, "node-b");
-        blocker.submitUnblock(T0, ipv4(82), "operator");
+        blocker.submit(T0, Cidr.host(ipv4(80)));
+        blocker.submit(T0, Cidr.host(ipv4(81)), 120, "node-a");
+        blocker.submit(T0, Cidr.host(ipv4(82)), 3552, "node-b");
+        blocker.submitUnblock(T0, Cidr.host(ipv4(82)), "operator");
         blocker.close();
         assertEquals(List.of("192.0.2.80 3600"), announced, "a peer's decision is not announced again");
         Map<String, Long> expiries = firewall.blocked().stream()

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.BlockSettings;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
@@ -147,7 +148,7 @@ class BlockerTest {
     /** Submits one request and waits until the blocker has applied it (close would stop the thread). */
     private void blockAndSettle(IpAddress address) throws InterruptedException {
         int before = nft.scripts().size();
-        blocker.submit(T0, address);
+        blocker.submit(T0, Cidr.host(address));
         for (int i = 0; i < 500 && nft.scripts().size() == before; i++) {
             Thread.sleep(2);
         }
@@ -158,7 +159,7 @@ class BlockerTest {
     void recreatesADeletedTableAndRetriesOnce() throws Exception {
         nft.errors.add(TABLE_GONE);
         blocker.start();
-        blocker.submit(T0, ipv4(66));
+        blocker.submit(T0, Cidr.host(ipv4(66)));
         blocker.close();
         List<String> scripts = nft.scripts();
         assertEquals(3, scripts.size(), scripts::toString);
@@ -208,17 +209,34 @@ class BlockerTest {
     void aSourceStillBlockedIsNotBlockedTwiceAndExpiresWithItsTimeout() throws Exception {
         blocker.start();
         blockAndSettle(ipv4(5));
-        assertEquals(BlockStats.Result.ALREADY_BLOCKED, gate.consider(ipv4(5), T0));
+        assertEquals(BlockStats.Result.ALREADY_BLOCKED, gate.consider(Cidr.host(ipv4(5)), T0));
         clock.addAndGet(3600L * 1_000_000_000L);
         assertEquals(0, gate.blockedSources(), "expired with its timeout, as in the kernel");
-        assertEquals(BlockStats.Result.ADDED, gate.consider(ipv4(5), T0));
+        assertEquals(BlockStats.Result.ADDED, gate.consider(Cidr.host(ipv4(5)), T0));
+    }
+
+    @Test
+    void aPrefixGoesIntoTheIntervalSetBesideAddresses() throws Exception {
+        blocker.submit(T0, Cidr.parse("t", "2001:db8:1:2::/64"));
+        blocker.submit(T0, Cidr.parse("t", "2001:db8::7"));
+        blocker.submit(T0, Cidr.host(ipv4(8)));
+        blocker.start();
+        blocker.close();
+        assertEquals(List.of("add element inet synwatch blocked4 { 192.0.2.8 timeout 3600s }\n"
+                        + "add element inet synwatch blocked6 { 2001:db8::7 timeout 3600s }\n"
+                        + "add element inet synwatch blocked6net { 2001:db8:1:2::/64 timeout 3600s }\n"),
+                nft.scripts().stream().filter(script -> script.startsWith("add element")).toList());
+        assertEquals(List.of("2021-04-28 15:28:05: Blocked 2001:db8:1:2::/64 for 1h", "2021-04-28 15:28:05: Blocked 2001:db8::7 for 1h",
+                "2021-04-28 15:28:05: Blocked 192.0.2.8 for 1h"), lines());
+        assertEquals(1, gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS));
+        assertEquals(3, gate.blockedSources());
     }
 
     @Test
     void aSourceQueuedTwiceIsOneElementOneLine() throws Exception {
-        blocker.submit(T0, ipv4(8));
-        blocker.submit(T0, ipv4(8));
-        blocker.submit(T0, ipv4(9));
+        blocker.submit(T0, Cidr.host(ipv4(8)));
+        blocker.submit(T0, Cidr.host(ipv4(8)));
+        blocker.submit(T0, Cidr.host(ipv4(9)));
         blocker.start();
         blocker.close();
         assertEquals(List.of("add element inet synwatch blocked4 { 192.0.2.8 timeout 3600s, 192.0.2.9 timeout 3600s }\n"),

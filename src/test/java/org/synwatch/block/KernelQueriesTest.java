@@ -14,6 +14,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 import org.synwatch.report.AddressText;
 import org.synwatch.testing.Commands;
@@ -25,16 +26,42 @@ class KernelQueriesTest {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             IpAddress loopback = IpAddress.of(InetAddress.getLoopbackAddress());
             IpAddress other = IpAddress.ipv4(0x7F000063L);  // 127.0.0.99: no connection
-            assertFalse(KernelQueries.hasEstablished(other));
+            assertFalse(KernelQueries.hasEstablished(Cidr.host(other)));
             try (Socket client = new Socket()) {
                 client.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                 client.connect(server.getLocalSocketAddress());
                 try (Socket accepted = server.accept()) {
-                    assertTrue(KernelQueries.hasEstablished(loopback));
-                    assertFalse(KernelQueries.hasEstablished(other));
+                    assertTrue(KernelQueries.hasEstablished(Cidr.host(loopback)));
+                    assertFalse(KernelQueries.hasEstablished(Cidr.host(other)));
                 }
             }
         }
+    }
+
+    /** With --ipv6-prefix a whole prefix is blocked: any of its addresses with a connection protects it. */
+    @Test
+    void findsAnEstablishedConnectionOfAnyAddressOfAPrefix() throws Exception {
+        IpAddress ipv6Loopback = new IpAddress(IpAddress.IPV6, 0, 1);
+        try (ServerSocket server = new ServerSocket()) {
+            server.bind(new InetSocketAddress(ipv6Loopback.toInetAddress(), 0));
+            Cidr holdingIt = new Cidr(ipv6Loopback, 64);
+            Cidr beside = new Cidr(new IpAddress(IpAddress.IPV6, 0, 0x100), 120);  // ::100/120, not ::1
+            try (Socket client = new Socket()) {
+                client.connect(server.getLocalSocketAddress());
+                try (Socket accepted = server.accept()) {
+                    assertTrue(KernelQueries.hasEstablished(holdingIt));
+                    assertFalse(KernelQueries.hasEstablished(beside));
+                }
+            }
+        }
+    }
+
+    @Test
+    void theFilterConditionCarriesThePrefixLength() {
+        byte[] request = KernelQueries.diagRequest(10, new Cidr(new IpAddress(IpAddress.IPV6, 0x20010DB800010002L, 0), 64));
+        assertEquals(10, request[64], "condition family AF_INET6");
+        assertEquals(64, request[65], "prefix length");
+        assertEquals(0x20, request[72], "the network's first byte, after family, length and port");
     }
 
     @Test
@@ -46,7 +73,7 @@ class KernelQueriesTest {
                 client.bind(new InetSocketAddress(peer.toInetAddress(), 0));
                 client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
                 try (Socket accepted = server.accept()) {
-                    assertTrue(KernelQueries.hasEstablished(peer));
+                    assertTrue(KernelQueries.hasEstablished(Cidr.host(peer)));
                 }
             }
         }
@@ -71,7 +98,7 @@ class KernelQueriesTest {
 
     @Test
     void theFilterProgramMatchesTheKernelsLayout() {
-        byte[] request = KernelQueries.diagRequest(10, IpAddress.ipv4(0xC0000201L));
+        byte[] request = KernelQueries.diagRequest(10, Cidr.host(IpAddress.ipv4(0xC0000201L)));
         assertEquals(56 + 4 + 16, request.length);
         assertEquals(10, request[0], "socket family");
         assertEquals(6, request[1], "TCP");

@@ -93,13 +93,69 @@ class NftFirewallIT {
         firewall.block(hosts("192.0.2.66"), 3600);
         assertEquals(3, firewall.blocked().size());
 
-        assertTrue(firewall.unblock(IpAddress.parse("test", "192.0.2.66")));
-        assertFalse(firewall.unblock(IpAddress.parse("test", "192.0.2.66")));
+        assertTrue(firewall.unblock(Cidr.host(IpAddress.parse("test", "192.0.2.66"))));
+        assertFalse(firewall.unblock(Cidr.host(IpAddress.parse("test", "192.0.2.66"))));
         assertEquals(2, firewall.blocked().size());
 
         assertTrue(firewall.remove());
         assertFalse(firewall.tableExists());
         assertFalse(firewall.remove());
+    }
+
+    @Test
+    void anIpv6PrefixIsOneElementOfTheIntervalSetAndHoldsEveryAddressOfIt() throws Exception {
+        firewall.install(2);
+        firewall.block(hosts("2001:db8:1:2::/64", "2001:db8::66", "192.0.2.66"), 3600);
+        String networks = Commands.run("ip", "netns", "exec", namespace, "nft", "list", "set", "inet", "synwatch",
+                NftFirewall.SET_IPV6_NETWORKS);
+        assertTrue(networks.contains("flags interval,timeout"), networks);
+        assertTrue(networks.contains("elements = { 2001:db8:1:2::/64 timeout 1h"), networks);
+        // The kernel finds any address of the prefix in the set: the rule drops the whole /64.
+        assertTrue(Commands.run("ip", "netns", "exec", namespace, "nft", "get", "element", "inet", "synwatch",
+                NftFirewall.SET_IPV6_NETWORKS, "{ 2001:db8:1:2:ffff:1:2:3 }").contains("2001:db8:1:2::/64"));
+        assertEquals(List.of("192.0.2.66", "2001:db8:1:2::/64", "2001:db8::66"),
+                firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
+        String layout = ruleset();
+        assertEquals(2, layout.split("ip6 saddr @blocked6net", -1).length - 1, layout);
+
+        firewall.block(hosts("2001:db8:1:3::/64"), 3600);
+        FirewallException full = assertThrows(FirewallException.class, () -> firewall.block(hosts("2001:db8:1:4::/64"), 3600));
+        assertEquals(FirewallException.Problem.SET_FULL, full.problem(), "--max-blocked 2: a prefix is one element");
+        firewall.block(hosts("2001:db8:1:2::/64"), 3600);  // blocking a prefix again is harmless
+
+        assertTrue(firewall.unblock(new Cidr(IpAddress.parse("test", "2001:db8:1:2::"), 64)));
+        assertFalse(firewall.unblock(new Cidr(IpAddress.parse("test", "2001:db8:1:2::"), 64)));
+        assertEquals(List.of("192.0.2.66", "2001:db8:1:3::/64", "2001:db8::66"),
+                firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
+    }
+
+    /** What happens if --ipv6-prefix changes between runs: the kernel refuses overlapping intervals. */
+    @Test
+    void anOverlappingPrefixIsRefusedByTheKernel() throws Exception {
+        firewall.install(8);
+        firewall.block(hosts("2001:db8:1:2::/64"), 3600);
+        FirewallException e = assertThrows(FirewallException.class, () -> firewall.block(hosts("2001:db8:1::/48"), 3600));
+        assertEquals(FirewallException.Problem.OTHER, e.problem(), e.getMessage());
+        assertEquals(List.of("2001:db8:1:2::/64"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
+    }
+
+    /** A table made before the interval set existed keeps its blocks and gains the set and its rules. */
+    @Test
+    void anEarlierLayoutWithoutTheIntervalSetIsAdopted() throws Exception {
+        Commands.run("ip", "netns", "exec", namespace, "nft", String.join("\n",
+                "add table inet synwatch",
+                "add set inet synwatch blocked4 { type ipv4_addr; flags timeout; size 4; }",
+                "add set inet synwatch blocked6 { type ipv6_addr; flags timeout; size 4; }",
+                "add chain inet synwatch input { type filter hook input priority filter - 10; policy accept; }",
+                "add rule inet synwatch input ip6 saddr @blocked6 counter drop",
+                "add element inet synwatch blocked6 { 2001:db8::66 timeout 3600s }"));
+        firewall.install(4);
+        firewall.block(hosts("2001:db8:1:2::/64"), 3600);
+        assertEquals(List.of("2001:db8:1:2::/64", "2001:db8::66"),
+                firewall.blocked().stream().map(NftFirewall.Entry::address).sorted().toList());
+        String layout = ruleset();
+        assertEquals(2, layout.split("ip6 saddr @blocked6 ", -1).length - 1, layout);  // input and forward, not duplicated
+        assertTrue(layout.contains("ip6 saddr @blocked6net"), layout);
     }
 
     @Test

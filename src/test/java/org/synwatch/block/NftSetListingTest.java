@@ -22,6 +22,18 @@ class NftSetListingTest {
     }
 
     @Test
+    void readsPrefixesOfTheIntervalSet() throws IOException {
+        // Verbatim from `nft -j list set` of an interval set (nftables 1.0.6): a host, a prefix with and
+        // without a timeout, and a range, which is handed on as its kind's name (no address).
+        String json = "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_name\": \"Lester Gooch #5\","
+                + " \"json_schema_version\": 1}}, {\"set\": {\"family\": \"inet\", \"name\": \"s\", \"table\": \"t\", \"type\":"
+                + " \"ipv6_addr\", \"handle\": 1, \"flags\": [\"interval\", \"timeout\"], \"elem\": [\"2001:db8::7\", {\"elem\":"
+                + " {\"val\": {\"prefix\": {\"addr\": \"2001:db8:1:2::\", \"len\": 64}}, \"timeout\": 60, \"expires\": 59}},"
+                + " {\"prefix\": {\"addr\": \"2001:db8:3::\", \"len\": 48}}, {\"range\": [\"2001:db8:9::1\", \"2001:db8:9::5\"]}]}}]}";
+        assertEquals(List.of("2001:db8::7 -1", "2001:db8:1:2::/64 59", "2001:db8:3::/48 -1", "range -1"), read(json));
+    }
+
+    @Test
     void readsNftsOwnOutput() throws IOException {
         // Verbatim from `nft -j list set inet synwatch blocked4` (nftables 1.0.6).
         String json = "{\"nftables\": [{\"metainfo\": {\"version\": \"1.0.6\", \"release_name\": \"Lester Gooch #5\","

@@ -49,8 +49,8 @@ class FixtureReplayTest {
     }
 
     /**
-     * The capture's 200 addresses of one /64 never reach 4 ports each: one source with --ipv6-prefix 64.
-     * The block is still of the address whose SYN crossed the threshold.
+     * The capture's 200 addresses of one /64 never reach 4 ports each: one source with --ipv6-prefix 64,
+     * blocked as the prefix.
      */
     @Test
     void ipv6RotationWithinAPrefixIsOneScannerWithIpv6Prefix64() throws IOException {
@@ -63,10 +63,24 @@ class FixtureReplayTest {
         assertEquals(600 + 2, lines.size());
         assertEquals(List.of(
                 "2021-04-28 15:28:05: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 1,2,3,4",
-                "2021-04-28 15:28:05: Would block 2001:db8:1:2::2 for 1h (dry run)"),
+                "2021-04-28 15:28:05: Would block 2001:db8:1:2::/64 for 1h (dry run)"),
                 lines.stream().filter(l -> !l.contains("New connection")).toList());
         assertTrue(Files.readAllLines(FixtureFiles.expectedFor(capture)).stream().noneMatch(l -> l.contains("Port scan")),
                 "by address, the default, there is no scan");
+    }
+
+    /** A forged /64 must not block an address the operator allowed: the prefix holds it, so no block, and why. */
+    @Test
+    void aPrefixHoldingAnAllowedAddressIsNotBlocked() throws IOException {
+        Path capture = FixtureFiles.DIRECTORY.resolve("ipv6-rotation.pcap");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int status = new Cli(out, System.err, agent -> { }).execute(new String[] {"-r", capture.toString(),
+                "--ipv6-prefix", "64", "--dry-run", "--allow", "2001:db8:1:2:ffff::1"});
+        assertEquals(0, status);
+        assertEquals(List.of(
+                "2021-04-28 15:28:05: Port scan detected: 2001:db8:1:2::/64 -> 2001:db8::5 on ports 1,2,3,4",
+                "2021-04-28 15:28:05: Not blocking 2001:db8:1:2::/64: allowlisted"),
+                out.toString(StandardCharsets.US_ASCII).lines().filter(l -> !l.contains("New connection")).toList());
     }
 
     /** The JSON objects say what the text lines say: each, rendered as text, is the .expected line. */

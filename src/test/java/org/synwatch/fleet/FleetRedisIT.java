@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.FleetSettings;
 import org.synwatch.config.IpAddress;
 import org.synwatch.detect.ScanListener;
@@ -125,7 +126,7 @@ class FleetRedisIT {
         assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected() && fleetC.connected()));
         assertTrue(redis.cli("ACL", "LIST").contains("user default on sanitize-payload"), "the shipped ACL is in force");
         assertTrue(redis.cli("ACL", "LIST").contains("~synwatch:* resetchannels &synwatch:* -@all"), redis.cli("ACL", "LIST"));
-        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
+        fleetA.announce(Cidr.host(IpAddress.ipv4(SCANNER)), 3600);
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty() && !c.calls.isEmpty()));
         assertEquals(List.of("block 192.0.2.56 node-a 3600"), b.calls);
         assertEquals(List.of("block 192.0.2.56 node-a 3600"), c.calls);
@@ -143,8 +144,8 @@ class FleetRedisIT {
     void aStartingAgentAdoptsLiveDecisionsAndAnUnblockLiftsThemFleetWide() throws Exception {
         Host a = new Host();
         Fleet fleetA = connected("node-a", a);
-        fleetA.announce(IpAddress.ipv4(SCANNER), 600);
-        fleetA.announce(new IpAddress(IpAddress.IPV6, 0x20010DB800000000L, 1), 1200);
+        fleetA.announce(Cidr.host(IpAddress.ipv4(SCANNER)), 600);
+        fleetA.announce(Cidr.host(new IpAddress(IpAddress.IPV6, 0x20010DB800000000L, 1)), 1200);
         assertTrue(await(WAIT_MILLIS, () -> redis.cli("EXISTS", "synwatch:block:2001:db8::1").equals("1")));
         redis.cli("SET", "synwatch:block:not-an-address", "node-x", "PX", "60000");
         redis.cli("SET", "synwatch:block:192.0.2.99", "bad name!", "PX", "60000");
@@ -208,7 +209,7 @@ class FleetRedisIT {
         Host a = new Host();
         Fleet fleetA = join("node-a", a);
         fleetA.start();
-        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
+        fleetA.announce(Cidr.host(IpAddress.ipv4(SCANNER)), 3600);
         assertFalse(fleetA.connected());
         redis.start();
         assertTrue(await(WAIT_MILLIS, () -> redis.cli("GET", "synwatch:block:192.0.2.56").equals("node-a")));
@@ -230,7 +231,7 @@ class FleetRedisIT {
         redis.stop();
         assertTrue(await(WAIT_MILLIS, () -> !fleetA.connected() && !fleetB.connected()));
         // Local blocking goes on; the announcement waits in the queue.
-        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
+        fleetA.announce(Cidr.host(IpAddress.ipv4(SCANNER)), 3600);
         redis.start();
         assertTrue(await(WAIT_MILLIS, () -> fleetA.connected() && fleetB.connected()));
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty()));
@@ -243,7 +244,7 @@ class FleetRedisIT {
         Host b = new Host();
         Fleet fleetA = connected("node-a", new Host());
         Fleet fleetB = connected("node-b", b);
-        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
+        fleetA.announce(Cidr.host(IpAddress.ipv4(SCANNER)), 3600);
         assertTrue(await(WAIT_MILLIS, () -> !b.calls.isEmpty()));
         // A decision B missed: written while its subscription is cut, with the data kept (a network blip).
         redis.cli("CLIENT", "KILL", "TYPE", "pubsub");
@@ -260,10 +261,10 @@ class FleetRedisIT {
         Fleet fleetA = join("node-a", new Host());
         // Not started: nothing drains the queue.
         for (int i = 0; i < Fleet.DECISION_QUEUE_CAPACITY; i++) {
-            fleetA.announce(IpAddress.ipv4(0xC6336400L + i), 3600);
+            fleetA.announce(Cidr.host(IpAddress.ipv4(0xC6336400L + i)), 3600);
         }
         assertEquals(0, fleetA.messages(FleetStats.Direction.OUT, FleetStats.MessageResult.DROPPED));
-        fleetA.announce(IpAddress.ipv4(SCANNER), 3600);
+        fleetA.announce(Cidr.host(IpAddress.ipv4(SCANNER)), 3600);
         assertEquals(1, fleetA.messages(FleetStats.Direction.OUT, FleetStats.MessageResult.DROPPED));
         redis.start();
     }
@@ -273,7 +274,7 @@ class FleetRedisIT {
         Fleet fleet = join(new FleetSettings("127.0.0.1", redis.port(), 0, false, Optional.of("wrong"), "node-a", 10),
                 new Host());
         fleet.start();
-        fleet.announce(IpAddress.ipv4(SCANNER), 3600);
+        fleet.announce(Cidr.host(IpAddress.ipv4(SCANNER)), 3600);
         assertFalse(await(1000, fleet::connected));
         assertEquals("0", redis.cli("EXISTS", "synwatch:block:192.0.2.56"));
     }

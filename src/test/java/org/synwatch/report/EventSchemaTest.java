@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.IpAddress;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.packet.SynHeader;
@@ -58,12 +59,12 @@ class EventSchemaTest {
 
     /** The kinds a fleet peer's decision writes, with its origin. */
     private static final Map<EventKind, Consumer<EventWriter>> FLEET_SAMPLES = new EnumMap<>(Map.of(
-            EventKind.BLOCKED, w -> w.blocked(T0, IpAddress.ipv4(0xC0000238L), 3552, false, "node-a"),
-            EventKind.NOT_BLOCKED, w -> w.notBlocked(T0, IpAddress.ipv4(0xC0000238L), "allowlisted", "node-a")));
+            EventKind.BLOCKED, w -> w.blocked(T0, Cidr.host(IpAddress.ipv4(0xC0000238L)), 3552, false, "node-a"),
+            EventKind.NOT_BLOCKED, w -> w.notBlocked(T0, Cidr.host(IpAddress.ipv4(0xC0000238L)), "allowlisted", "node-a")));
 
     private static void blockedSample(EventWriter writer, boolean dryRun) {
         SynHeader s = syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80);
-        writer.blocked(T0, s.source(), 3600, dryRun);
+        writer.blocked(T0, Cidr.host(s.source()), 3600, dryRun);
     }
 
     /** docs/events.md: kind name to its fields, in table order. */

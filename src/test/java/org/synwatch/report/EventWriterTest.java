@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.synwatch.config.Cidr;
 import org.synwatch.config.OutputFormat;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.testing.Json;
@@ -27,10 +28,10 @@ class EventWriterTest {
         writer.newConnection(v4);
         writer.newConnection(v6);
         writer.portScan(v4, 32, new int[] {80, 81, 82, 83}, 4);
-        writer.blocked(T0, v4.source(), 3600, false);
-        writer.blocked(T0, v6.source(), 90, true);
-        writer.notBlocked(T0, v4.source(), "allowlisted");
-        writer.notBlocked(T0, v6.source(), "name server");
+        writer.blocked(T0, Cidr.host(v4.source()), 3600, false);
+        writer.blocked(T0, Cidr.host(v6.source()), 90, true);
+        writer.notBlocked(T0, Cidr.host(v4.source()), "allowlisted");
+        writer.notBlocked(T0, new Cidr(v6.source(), 64), "name server");
         writer.flush();
         return out.toString(StandardCharsets.US_ASCII).lines().toList();
     }
@@ -44,7 +45,7 @@ class EventWriterTest {
                 "2021-04-28 15:28:05: Blocked 192.0.2.56 for 1h",
                 "2021-04-28 15:28:05: Would block 2001:db8::1 for 90s (dry run)",
                 "2021-04-28 15:28:05: Not blocking 192.0.2.56: allowlisted",
-                "2021-04-28 15:28:05: Not blocking 2001:db8::1: name server"), write(ZoneOffset.UTC, OutputFormat.TEXT));
+                "2021-04-28 15:28:05: Not blocking 2001:db8::/64: name server"), write(ZoneOffset.UTC, OutputFormat.TEXT));
     }
 
     @Test
@@ -70,16 +71,16 @@ class EventWriterTest {
                         + "\"synwatch.ports\":[80,81,82,83]" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"network\",\"intrusion_detection\"],\"event.type\":[\"denied\"],"
                         + "\"event.action\":\"blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
-                        + "\"synwatch.block_timeout_seconds\":3600" + observer,
+                        + "\"source.address\":\"192.0.2.56\",\"synwatch.block_timeout_seconds\":3600" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
                         + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\","
-                        + "\"synwatch.reason\":\"dry_run\"" + observer,
+                        + "\"source.address\":\"2001:db8::1\",\"synwatch.reason\":\"dry_run\"" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
                         + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv4\",\"source.ip\":\"192.0.2.56\","
-                        + "\"synwatch.reason\":\"allowlisted\"" + observer,
+                        + "\"source.address\":\"192.0.2.56\",\"synwatch.reason\":\"allowlisted\"" + observer,
                 time + "\"event.kind\":\"event\",\"event.category\":[\"intrusion_detection\"],\"event.type\":[\"allowed\"],"
-                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::1\","
-                        + "\"synwatch.reason\":\"name_server\"" + observer),
+                        + "\"event.action\":\"not_blocked\",\"network.type\":\"ipv6\",\"source.ip\":\"2001:db8::\","
+                        + "\"source.address\":\"2001:db8::/64\",\"synwatch.reason\":\"name_server\"" + observer),
                 write(ZoneId.of("Europe/Berlin"), OutputFormat.JSON));
     }
 
@@ -94,11 +95,11 @@ class EventWriterTest {
     private List<String> writeFleet(OutputFormat format) {
         EventWriter writer = new EventWriter(new EventOutput(out), ZoneOffset.UTC, format, new Observer("web-1", Optional.of("eth0")));
         SynHeader v4 = syn(T0, "192.0.2.56", 5973, "10.0.0.5", 80);
-        writer.blocked(T0, v4.source(), 3552, false, "node-a");
-        writer.blocked(T0, v4.source(), 3600, false, "node-a");
-        writer.blocked(T0, v4.source(), 3601, false, "node-a");
-        writer.blocked(T0, v4.source(), 90, true, "node-b");
-        writer.notBlocked(T0, v4.source(), "allowlisted", "node-c");
+        writer.blocked(T0, Cidr.host(v4.source()), 3552, false, "node-a");
+        writer.blocked(T0, Cidr.host(v4.source()), 3600, false, "node-a");
+        writer.blocked(T0, Cidr.host(v4.source()), 3601, false, "node-a");
+        writer.blocked(T0, Cidr.host(v4.source()), 90, true, "node-b");
+        writer.notBlocked(T0, Cidr.host(v4.source()), "allowlisted", "node-c");
         writer.portSweep(T0, v4.source(), 22, 11, List.of("10.0.0.1", "10.0.0.2"));
         writer.flush();
         return out.toString(StandardCharsets.US_ASCII).lines().toList();
