@@ -1,5 +1,6 @@
 package org.synwatch.capture;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.packet.FragmentTable;
@@ -15,6 +16,8 @@ import org.synwatch.ring.SynRing;
  */
 public final class CaptureLoop {
     private static final long STATS_INTERVAL_NANOS = 1_000_000_000L;
+    /** How long a live stop goes on reading what the kernel holds: many times the kernel's block timeout. */
+    private static final long DRAIN_MILLIS = 25L * PcapHandle.BLOCK_TIMEOUT_MILLIS;
     private static final Logger LOG = LoggerFactory.getLogger(CaptureLoop.class);
     private final PcapHandle handle;
     private final SynRing ring;
@@ -45,32 +48,69 @@ public final class CaptureLoop {
         while (!stopRequested) {
             int status = handle.next();
             if (status == PcapHandle.END) {
-                if (!lossless) {
-                    readKernelStats();
-                }
-                return;
+                break;
             }
             if (!lossless && System.nanoTime() - statsReadAt >= STATS_INTERVAL_NANOS) {
                 readKernelStats();
             }
             if (status == PcapHandle.PACKET) {
-                counters.captured.increment();
-                scratch.timestampMicros = handle.timestampMicros();
-                int capturedLength = handle.capturedLength();
-                ParseOutcome outcome = parser.parse(PcapHandle.MEMORY, handle.packetAddress(), capturedLength,
-                        linkType, scratch);
-                switch (outcome) {
-                    case PURE_SYN -> {
-                        counters.syns.increment();
-                        if (lossless ? ring.publish(scratch) : ring.tryPublish(scratch)) {
-                            counters.parsed.increment();
-                        }
-                    }
-                    case IGNORED -> counters.parsed.increment();
-                    case MALFORMED -> counters.malformed.increment();
-                    case TRUNCATED -> truncated(capturedLength);
+                handlePacket(linkType);
+            }
+        }
+        if (!lossless) {
+            drainAfterStop(linkType);
+            readKernelStats();
+        }
+    }
+
+    /**
+     * A stop must not lose what the kernel already captured: the packets left in the block being
+     * read, and those in the block still open, which the kernel retires within the block timeout.
+     * An idle link retires no block, so a read would wait forever: a timer breaks the loop once
+     * more after {@link #DRAIN_MILLIS}, which also bounds a stop under a flood.
+     */
+    private void drainAfterStop(LinkType linkType) throws PcapException {
+        AtomicBoolean drained = new AtomicBoolean();
+        Thread timer = Thread.ofPlatform().name("synwatch-capture-drain").daemon().start(() -> {
+            try {
+                Thread.sleep(DRAIN_MILLIS);
+            } catch (InterruptedException e) {
+                return;   // the drain ended by itself
+            }
+            drained.set(true);
+            handle.breakLoop();
+        });
+        try {
+            while (true) {
+                int status = handle.next();
+                if (status == PcapHandle.PACKET) {
+                    handlePacket(linkType);
+                } else if (status == PcapHandle.TIMEOUT || drained.get()) {
+                    // TIMEOUT: nothing more (immediate mode's timer); END before the timer is the stop's own break.
+                    return;
                 }
             }
+        } finally {
+            timer.interrupt();
+        }
+    }
+
+    private void handlePacket(LinkType linkType) {
+        counters.captured.increment();
+        scratch.timestampMicros = handle.timestampMicros();
+        int capturedLength = handle.capturedLength();
+        ParseOutcome outcome = parser.parse(PcapHandle.MEMORY, handle.packetAddress(), capturedLength,
+                linkType, scratch);
+        switch (outcome) {
+            case PURE_SYN -> {
+                counters.syns.increment();
+                if (lossless ? ring.publish(scratch) : ring.tryPublish(scratch)) {
+                    counters.parsed.increment();
+                }
+            }
+            case IGNORED -> counters.parsed.increment();
+            case MALFORMED -> counters.malformed.increment();
+            case TRUNCATED -> truncated(capturedLength);
         }
     }
 
