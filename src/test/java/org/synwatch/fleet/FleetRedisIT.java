@@ -162,7 +162,7 @@ class FleetRedisIT {
         assertEquals(2, fleetD.messages(FleetStats.Direction.IN, FleetStats.MessageResult.INVALID));
 
         assertTrue(Fleet.unblockFleetWide(settings("operator", 10), IpAddress.ipv4(SCANNER)));
-        assertTrue(await(WAIT_MILLIS, () -> !d.starting("unblock").isEmpty()));
+        assertTrue(await(WAIT_MILLIS, () -> !d.starting("unblock").isEmpty() && !a.starting("unblock").isEmpty()));
         assertEquals(List.of("unblock 192.0.2.56 operator"), d.starting("unblock"));
         assertEquals(List.of("unblock 192.0.2.56 operator"), a.starting("unblock"));
         assertEquals("0", redis.cli("EXISTS", "synwatch:block:192.0.2.56"));
