@@ -20,7 +20,7 @@ JAR := target/synwatch.jar
 #             start private instances of it, never the system's
 RUNTIME_PACKAGES := libpcap0.8 nftables
 BUILD_PACKAGES := maven
-TEST_PACKAGES := iproute2 tcpdump procps nmap curl python3 python3-scapy util-linux hping3 redis-server
+TEST_PACKAGES := iproute2 tcpdump procps nmap curl python3 python3-scapy util-linux hping3 redis-server openssl
 # One probe per package above, so `make run`/`make test` install only when something is missing.
 # Probed with the sbin directories on PATH, which a normal user's PATH lacks (nft, ip, ldconfig).
 PROBE_PATH := $(PATH):/usr/local/sbin:/usr/sbin:/sbin

@@ -36,8 +36,8 @@ class FleetRedisIT {
     private RedisServer redis;
     private final List<Fleet> fleets = new ArrayList<>();
 
-    /** Records what the fleet asks of "this host"; refuses the addresses in {@code refuse}. */
-    private static final class Host implements FleetDecisions {
+    /** Records what the fleet asks of "this host"; refuses the addresses in {@code refuse}. FleetTlsIT uses it too. */
+    static final class Host implements FleetDecisions {
         final List<String> calls = new CopyOnWriteArrayList<>();
         final Set<String> refuse;
 

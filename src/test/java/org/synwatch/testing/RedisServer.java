@@ -16,7 +16,9 @@ import java.util.regex.Pattern;
  * own directory; never the system's instance. Its default user (the one synwatch logs in as) has
  * exactly the ACL of packaging/kubernetes/fleet-valkey.yaml, read from that file, so the tests
  * prove the shipped ACL is enough; the tests' own redis-cli logs in as an unrestricted admin.
- * {@link #stop} and {@link #start} again on the same port simulate an outage.
+ * {@link #stop} and {@link #start} again on the same port simulate an outage. With {@link Tls} it
+ * listens on TLS only (Debian's redis-server is built with it); redis-cli then checks it against the
+ * same CA.
  */
 public final class RedisServer implements AutoCloseable {
     public static final String PASSWORD = "test-password-" + ProcessHandle.current().pid();
@@ -26,9 +28,20 @@ public final class RedisServer implements AutoCloseable {
     private static final Pattern LIST_ITEM = Pattern.compile("\\s+- (?:\"(.*)\"|([^\"].*?))\\s*$");
     private final int port;
     private final Path dir;
+    private final Tls tls;
     private Process process;
 
+    /** The server's certificate chain in PEM files; clients are not asked for certificates. */
+    public record Tls(Path certificate, Path key, Path caCertificate) {
+    }
+
     public RedisServer() throws IOException {
+        this(null);
+    }
+
+    /** {@code tls} null: plain TCP. */
+    public RedisServer(Tls tls) throws IOException {
+        this.tls = tls;
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
@@ -45,8 +58,13 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts the server and waits (at most 10 s) until it answers. */
     public RedisServer start() throws IOException {
-        List<String> command = new ArrayList<>(List.of("redis-server", "--port", String.valueOf(port),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+        List<String> listen = tls == null ? List.of("--port", String.valueOf(port))
+                : List.of("--port", "0", "--tls-port", String.valueOf(port), "--tls-cert-file", tls.certificate().toString(),
+                        "--tls-key-file", tls.key().toString(), "--tls-ca-cert-file", tls.caCertificate().toString(),
+                        "--tls-auth-clients", "no");
+        List<String> command = new ArrayList<>(List.of("redis-server"));
+        command.addAll(listen);
+        command.addAll(List.of("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir.toString(),
                 "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString(), "--user"));
         command.addAll(shippedAcl());
         command.addAll(List.of("--user", "admin", "on", ">" + ADMIN_PASSWORD, "~*", "&*", "+@all"));
@@ -61,6 +79,9 @@ public final class RedisServer implements AutoCloseable {
     public String cli(String... args) {
         List<String> command = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", String.valueOf(port),
                 "--no-auth-warning", "--user", "admin", "--pass", ADMIN_PASSWORD));
+        if (tls != null) {
+            command.addAll(List.of("--tls", "--cacert", tls.caCertificate().toString()));
+        }
         command.addAll(List.of(args));
         return Commands.tryRun(command.toArray(String[]::new)).output().trim();
     }
