@@ -1,8 +1,8 @@
 package org.synwatch.detect;
 
-import java.util.concurrent.atomic.AtomicLong;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.DetectionSettings;
+import org.synwatch.packet.SingleWriterCounter;
 import org.synwatch.packet.SynHeader;
 
 /**
@@ -33,6 +33,8 @@ public final class Detector implements DetectorStats {
     private static final int TIDY_STEPS_PER_SYN = 2;
     /** Pairs keyed by an IPv6 source prefix have a family of their own, so they never meet per-address pairs. */
     private static final int IPV6_PREFIX_FAMILY = 15;
+    /** {@code Eviction.values()} clones its array on every call; the per-SYN path reads this copy. */
+    private static final Eviction[] EVICTIONS = Eviction.values();
 
     private final ScanListener listener;
     private final int portThreshold;
@@ -48,15 +50,15 @@ public final class Detector implements DetectorStats {
     private long latest = Long.MIN_VALUE;
     private long previousStamp = Long.MIN_VALUE;
 
-    private final AtomicLong newIpv4 = new AtomicLong();
-    private final AtomicLong newIpv6 = new AtomicLong();
-    private final AtomicLong retransmissions = new AtomicLong();
-    private final AtomicLong scans = new AtomicLong();
-    private final AtomicLong clockSteps = new AtomicLong();
-    private final AtomicLong trackedPairs = new AtomicLong();
-    private final AtomicLong trackedSyns = new AtomicLong();
-    private final AtomicLong[] evictedPairs = {new AtomicLong(), new AtomicLong()};
-    private final AtomicLong forgottenSyns = new AtomicLong();
+    private final SingleWriterCounter newIpv4 = new SingleWriterCounter();
+    private final SingleWriterCounter newIpv6 = new SingleWriterCounter();
+    private final SingleWriterCounter retransmissions = new SingleWriterCounter();
+    private final SingleWriterCounter scans = new SingleWriterCounter();
+    private final SingleWriterCounter clockSteps = new SingleWriterCounter();
+    private final SingleWriterCounter trackedPairs = new SingleWriterCounter();
+    private final SingleWriterCounter trackedSyns = new SingleWriterCounter();
+    private final SingleWriterCounter[] evictedPairs = {new SingleWriterCounter(), new SingleWriterCounter()};
+    private final SingleWriterCounter forgottenSyns = new SingleWriterCounter();
 
     public Detector(DetectionSettings settings, ScanListener listener) {
         this(settings, listener, Hashing.newKey());
@@ -86,10 +88,10 @@ public final class Detector implements DetectorStats {
                 syn.srcPort, syn.dstPort, now);
         publishTables();
         if (retransmission) {
-            increment(retransmissions);
+            retransmissions.increment();
             return;
         }
-        increment(syn.family == SynHeader.IPV4 ? newIpv4 : newIpv6);
+        (syn.family == SynHeader.IPV4 ? newIpv4 : newIpv6).increment();
         listener.newConnection(syn);
         int scanner = slot;
         boolean byPrefix = syn.family == SynHeader.IPV6 && ipv6Prefix < 128;
@@ -101,7 +103,7 @@ public final class Detector implements DetectorStats {
         int ports = pairs.recordNewConnection(scanner, syn.dstPort, now);
         if (ports > portThreshold && !pairs.episodeActive(scanner)) {
             pairs.startEpisode(scanner);
-            increment(scans);
+            scans.increment();
             int sourceBits = !byPrefix || pairs.singleSource(scanner, now)
                     ? (syn.family == SynHeader.IPV4 ? 32 : 128) : ipv6Prefix;
             listener.portScan(syn, sourceBits, scanPorts, pairs.sortedPorts(scanner, scanPorts));
@@ -111,7 +113,7 @@ public final class Detector implements DetectorStats {
     /** The detector's time for a packet stamped {@code stamp}: the latest stamp seen so far. */
     private long clock(long stamp) {
         if (stamp < previousStamp) {
-            increment(clockSteps);
+            clockSteps.increment();
         }
         previousStamp = stamp;
         latest = Math.max(latest, stamp);
@@ -119,17 +121,12 @@ public final class Detector implements DetectorStats {
     }
 
     private void publishTables() {
-        trackedPairs.lazySet(pairs.size());
-        trackedSyns.lazySet(recentSyns.occupied());
-        forgottenSyns.lazySet(recentSyns.forgotten());
-        for (Eviction kind : Eviction.values()) {
-            evictedPairs[kind.ordinal()].lazySet(pairs.evictions(kind));
+        trackedPairs.set(pairs.size());
+        trackedSyns.set(recentSyns.occupied());
+        forgottenSyns.set(recentSyns.forgotten());
+        for (Eviction kind : EVICTIONS) {
+            evictedPairs[kind.ordinal()].set(pairs.evictions(kind));
         }
-    }
-
-    /** Single writer: a plain increment published with a release store, no atomic read-modify-write. */
-    private static void increment(AtomicLong counter) {
-        counter.lazySet(counter.get() + 1);
     }
 
     @Override
