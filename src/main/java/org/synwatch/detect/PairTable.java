@@ -239,7 +239,7 @@ final class PairTable {
                 queue.poll();
                 remove(slot);
             } else {
-                requeue(queue, now);
+                requeue(queue, windowPorts(slot, now) >= 2);
             }
         }
     }
@@ -256,17 +256,18 @@ final class PairTable {
                 remove(slot);
                 return;
             }
-            requeue(queue, now);
+            requeue(queue, multi);
         }
     }
 
     /**
      * Moves the head of {@code queue} to the back of the queue it belongs in now, stamped with its
      * latest activity: a second chance for a pair active since it was queued (the CLOCK algorithm).
+     * {@code multi}: whether that head has two or more ports in the window now.
      */
-    private void requeue(SlotQueue queue, long now) {
+    private void requeue(SlotQueue queue, boolean multi) {
         int slot = queue.poll();
-        (windowPorts(slot, now) >= 2 ? multiPort : singlePort).add(slot, lastActivity(slot));
+        (multi ? multiPort : singlePort).add(slot, lastActivity(slot));
     }
 
     private int windowPorts(int slot, long now) {
