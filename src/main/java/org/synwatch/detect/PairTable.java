@@ -68,7 +68,8 @@ final class PairTable {
     private final long windowMicros;
     private final Arena arena = Arena.ofAuto();
 
-    private MemorySegment[] pages = new MemorySegment[0];
+    /** Sized once for the cap; filled a page at a time as the table grows. */
+    private final MemorySegment[] pages;
     /** Per position: hash in the high 32 bits, slot + 1 in the low; 0 marks an empty position. */
     private long[] index = new long[0];
     private int indexMask;
@@ -93,6 +94,7 @@ final class PairTable {
         this.recordBytes = roundUp(portsOffset + 2L * portSlots, 32);
         this.singlePort = new SlotQueue();
         this.multiPort = new SlotQueue();
+        this.pages = new MemorySegment[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
         addPage();
     }
 
@@ -426,7 +428,7 @@ final class PairTable {
     /** One more page of records, the last one cut to the cap; the index doubles when it would pass half full. */
     private void addPage() {
         int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
-        pages = Pages.add(pages, arena.allocate(length * recordBytes, 64));
+        pages[slotCapacity >>> PAGE_SHIFT] = arena.allocate(length * recordBytes, 64);
         slotCapacity += length;
         int indexLength = Integer.highestOneBit(Math.max(slotCapacity, 2) - 1) << 2;
         if (indexLength != index.length) {
