@@ -51,7 +51,6 @@ public final class EventWriter implements ScanListener {
     private static final byte[] JSON_TIMEOUT = "\",\"synwatch.block_timeout_seconds\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_REASON = "\",\"synwatch.reason\":\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_FLEET_ORIGIN = ",\"synwatch.fleet.origin\":\"".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] JSON_SWEEP_PORT = "\",\"destination.port\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_SWEEP_HOST_COUNT = ",\"synwatch.sweep.host_count\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_SWEEP_HOSTS = ",\"synwatch.sweep.hosts\":[".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] JSON_COUNT = ",\"synwatch.count\":".getBytes(StandardCharsets.US_ASCII);
@@ -229,7 +228,7 @@ public final class EventWriter implements ScanListener {
         if (json) {
             jsonStart(timeMicros, EventKind.PORT_SWEEP, source.family());
             appendJsonSource(host);
-            buffer.append(JSON_SWEEP_PORT).appendDecimal(port).append(JSON_SWEEP_HOST_COUNT).appendDecimal(hostCount)
+            buffer.append(JSON_DESTINATION_PORT).appendDecimal(port).append(JSON_SWEEP_HOST_COUNT).appendDecimal(hostCount)
                     .append(JSON_SWEEP_HOSTS);
             for (int i = 0; i < hosts.size(); i++) {
                 if (i > 0) {
