@@ -215,13 +215,12 @@ public final class PcapHandle implements AutoCloseable {
     /** Kernel counters of a live handle; all zero once closed. */
     public synchronized CaptureStats stats() throws PcapException {
         if (closed) {
-            return new CaptureStats(0, 0, 0);
+            return new CaptureStats(0, 0);
         }
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment stat = pcap_stat.allocate(scratch);
             check("pcap_stats", pcap_stats(pcap, stat));
-            return new CaptureStats(Integer.toUnsignedLong(pcap_stat.ps_recv(stat)),
-                    Integer.toUnsignedLong(pcap_stat.ps_drop(stat)),
+            return new CaptureStats(Integer.toUnsignedLong(pcap_stat.ps_drop(stat)),
                     Integer.toUnsignedLong(pcap_stat.ps_ifdrop(stat)));
         }
     }
