@@ -122,7 +122,8 @@ public final class Agent {
                     new DetectorHandler(detector, writer, live), this::consumerFailed));
             MetricsServer metrics = closer.add("metrics server",
                     startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, gate, fleet)));
-            CaptureLoop capture = new CaptureLoop(handle, ring, counters, !live, settings.flood().maxFragmentSets());
+            CaptureLoop capture = new CaptureLoop(handle, linkType, ring, counters, !live,
+                    settings.flood().maxFragmentSets());
             ring.start();
             loop = capture;
             if (stopRequested) {

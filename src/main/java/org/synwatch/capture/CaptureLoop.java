@@ -20,6 +20,7 @@ public final class CaptureLoop {
     private static final long DRAIN_MILLIS = 25L * PcapHandle.BLOCK_TIMEOUT_MILLIS;
     private static final Logger LOG = LoggerFactory.getLogger(CaptureLoop.class);
     private final PcapHandle handle;
+    private final LinkType linkType;
     private final SynRing ring;
     private final CaptureCounters counters;
     private final boolean lossless;
@@ -30,13 +31,15 @@ public final class CaptureLoop {
     private volatile boolean stopRequested;
 
     /**
+     * @param linkType the handle's link type, as {@link PcapHandle#linkType} resolved it
      * @param lossless wait for the detector when the ring is full (replaying a file) instead of
      *                 dropping (live capture, where waiting would only overflow the kernel buffer)
      * @param maxFragmentSets incomplete IPv4 datagrams held at once ({@link FragmentTable})
      */
-    public CaptureLoop(PcapHandle handle, SynRing ring, CaptureCounters counters, boolean lossless,
-                       int maxFragmentSets) {
+    public CaptureLoop(PcapHandle handle, LinkType linkType, SynRing ring, CaptureCounters counters,
+                       boolean lossless, int maxFragmentSets) {
         this.handle = handle;
+        this.linkType = linkType;
         this.parser = new PacketParser(new FragmentTable(maxFragmentSets, counters.fragments));
         this.ring = ring;
         this.counters = counters;
@@ -44,7 +47,6 @@ public final class CaptureLoop {
     }
 
     public void run() throws PcapException {
-        LinkType linkType = handle.linkType();
         while (!stopRequested) {
             int status = handle.next();
             if (status == PcapHandle.END) {
@@ -54,11 +56,11 @@ public final class CaptureLoop {
                 readKernelStats();
             }
             if (status == PcapHandle.PACKET) {
-                handlePacket(linkType);
+                handlePacket();
             }
         }
         if (!lossless) {
-            drainAfterStop(linkType);
+            drainAfterStop();
             readKernelStats();
         }
     }
@@ -69,7 +71,7 @@ public final class CaptureLoop {
      * An idle link retires no block, so a read would wait forever: a timer breaks the loop once
      * more after {@link #DRAIN_MILLIS}, which also bounds a stop under a flood.
      */
-    private void drainAfterStop(LinkType linkType) throws PcapException {
+    private void drainAfterStop() throws PcapException {
         AtomicBoolean drained = new AtomicBoolean();
         Thread timer = Thread.ofPlatform().name("synwatch-capture-drain").daemon().start(() -> {
             try {
@@ -84,7 +86,7 @@ public final class CaptureLoop {
             while (true) {
                 int status = handle.next();
                 if (status == PcapHandle.PACKET) {
-                    handlePacket(linkType);
+                    handlePacket();
                 } else if (status == PcapHandle.TIMEOUT || drained.get()) {
                     // TIMEOUT: nothing more (immediate mode's timer); END before the timer is the stop's own break.
                     return;
@@ -95,7 +97,7 @@ public final class CaptureLoop {
         }
     }
 
-    private void handlePacket(LinkType linkType) {
+    private void handlePacket() {
         counters.captured.increment();
         scratch.timestampMicros = handle.timestampMicros();
         int capturedLength = handle.capturedLength();

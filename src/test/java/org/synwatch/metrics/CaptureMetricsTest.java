@@ -41,7 +41,7 @@ class CaptureMetricsTest {
         try (PcapHandle handle = PcapHandle.openOffline(FIXTURES.resolve(fixture));
              SynRing ring = new SynRing(SynRing.DEFAULT_SIZE, (syn, sequence, end) -> detector.onSyn(syn), e -> { })) {
             ring.start();
-            new CaptureLoop(handle, ring, counters, true, maxFragmentSets).run();
+            new CaptureLoop(handle, handle.linkType(), ring, counters, true, maxFragmentSets).run();
             ring.drainAndStop(java.time.Duration.ofSeconds(10));
             List<MetricFamilySamples> families = new SynwatchCollector("test", counters, detector, ring::dropped,
                     new BlockStats() {
