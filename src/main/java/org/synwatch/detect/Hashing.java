@@ -26,6 +26,15 @@ public final class Hashing {
         return (int) (f ^ (f >>> 32));
     }
 
+    /**
+     * For backward-shift deletion from a linear-probing table: whether an entry whose home is
+     * {@code home}, found at {@code pos}, may stay there after {@code hole} is emptied, i.e. its
+     * home lies cyclically within (hole, pos]. Otherwise it moves into the hole.
+     */
+    static boolean homeBetween(int home, int hole, int pos) {
+        return hole <= pos ? home > hole && home <= pos : home > hole || home <= pos;
+    }
+
     /** MurmurHash3's 64-bit finalizer: every input bit affects every output bit. */
     private static long fmix64(long k) {
         k ^= k >>> 33;

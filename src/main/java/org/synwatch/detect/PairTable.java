@@ -408,9 +408,7 @@ final class PairTable {
         }
         index[hole] = 0;
         for (int pos = (hole + 1) & indexMask; index[pos] != 0; pos = (pos + 1) & indexMask) {
-            int home = (int) (index[pos] >>> 32) & indexMask;
-            boolean homeBetweenHoleAndPos = hole <= pos ? home > hole && home <= pos : home > hole || home <= pos;
-            if (!homeBetweenHoleAndPos) {
+            if (!Hashing.homeBetween((int) (index[pos] >>> 32) & indexMask, hole, pos)) {
                 index[hole] = index[pos];
                 index[pos] = 0;
                 hole = pos;

@@ -103,13 +103,8 @@ final class RecentSyns {
         if (occupied >= limit) {
             makeRoom(time);
             pos = hash(key) & mask;
-            while (keyAt(pos) != 0) {
-                pos = (pos + 1) & mask;
-            }
         }
-        table.set(LONG, (long) pos * ENTRY_BYTES, key);
-        setValue(pos, value);
-        occupied++;
+        insert(pos, key, value);
         return false;
     }
 
@@ -154,9 +149,7 @@ final class RecentSyns {
     private void delete(int hole) {
         clear(hole);
         for (int pos = (hole + 1) & mask; keyAt(pos) != 0; pos = (pos + 1) & mask) {
-            int home = hash(keyAt(pos)) & mask;
-            boolean homeBetweenHoleAndPos = hole <= pos ? home > hole && home <= pos : home > hole || home <= pos;
-            if (!homeBetweenHoleAndPos) {
+            if (!Hashing.homeBetween(hash(keyAt(pos)) & mask, hole, pos)) {
                 table.set(LONG, (long) hole * ENTRY_BYTES, keyAt(pos));
                 setValue(hole, valueAt(pos));
                 clear(pos);
@@ -181,17 +174,21 @@ final class RecentSyns {
                 long key = old.get(LONG, offset);
                 long value = old.get(LONG, offset + 8);
                 if (key != 0 && time - (value & TIME_MASK) < horizon) {
-                    int pos = hash(key) & mask;
-                    while (keyAt(pos) != 0) {
-                        pos = (pos + 1) & mask;
-                    }
-                    table.set(LONG, (long) pos * ENTRY_BYTES, key);
-                    setValue(pos, value);
-                    occupied++;
+                    insert(hash(key) & mask, key, value);
                 }
             }
             oldArena.close();
         }
+    }
+
+    /** Adds a new entry at the first empty position probing from {@code pos}. */
+    private void insert(int pos, long key, long value) {
+        while (keyAt(pos) != 0) {
+            pos = (pos + 1) & mask;
+        }
+        table.set(LONG, (long) pos * ENTRY_BYTES, key);
+        setValue(pos, value);
+        occupied++;
     }
 
     private long relative(long now) {
