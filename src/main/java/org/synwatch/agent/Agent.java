@@ -110,7 +110,7 @@ public final class Agent {
                 // Registered after the blocker, so closed before it: what the fleet still applies gets applied.
                 fleet = closer.add("fleet", new Fleet(settings.fleet().get(), settings.detection().windowMicros() / 1000,
                         settings.block().timeoutSeconds(), new FleetBlockPath(responder,
-                        new EventWriter(output, zone, settings.format(), observer), settings.block().timeoutSeconds())));
+                        new EventWriter(output, zone, settings.format(), observer))));
                 listener = fleet.listening(responder);
                 if (blocker != null) {
                     blocker.listener(fleet::announce);

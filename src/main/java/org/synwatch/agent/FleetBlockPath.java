@@ -20,12 +20,10 @@ final class FleetBlockPath implements FleetDecisions {
 
     private final ScanResponder responder;
     private final EventWriter writer;
-    private final long localTimeoutSeconds;
 
-    FleetBlockPath(ScanResponder responder, EventWriter writer, long localTimeoutSeconds) {
+    FleetBlockPath(ScanResponder responder, EventWriter writer) {
         this.responder = responder;
         this.writer = writer;
-        this.localTimeoutSeconds = localTimeoutSeconds;
     }
 
     @Override
@@ -44,7 +42,7 @@ final class FleetBlockPath implements FleetDecisions {
     @Override
     public synchronized void portSweep(long timeMicros, IpAddress source, int port, long hostCount, List<String> hosts) {
         writer.portSweep(timeMicros, source, port, hostCount, hosts);
-        responder.decide(timeMicros, Cidr.host(source), localTimeoutSeconds, null, writer);
+        responder.decide(timeMicros, Cidr.host(source), responder.timeoutSeconds(), null, writer);
         writer.flush();
     }
 

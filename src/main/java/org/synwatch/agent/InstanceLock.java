@@ -40,15 +40,12 @@ final class InstanceLock implements AutoCloseable {
             address.set(JAVA_SHORT, 0, (short) Libc.AF_UNIX);
             MemorySegment.copy(path, 0, address, JAVA_BYTE, 3, path.length);
             Libc.bind(fd, address);
-        } catch (Libc.CallException e) {
+        } catch (IOException e) {
             Libc.close(fd);
-            if (e.errno() == Libc.EADDRINUSE) {
+            if (e instanceof Libc.CallException call && call.errno() == Libc.EADDRINUSE) {
                 throw new AgentFailure("another synwatch is already blocking in this network namespace",
                         "stop it first (systemctl stop synwatch), or run this one with --no-block or --dry-run", e);
             }
-            throw new AgentFailure("cannot check for another synwatch: " + e.getMessage(), "rerun with --debug for details", e);
-        } catch (IOException e) {
-            Libc.close(fd);
             throw new AgentFailure("cannot check for another synwatch: " + e.getMessage(), "rerun with --debug for details", e);
         }
         return new InstanceLock(fd);

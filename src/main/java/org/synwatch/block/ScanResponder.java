@@ -37,6 +37,11 @@ public final class ScanResponder implements ScanListener {
         this.ipv6PrefixLength = ipv6PrefixLength;
     }
 
+    /** {@code --block-timeout}: how long this host's own blocks last. */
+    public long timeoutSeconds() {
+        return settings.timeoutSeconds();
+    }
+
     @Override
     public void newConnection(SynHeader syn) {
         events.newConnection(syn);

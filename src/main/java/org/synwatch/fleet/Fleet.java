@@ -38,7 +38,7 @@ import redis.clients.jedis.resps.ScanResult;
  * or local blocking: they only offer to bounded queues, which drop and count when full.
  */
 public final class Fleet implements AutoCloseable, FleetStats {
-    /** Block announcements and unblocks waiting to be sent; local blocks are rare, so this is hours of them. */
+    /** Block announcements waiting to be sent; local blocks are rare, so this is hours of them. */
     static final int DECISION_QUEUE_CAPACITY = 1024;
     /** Most messages in one round trip. */
     static final int BATCH_MAX = 512;
@@ -57,7 +57,7 @@ public final class Fleet implements AutoCloseable, FleetStats {
     static final int TIMEOUT_MILLIS = 2000;
     private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
 
-    /** A block ({@code expiresAtNanos} > 0) or an unblock to send. */
+    /** A block to announce, and when it ends (nanoTime). Fleet-wide unblocks go through {@link #unblockFleetWide}. */
     private record Outbound(FleetAddress address, long expiresAtNanos) {
     }
 
@@ -77,7 +77,6 @@ public final class Fleet implements AutoCloseable, FleetStats {
     /** Set when the subscription (re)starts: decisions announced while it was down must be adopted. */
     private volatile boolean resyncNeeded;
     private volatile Jedis subscriberConnection;
-    private volatile JedisPubSub subscription;
     /**
      * Peers' decisions applied here, by address, with when they end (nanoTime): adoption after a
      * reconnect skips those still in force instead of printing them again. Bounded; forgetting one
@@ -170,9 +169,9 @@ public final class Fleet implements AutoCloseable, FleetStats {
         stopping = true;
         LockSupport.unpark(worker);
         LockSupport.unpark(subscriber);
-        worker.join(TimeUnit.MILLISECONDS.toMillis(3L * TIMEOUT_MILLIS));
+        worker.join(3L * TIMEOUT_MILLIS);
         closeSubscription();
-        subscriber.join(TimeUnit.MILLISECONDS.toMillis(3L * TIMEOUT_MILLIS));
+        subscriber.join(3L * TIMEOUT_MILLIS);
     }
 
     private void offer(Outbound message) {
@@ -308,7 +307,7 @@ public final class Fleet implements AutoCloseable, FleetStats {
     private void dropStale(List<Outbound> pending) {
         long now = System.nanoTime();
         int before = pending.size();
-        pending.removeIf(message -> message.expiresAtNanos > 0 && message.expiresAtNanos - now <= 0);
+        pending.removeIf(message -> message.expiresAtNanos - now <= 0);
         count(Direction.OUT, MessageResult.DROPPED, before - pending.size());
     }
 
@@ -317,21 +316,15 @@ public final class Fleet implements AutoCloseable, FleetStats {
         Pipeline pipeline = jedis.pipelined();
         int sent = 0;
         for (Outbound message : decisionsToSend) {
-            String key = FleetKeys.blockKey(message.address);
-            if (message.expiresAtNanos == 0) {
-                pipeline.del(key);
-                pipeline.publish(FleetKeys.BLOCKS_CHANNEL, FleetKeys.unblockMessage(message.address, settings.nodeName()));
-            } else {
-                long ttlMillis = TimeUnit.NANOSECONDS.toMillis(message.expiresAtNanos - now);
-                if (ttlMillis <= 0) {
-                    count(Direction.OUT, MessageResult.DROPPED, 1);
-                    continue;
-                }
-                pipeline.set(key, settings.nodeName(), SetParams.setParams().px(ttlMillis));
-                pipeline.publish(FleetKeys.BLOCKS_CHANNEL,
-                        FleetKeys.blockMessage(message.address, settings.nodeName(), ttlMillis));
-                blocks.get(BlockResult.ANNOUNCED).incrementAndGet();
+            long ttlMillis = TimeUnit.NANOSECONDS.toMillis(message.expiresAtNanos - now);
+            if (ttlMillis <= 0) {
+                count(Direction.OUT, MessageResult.DROPPED, 1);
+                continue;
             }
+            pipeline.set(FleetKeys.blockKey(message.address), settings.nodeName(), SetParams.setParams().px(ttlMillis));
+            pipeline.publish(FleetKeys.BLOCKS_CHANNEL,
+                    FleetKeys.blockMessage(message.address, settings.nodeName(), ttlMillis));
+            blocks.get(BlockResult.ANNOUNCED).incrementAndGet();
             sent++;
         }
         List<Response<Long>> counts = new ArrayList<>(reports.size());
@@ -465,7 +458,6 @@ public final class Fleet implements AutoCloseable, FleetStats {
                         receive(message);
                     }
                 };
-                subscription = pubSub;
                 if (stopping) {
                     break;
                 }
@@ -478,7 +470,6 @@ public final class Fleet implements AutoCloseable, FleetStats {
             } finally {
                 subscribed = false;
                 subscriberConnection = null;
-                subscription = null;
             }
             if (!stopping) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(backoff));

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.synwatch.detect.Hashing;
 import org.synwatch.detect.ScanListener;
+import org.synwatch.packet.SingleWriterCounter;
 import org.synwatch.packet.SynHeader;
 
 /**
@@ -31,7 +32,8 @@ public final class SweepReporter implements ScanListener {
     private final AtomicLong tail = new AtomicLong();
     /** Next slot to read; written by the fleet thread only. */
     private final AtomicLong head = new AtomicLong();
-    private final AtomicLong dropped = new AtomicLong();
+    /** Written by the detector thread only. */
+    private final SingleWriterCounter dropped = new SingleWriterCounter();
     private final long[] filterFingerprints = new long[FILTER_SLOTS];
     private final long[] filterTimes = new long[FILTER_SLOTS];
     private final long hashKey = Hashing.newKey();
@@ -73,7 +75,7 @@ public final class SweepReporter implements ScanListener {
         long t = tail.get();
         if (t - head.getAcquire() >= QUEUE_CAPACITY) {
             // Not remembered as reported: the source's next SYN tries again.
-            dropped.setRelease(dropped.getPlain() + 1);
+            dropped.increment();
             return;
         }
         int at = (int) (t % QUEUE_CAPACITY) * FIELDS;

@@ -69,7 +69,7 @@ public final class SynwatchCollector extends Collector {
         CounterMetricFamily fragments = new CounterMetricFamily("synwatch_fragments",
                 "Incomplete IPv4 datagrams held to read a fragmented TCP header, by what became of them.", List.of("result"));
         for (FragmentCounters.Result result : FragmentCounters.Result.values()) {
-            fragments.addMetric(List.of(result.name().toLowerCase(Locale.ROOT)), capture.fragments(result));
+            fragments.addMetric(List.of(label(result)), capture.fragments(result));
         }
         all.add(fragments);
         CounterMetricFamily dropped = new CounterMetricFamily("synwatch_capture_dropped_packets",
@@ -95,7 +95,7 @@ public final class SynwatchCollector extends Collector {
                 "Pairs evicted at --max-tracked-pairs, by how many ports they had in the window: single_port first,"
                         + " multi_port only when none of those was left.", List.of("kind"));
         for (DetectorStats.Eviction kind : DetectorStats.Eviction.values()) {
-            evicted.addMetric(List.of(kind.name().toLowerCase(Locale.ROOT)), detector.evictedPairs(kind));
+            evicted.addMetric(List.of(label(kind)), detector.evictedPairs(kind));
         }
         all.add(evicted);
         all.add(new GaugeMetricFamily("synwatch_tracked_syns", "Connection 4-tuples in the retransmission table.",

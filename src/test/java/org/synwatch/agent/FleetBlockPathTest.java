@@ -53,7 +53,7 @@ class FleetBlockPathTest {
         gate = mode == BlockSettings.Mode.OFF ? null
                 : BlockGate.create(settings, new Allowlist(List.of(), Optional.empty(), facts), false);
         ScanResponder responder = new ScanResponder(writer(output), settings, gate, null, 128);
-        return new FleetBlockPath(responder, writer(output), 3600);
+        return new FleetBlockPath(responder, writer(output));
     }
 
     private static EventWriter writer(EventOutput output) {
