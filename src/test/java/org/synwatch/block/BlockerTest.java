@@ -58,7 +58,7 @@ class BlockerTest {
             scripts.add(commands);
             String error = errors.poll();
             if (error != null && !error.isEmpty()) {
-                return new Reply(1, "", error);
+                return new Reply(1, error);
             }
             Matcher m = ADDED.matcher(commands);
             while (m.find()) {
@@ -67,7 +67,7 @@ class BlockerTest {
                     added.add("{\"elem\": {\"val\": \"" + words[0] + "\", \"timeout\": 3600, \"expires\": 3599}}");
                 }
             }
-            return new Reply(0, "", "");
+            return new Reply(0, "");
         }
 
         @Override
