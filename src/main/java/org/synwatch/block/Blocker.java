@@ -172,7 +172,6 @@ public final class Blocker implements AutoCloseable {
             }
             if (restoreDue) {
                 restoreDue = false;
-                LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
                 try {
                     restoreTable();
                 } catch (FirewallException e) {
@@ -282,7 +281,6 @@ public final class Blocker implements AutoCloseable {
             if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
                 throw e;
             }
-            LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
             restoreTable();
             firewall.block(sources, seconds);
         }
@@ -320,6 +318,7 @@ public final class Blocker implements AutoCloseable {
     }
 
     private void restoreTable() throws FirewallException {
+        LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
         firewall.install(gate.maxBlocked());
         blocked.clear();
     }
