@@ -216,7 +216,7 @@ public final class Agent {
             throw e;
         }
         LOG.debug("blocking through {}", firewall.describe());
-        Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter, gate);
+        Blocker blocker = new Blocker(firewall, blockerWriter, gate);
         blocker.start();
         return blocker;
     }
