@@ -50,10 +50,7 @@ public record Cidr(IpAddress network, int prefixLength) {
             throw new ConfigException(flag + ": '" + text + "' has a malformed prefix length",
                     "write the prefix length as a plain decimal from 0 to " + bits);
         }
-        int prefix = Integer.parseInt(prefixText);
-        if (prefix > bits) {
-            throw new ConfigException(flag + " prefix: " + prefix + " is out of range", "give a number from 0 to " + bits);
-        }
+        int prefix = Values.integer(flag + " prefix", prefixText, 0, bits);
         Cidr cidr = new Cidr(address, prefix);
         if (!cidr.network.equals(address)) {
             throw new ConfigException(flag + ": '" + text + "' has host bits set",
