@@ -31,16 +31,14 @@ public record Cidr(IpAddress network, int prefixLength) {
     public static Cidr parse(String flag, String text) throws ConfigException {
         int slash = text.indexOf('/');
         String addressText = slash < 0 ? text : text.substring(0, slash);
-        IpAddress address;
+        InetAddress literal;
         try {
-            address = IpAddress.parse(flag, addressText);
+            literal = Values.ipLiteral(flag, addressText, IpAddress.HINT);
         } catch (ConfigException e) {
-            if (e.getMessage().contains("IPv4-mapped")) {
-                throw e;
-            }
             throw new ConfigException(flag + ": '" + text + "' is not an address or CIDR",
                     "write e.g. 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32");
         }
+        IpAddress address = IpAddress.ofLiteral(flag, addressText, literal);
         int bits = address.bits();
         if (slash < 0) {
             return host(address);
