@@ -14,6 +14,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.AllowFile;
+import org.synwatch.config.BlockSettings;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.IpAddress;
@@ -75,6 +76,16 @@ public final class Allowlist {
         snapshot = new Snapshot(allowed(), Set.of(), Set.of(), Set.of());
         // Said by the agent once it has started: a start that fails says only why.
         readFacts();
+    }
+
+    /**
+     * The allowlist of {@code settings} ({@code --allow}, {@code --allow-file}) and this host's facts;
+     * gateways and name servers only when {@code live} (a replay is not about this host's network).
+     *
+     * @throws ConfigException if the allow file is unreadable or wrong
+     */
+    public static Allowlist of(BlockSettings settings, boolean live) throws ConfigException {
+        return new Allowlist(settings.allow(), settings.allowFile(), new SystemFacts(live, SystemFacts.RESOLV_CONF));
     }
 
     /**
