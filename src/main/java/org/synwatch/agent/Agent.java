@@ -18,7 +18,6 @@ import org.synwatch.block.Blocker;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
 import org.synwatch.block.ScanResponder;
-import org.synwatch.block.SystemFacts;
 import org.synwatch.capture.CaptureCounters;
 import org.synwatch.capture.CaptureLoop;
 import org.synwatch.capture.Interfaces;
@@ -94,7 +93,7 @@ public final class Agent {
             if (mode == BlockSettings.Mode.ENFORCE) {
                 closer.add("instance lock", InstanceLock.acquire(InstanceLock.NAME));
             }
-            Allowlist allowlist = new Allowlist(block.allow(), block.allowFile(), new SystemFacts(live, SystemFacts.RESOLV_CONF));
+            Allowlist allowlist = Allowlist.of(block, live);
             BlockGate gate = BlockGate.create(block, allowlist, live);
             if (live && mode != BlockSettings.Mode.OFF) {
                 refresher = closer.add("allowlist refresher", new AllowlistRefresher(allowlist));
@@ -217,7 +216,7 @@ public final class Agent {
             throw e;
         }
         LOG.debug("blocking through {}", firewall.describe());
-        Blocker blocker = new Blocker(settings.block().timeoutSeconds(), firewall, blockerWriter, gate);
+        Blocker blocker = new Blocker(firewall, blockerWriter, gate);
         blocker.start();
         return blocker;
     }

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.synwatch.config.AllowFile;
+import org.synwatch.config.BlockSettings;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
 import org.synwatch.config.IpAddress;
@@ -50,7 +51,7 @@ public final class Allowlist {
         List<IpAddress> nameServers() throws IOException;
     }
 
-    private record Snapshot(List<Cidr> allowed, List<IpAddress> own, Set<IpAddress> gateways, Set<IpAddress> nameServers) {
+    private record Snapshot(List<Cidr> allowed, Set<IpAddress> own, Set<IpAddress> gateways, Set<IpAddress> nameServers) {
     }
 
     private final List<Cidr> configured;
@@ -72,9 +73,19 @@ public final class Allowlist {
         this.allowFile = allowFile;
         this.facts = facts;
         allowFileRead = allowFileTime();
-        snapshot = new Snapshot(allowed(), List.of(), Set.of(), Set.of());
+        snapshot = new Snapshot(allowed(), Set.of(), Set.of(), Set.of());
         // Said by the agent once it has started: a start that fails says only why.
         readFacts();
+    }
+
+    /**
+     * The allowlist of {@code settings} ({@code --allow}, {@code --allow-file}) and this host's facts;
+     * gateways and name servers only when {@code live} (a replay is not about this host's network).
+     *
+     * @throws ConfigException if the allow file is unreadable or wrong
+     */
+    public static Allowlist of(BlockSettings settings, boolean live) throws ConfigException {
+        return new Allowlist(settings.allow(), settings.allowFile(), new SystemFacts(live, SystemFacts.RESOLV_CONF));
     }
 
     /**
@@ -122,12 +133,12 @@ public final class Allowlist {
     /** Re-reads the host's facts; returns whether the gateways or name servers changed. */
     private boolean readFacts() {
         Snapshot old = snapshot;
-        List<IpAddress> own = read(BlockStats.Result.OWN_ADDRESS, "the host's addresses", facts::ownAddresses, old.own);
+        Set<IpAddress> own = Set.copyOf(read(BlockStats.Result.OWN_ADDRESS, "the host's addresses", facts::ownAddresses, old.own));
         Set<IpAddress> gateways = Set.copyOf(read(BlockStats.Result.GATEWAY, "the routing table's gateways",
-                () -> List.copyOf(facts.gateways()), List.copyOf(old.gateways)));
+                facts::gateways, old.gateways));
         Set<IpAddress> nameServers = Set.copyOf(read(BlockStats.Result.NAME_SERVER, "the name servers",
-                facts::nameServers, List.copyOf(old.nameServers)));
-        snapshot = new Snapshot(old.allowed, List.copyOf(own), gateways, nameServers);
+                facts::nameServers, old.nameServers));
+        snapshot = new Snapshot(old.allowed, own, gateways, nameServers);
         return !gateways.equals(old.gateways) || !nameServers.equals(old.nameServers);
     }
 
@@ -169,13 +180,14 @@ public final class Allowlist {
         return List.copyOf(all);
     }
 
-    private interface Reader {
-        List<IpAddress> read() throws IOException;
+    private interface Reader<C extends Collection<IpAddress>> {
+        C read() throws IOException;
     }
 
-    private List<IpAddress> read(BlockStats.Result kind, String what, Reader reader, List<IpAddress> previous) {
+    /** A fresh read, or {@code previous} if it fails: a list, a set, whatever the fact comes as. */
+    private <C extends Collection<IpAddress>> C read(BlockStats.Result kind, String what, Reader<? extends C> reader, C previous) {
         try {
-            List<IpAddress> fresh = reader.read();
+            C fresh = reader.read();
             if (failing.remove(kind)) {
                 LOG.info("reading {} works again", what);
             }

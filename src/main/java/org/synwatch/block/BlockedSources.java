@@ -41,16 +41,22 @@ final class BlockedSources {
     /** The elements of one of {@link NftFirewall#SETS}. */
     synchronized int count(String set) {
         expire();
-        int s = index(set);
-        return oursPerSet[s] + adopted[s].length - adoptedExpired[s];
+        return unexpired(index(set));
     }
 
+    /** Every set's elements, expired once for all. */
     synchronized long total() {
+        expire();
         long total = 0;
-        for (String set : NftFirewall.SETS) {
-            total += count(set);
+        for (int s = 0; s < oursPerSet.length; s++) {
+            total += unexpired(s);
         }
         return total;
+    }
+
+    /** The elements of set {@code s} as of the last {@link #expire}. */
+    private int unexpired(int s) {
+        return oursPerSet[s] + adopted[s].length - adoptedExpired[s];
     }
 
     /** Called once nft has accepted the element; adding again renews its timeout, as nft does. */

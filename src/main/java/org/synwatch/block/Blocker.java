@@ -57,7 +57,6 @@ public final class Blocker implements AutoCloseable {
     /** Queued behind every real request by {@link #close}, so the thread stops without waiting out a poll. */
     private static final Request STOP = new Request(0, Cidr.host(IpAddress.ipv4(0)), 0, null, false);
 
-    private final long timeoutSeconds;
     private final NftFirewall firewall;
     private final EventWriter events;
     private final BlockGate gate;
@@ -80,12 +79,11 @@ public final class Blocker implements AutoCloseable {
     private volatile long resyncInterval = RESYNC_INTERVAL_NANOS;
 
     /** @param events this thread's own writer for the {@code Blocked} and {@code Not blocking} lines */
-    public Blocker(long timeoutSeconds, NftFirewall firewall, EventWriter events, BlockGate gate) {
-        this(timeoutSeconds, firewall, events, gate, System::nanoTime);
+    public Blocker(NftFirewall firewall, EventWriter events, BlockGate gate) {
+        this(firewall, events, gate, System::nanoTime);
     }
 
-    Blocker(long timeoutSeconds, NftFirewall firewall, EventWriter events, BlockGate gate, LongSupplier nanoClock) {
-        this.timeoutSeconds = timeoutSeconds;
+    Blocker(NftFirewall firewall, EventWriter events, BlockGate gate, LongSupplier nanoClock) {
         this.firewall = firewall;
         this.events = events;
         this.gate = gate;
@@ -105,12 +103,10 @@ public final class Blocker implements AutoCloseable {
         this.listener = onLocalBlock;
     }
 
-    /** Called on the detector thread after the gate said go ahead: never waits. */
-    public void submit(long timeMicros, Cidr source) {
-        submit(timeMicros, source, timeoutSeconds, null);
-    }
-
-    /** After the gate said go ahead: a block for {@code seconds}, this host's own ({@code origin} null) or a fleet peer's. */
+    /**
+     * Called after the gate said go ahead (on the detector's or the fleet's thread); never waits: a
+     * block for {@code seconds}, this host's own ({@code origin} null) or a fleet peer's.
+     */
     public void submit(long timeMicros, Cidr source, long seconds, String origin) {
         offer(new Request(timeMicros, source, seconds, origin, false));
     }
@@ -172,7 +168,6 @@ public final class Blocker implements AutoCloseable {
             }
             if (restoreDue) {
                 restoreDue = false;
-                LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
                 try {
                     restoreTable();
                 } catch (FirewallException e) {
@@ -282,7 +277,6 @@ public final class Blocker implements AutoCloseable {
             if (e.problem() != FirewallException.Problem.TABLE_MISSING) {
                 throw e;
             }
-            LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
             restoreTable();
             firewall.block(sources, seconds);
         }
@@ -320,6 +314,7 @@ public final class Blocker implements AutoCloseable {
     }
 
     private void restoreTable() throws FirewallException {
+        LOG.warn("table {} was deleted by someone else: recreating it", NftFirewall.TABLE_SPEC);
         firewall.install(gate.maxBlocked());
         blocked.clear();
     }

@@ -81,8 +81,10 @@ final class Libnftables implements NftExecutor {
         }
         try (Arena arena = Arena.ofConfined()) {
             int status = nft_run_cmd_from_buffer(context, arena.allocateFrom(commands));
-            // Each read returns what the last command wrote and rewinds the buffer.
-            return new Reply(status, text(nft_ctx_get_output_buffer(context)), text(nft_ctx_get_error_buffer(context)));
+            // Each read returns what the last command wrote and rewinds the buffer: the output is
+            // read only to rewind it, as nothing uses it.
+            nft_ctx_get_output_buffer(context);
+            return new Reply(status, text(nft_ctx_get_error_buffer(context)));
         }
     }
 

@@ -29,14 +29,30 @@ final class NftCommand implements NftExecutor {
         this.nft = List.copyOf(nft);
     }
 
-    /** Replies go to files, so a long listing cannot fill a pipe and stall nft. */
+    /** nft's replies are discarded, its errors go to a file: nothing can fill a pipe and stall nft. */
     @Override
     public Reply execute(String commands) throws FirewallException {
         List<String> command = new ArrayList<>(nft);
         command.addAll(List.of("-f", "-"));
-        String[] output = {""};
-        Reply reply = run(command, commands, file -> output[0] = Files.readString(file));
-        return new Reply(reply.status(), output[0], reply.error());
+        Path error = null;
+        try {
+            error = Files.createTempFile("synwatch-nft", ".err");
+            Process process = start(command, ProcessBuilder.Redirect.DISCARD, error);
+            try (OutputStream in = process.getOutputStream()) {
+                in.write(commands.getBytes(StandardCharsets.US_ASCII));
+            }
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new FirewallException(FirewallException.Problem.OTHER, "nft did not answer in " + TIMEOUT_SECONDS + " s");
+            }
+            return new Reply(process.exitValue(), readError(error));
+        } catch (IOException e) {
+            throw talkingFailure(e);
+        } catch (InterruptedException e) {
+            throw interrupted();
+        } finally {
+            deleteQuietly(error);
+        }
     }
 
     /**
@@ -52,12 +68,7 @@ final class NftCommand implements NftExecutor {
         Process process = null;
         try {
             error = Files.createTempFile("synwatch-nft", ".err");
-            try {
-                process = new ProcessBuilder(command).redirectError(error.toFile()).start();
-            } catch (IOException e) {
-                throw new FirewallException(FirewallException.Problem.NFT_MISSING,
-                        "cannot run " + String.join(" ", nft) + ": " + e.getMessage());
-            }
+            process = start(command, ProcessBuilder.Redirect.PIPE, error);
             process.getOutputStream().close();
             Process running = process;
             Thread watchdog = Thread.ofVirtual().start(() -> {
@@ -87,10 +98,7 @@ final class NftCommand implements NftExecutor {
             }
             process.waitFor();
             watchdog.interrupt();
-            String errorText;
-            try (InputStream in = Files.newInputStream(error)) {
-                errorText = new String(in.readNBytes(MAX_ERROR_BYTES), StandardCharsets.UTF_8);
-            }
+            String errorText = readError(error);
             if (process.exitValue() != 0 && readFailure == null || !printed) {
                 throw NftFirewall.failure("nft -j " + String.join(" ", words), errorText);
             }
@@ -99,58 +107,40 @@ final class NftCommand implements NftExecutor {
                         + ": " + readFailure.getMessage());
             }
         } catch (IOException e) {
-            throw new FirewallException(FirewallException.Problem.OTHER, "talking to nft: " + e.getMessage());
+            throw talkingFailure(e);
         } catch (InterruptedException e) {
             process.destroyForcibly();
-            Thread.currentThread().interrupt();
-            throw new FirewallException(FirewallException.Problem.OTHER, "interrupted while waiting for nft");
+            throw interrupted();
         } finally {
             deleteQuietly(error);
         }
     }
 
-    private interface OutputReader {
-        void read(Path output) throws IOException;
-    }
-
-    /** Runs nft with {@code input} on stdin; the output file is read only if nft succeeded. */
-    private Reply run(List<String> command, String input, OutputReader onSuccess) throws FirewallException {
-        Path output = null;
-        Path error = null;
+    /** Starts nft with its stdout sent to {@code output} and its stderr to {@code errorFile}. */
+    private Process start(List<String> command, ProcessBuilder.Redirect output, Path errorFile) throws FirewallException {
         try {
-            output = Files.createTempFile("synwatch-nft", ".out");
-            error = Files.createTempFile("synwatch-nft", ".err");
-            Process process;
-            try {
-                process = new ProcessBuilder(command).redirectOutput(output.toFile()).redirectError(error.toFile()).start();
-            } catch (IOException e) {
-                throw new FirewallException(FirewallException.Problem.NFT_MISSING,
-                        "cannot run " + String.join(" ", nft) + ": " + e.getMessage());
-            }
-            try (OutputStream in = process.getOutputStream()) {
-                in.write(input.getBytes(StandardCharsets.US_ASCII));
-            }
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new FirewallException(FirewallException.Problem.OTHER, "nft did not answer in " + TIMEOUT_SECONDS + " s");
-            }
-            String errorText;
-            try (InputStream in = Files.newInputStream(error)) {
-                errorText = new String(in.readNBytes(MAX_ERROR_BYTES), StandardCharsets.UTF_8);
-            }
-            if (process.exitValue() == 0) {
-                onSuccess.read(output);
-            }
-            return new Reply(process.exitValue(), "", errorText);
+            return new ProcessBuilder(command).redirectOutput(output).redirectError(errorFile.toFile()).start();
         } catch (IOException e) {
-            throw new FirewallException(FirewallException.Problem.OTHER, "talking to nft: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new FirewallException(FirewallException.Problem.OTHER, "interrupted while waiting for nft");
-        } finally {
-            deleteQuietly(output);
-            deleteQuietly(error);
+            throw new FirewallException(FirewallException.Problem.NFT_MISSING,
+                    "cannot run " + String.join(" ", nft) + ": " + e.getMessage());
         }
+    }
+
+    /** nft's error, read whole up to {@link #MAX_ERROR_BYTES}. */
+    private static String readError(Path errorFile) throws IOException {
+        try (InputStream in = Files.newInputStream(errorFile)) {
+            return new String(in.readNBytes(MAX_ERROR_BYTES), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static FirewallException talkingFailure(IOException e) {
+        return new FirewallException(FirewallException.Problem.OTHER, "talking to nft: " + e.getMessage());
+    }
+
+    /** Restores the interrupt and says why nft was given up. */
+    private static FirewallException interrupted() {
+        Thread.currentThread().interrupt();
+        return new FirewallException(FirewallException.Problem.OTHER, "interrupted while waiting for nft");
     }
 
     @Override

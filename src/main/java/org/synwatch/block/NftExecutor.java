@@ -6,10 +6,10 @@ import java.util.List;
 
 /**
  * Runs nft command text (a script, as {@code nft -f} reads it) and returns nft's status and
- * replies; and lists in JSON as a stream. Package-private so tests can stand in for nft.
+ * error; and lists in JSON as a stream. Package-private so tests can stand in for nft.
  */
 interface NftExecutor extends AutoCloseable {
-    record Reply(int status, String output, String error) {
+    record Reply(int status, String error) {
     }
 
     /** Reads a JSON listing; it must not keep the stream. */

@@ -119,11 +119,11 @@ public final class NftFirewall implements AutoCloseable {
         }
     }
 
-    /** Removes one address or prefix; returns false if it was not blocked. */
+    /**
+     * Removes one address or prefix; returns false if it was not blocked. The table is listed
+     * (a listing of every element) only when the delete failed for another reason.
+     */
     public boolean unblock(Cidr source) throws FirewallException {
-        if (!tableExists()) {
-            throw new FirewallException(FirewallException.Problem.TABLE_MISSING, "no table " + TABLE_SPEC);
-        }
         NftExecutor.Reply reply = nft.execute("delete element " + TABLE_SPEC + " " + setOf(source)
                 + " { " + AddressText.text(source) + " }\n");
         if (reply.status() == 0) {
@@ -132,6 +132,9 @@ public final class NftFirewall implements AutoCloseable {
         // nft checks an interval set itself and says so; the kernel answers ENOENT for the others.
         if (reply.error().contains("element does not exist")) {
             return false;
+        }
+        if (!tableExists()) {
+            throw new FirewallException(FirewallException.Problem.TABLE_MISSING, "no table " + TABLE_SPEC);
         }
         FirewallException failure = failure("nft", reply.error());
         if (failure.problem() == FirewallException.Problem.TABLE_MISSING) {

@@ -15,7 +15,6 @@ import org.synwatch.block.BlockGate;
 import org.synwatch.block.BlockStats;
 import org.synwatch.block.FirewallException;
 import org.synwatch.block.NftFirewall;
-import org.synwatch.block.SystemFacts;
 import org.synwatch.config.BlockSettings;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.ConfigException;
@@ -191,7 +190,7 @@ final class Cli {
     private int block(Cidr address, BlockSettings settings, boolean force) throws ConfigException, FirewallException {
         long nowMicros = System.currentTimeMillis() * 1000;
         if (!force) {
-            Allowlist allowlist = new Allowlist(settings.allow(), settings.allowFile(), new SystemFacts(true, SystemFacts.RESOLV_CONF));
+            Allowlist allowlist = Allowlist.of(settings, true);
             BlockStats.Result decision = BlockGate.create(settings, allowlist, true).consider(address, nowMicros);
             if (decision.reason() != null) {
                 return fail(ExitCode.RUNTIME_ERROR, "not blocking " + AddressText.text(address) + ": " + decision.reason(),

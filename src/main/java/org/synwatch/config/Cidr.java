@@ -31,16 +31,14 @@ public record Cidr(IpAddress network, int prefixLength) {
     public static Cidr parse(String flag, String text) throws ConfigException {
         int slash = text.indexOf('/');
         String addressText = slash < 0 ? text : text.substring(0, slash);
-        IpAddress address;
+        InetAddress literal;
         try {
-            address = IpAddress.parse(flag, addressText);
+            literal = Values.ipLiteral(flag, addressText, IpAddress.HINT);
         } catch (ConfigException e) {
-            if (e.getMessage().contains("IPv4-mapped")) {
-                throw e;
-            }
             throw new ConfigException(flag + ": '" + text + "' is not an address or CIDR",
                     "write e.g. 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32");
         }
+        IpAddress address = IpAddress.ofLiteral(flag, addressText, literal);
         int bits = address.bits();
         if (slash < 0) {
             return host(address);
@@ -50,10 +48,7 @@ public record Cidr(IpAddress network, int prefixLength) {
             throw new ConfigException(flag + ": '" + text + "' has a malformed prefix length",
                     "write the prefix length as a plain decimal from 0 to " + bits);
         }
-        int prefix = Integer.parseInt(prefixText);
-        if (prefix > bits) {
-            throw new ConfigException(flag + " prefix: " + prefix + " is out of range", "give a number from 0 to " + bits);
-        }
+        int prefix = Values.integer(flag + " prefix", prefixText, 0, bits);
         Cidr cidr = new Cidr(address, prefix);
         if (!cidr.network.equals(address)) {
             throw new ConfigException(flag + ": '" + text + "' has host bits set",

@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
 public record IpAddress(int family, long hi, long lo) {
     public static final int IPV4 = 4;
     public static final int IPV6 = 6;
-    private static final String HINT = "write e.g. 192.0.2.7 or 2001:db8::7";
+    static final String HINT = "write e.g. 192.0.2.7 or 2001:db8::7";
 
     public IpAddress {
         if (family == IPV4 ? hi != 0 || (lo >>> 32) != 0 : family != IPV6) {
@@ -44,7 +44,14 @@ public record IpAddress(int family, long hi, long lo) {
      * Java reads it as the IPv4 address, which would silently turn an IPv6 rule into an IPv4 one.
      */
     public static IpAddress parse(String flag, String text) throws ConfigException {
-        InetAddress parsed = Values.ipLiteral(flag, text, HINT);
+        return ofLiteral(flag, text, Values.ipLiteral(flag, text, HINT));
+    }
+
+    /**
+     * The address {@code parsed} from {@code text} by {@link Values#ipLiteral}, unless it is
+     * IPv4-mapped IPv6: see {@link #parse}.
+     */
+    static IpAddress ofLiteral(String flag, String text, InetAddress parsed) throws ConfigException {
         if (text.indexOf(':') >= 0 && parsed instanceof Inet4Address) {
             throw new ConfigException(flag + ": '" + text + "' is an IPv4-mapped IPv6 address",
                     "write the IPv4 address itself, e.g. " + parsed.getHostAddress());

@@ -59,7 +59,7 @@ class BlockerIT {
 
     private Blocker blocker(NftFirewall firewall) {
         gate = BlockerTest.gate(new BlockSettings(BlockSettings.Mode.ENFORCE, 3600, List.of()), System::nanoTime);
-        return new Blocker(3600, firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
+        return new Blocker(firewall, new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
                 Observer.local(Optional.empty())), gate);
     }
 
@@ -75,7 +75,7 @@ class BlockerIT {
         Commands.run("ip", "netns", "exec", namespace, "nft", "add element inet synwatch blocked6net { 2001:db8:9::/64 timeout 1h }");
         Blocker blocker = blocker(firewall);
         blocker.start();
-        blocker.submit(T0, Cidr.parse("test", "2001:db8:1:2::/64"));
+        blocker.submit(T0, Cidr.parse("test", "2001:db8:1:2::/64"), 3600, null);
         for (int i = 0; i < 250 && gate.blocked().count(NftFirewall.SET_IPV6_NETWORKS) < 2; i++) {
             Thread.sleep(20);  // the first resync runs after the first batch, on a thread of its own
         }
@@ -92,12 +92,12 @@ class BlockerIT {
         firewall.install(BlockSettings.DEFAULT_MAX_BLOCKED);
         Blocker blocker = blocker(firewall);
         blocker.start();
-        blocker.submit(T0, Cidr.host(ipv4(66)));
+        blocker.submit(T0, Cidr.host(ipv4(66)), 3600, null);
         for (int i = 0; i < 100 && firewall.blocked().isEmpty(); i++) {
             Thread.sleep(20);
         }
         Commands.run("ip", "netns", "exec", namespace, "nft", "delete", "table", "inet", "synwatch");
-        blocker.submit(T0, Cidr.host(ipv4(67)));
+        blocker.submit(T0, Cidr.host(ipv4(67)), 3600, null);
         blocker.close();
         assertTrue(firewall.tableExists(), "the table is back");
         assertEquals(List.of("192.0.2.67"), firewall.blocked().stream().map(NftFirewall.Entry::address).toList());
@@ -121,14 +121,14 @@ class BlockerIT {
         ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
         blocker.start();
         for (int i = 0; i < 5; i++) {
-            blocker.submit(T0, Cidr.host(ipv4(70 + i)));
+            blocker.submit(T0, Cidr.host(ipv4(70 + i)), 3600, null);
             // Each failure is counted before the next request: no race with the marker below.
             for (int wait = 0; wait < 1000 && gate.blocks(BlockStats.Result.FAILED) <= i; wait++) {
                 Thread.sleep(10);
             }
         }
         Commands.run("touch", marker());
-        blocker.submit(T0, Cidr.host(ipv4(99)));
+        blocker.submit(T0, Cidr.host(ipv4(99)), 3600, null);
         blocker.close();
         Commands.run("rm", "-f", marker());
         assertEquals(1, gate.blocks(BlockStats.Result.ADDED));
@@ -146,7 +146,7 @@ class BlockerIT {
         List<String> announced = new CopyOnWriteArrayList<>();
         blocker.listener((source, seconds) -> announced.add(AddressText.text(source) + " " + seconds));
         blocker.start();
-        blocker.submit(T0, Cidr.host(ipv4(80)));
+        blocker.submit(T0, Cidr.host(ipv4(80)), 3600, null);
         blocker.submit(T0, Cidr.host(ipv4(81)), 120, "node-a");
         blocker.submit(T0, Cidr.host(ipv4(82)), 3552, "node-b");
         blocker.submitUnblock(T0, Cidr.host(ipv4(82)), "operator");

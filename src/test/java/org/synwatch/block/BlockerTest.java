@@ -58,7 +58,7 @@ class BlockerTest {
             scripts.add(commands);
             String error = errors.poll();
             if (error != null && !error.isEmpty()) {
-                return new Reply(1, "", error);
+                return new Reply(1, error);
             }
             Matcher m = ADDED.matcher(commands);
             while (m.find()) {
@@ -67,7 +67,7 @@ class BlockerTest {
                     added.add("{\"elem\": {\"val\": \"" + words[0] + "\", \"timeout\": 3600, \"expires\": 3599}}");
                 }
             }
-            return new Reply(0, "", "");
+            return new Reply(0, "");
         }
 
         @Override
@@ -122,7 +122,7 @@ class BlockerTest {
         logs.start();
         ((Logger) LoggerFactory.getLogger(Blocker.class)).addAppender(logs);
         gate = gate(new BlockSettings(BlockSettings.Mode.ENFORCE, 3600, List.of()), clock::get);
-        blocker = new Blocker(3600, new NftFirewall(nft), new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
+        blocker = new Blocker(new NftFirewall(nft), new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
                 Observer.local(Optional.empty())),
                 gate, clock::get);
     }
@@ -148,7 +148,7 @@ class BlockerTest {
     /** Submits one request and waits until the blocker has applied it (close would stop the thread). */
     private void blockAndSettle(IpAddress address) throws InterruptedException {
         int before = nft.scripts().size();
-        blocker.submit(T0, Cidr.host(address));
+        blocker.submit(T0, Cidr.host(address), 3600, null);
         for (int i = 0; i < 500 && nft.scripts().size() == before; i++) {
             Thread.sleep(2);
         }
@@ -159,7 +159,7 @@ class BlockerTest {
     void recreatesADeletedTableAndRetriesOnce() throws Exception {
         nft.errors.add(TABLE_GONE);
         blocker.start();
-        blocker.submit(T0, Cidr.host(ipv4(66)));
+        blocker.submit(T0, Cidr.host(ipv4(66)), 3600, null);
         blocker.close();
         List<String> scripts = nft.scripts();
         assertEquals(3, scripts.size(), scripts::toString);
@@ -217,9 +217,9 @@ class BlockerTest {
 
     @Test
     void aPrefixGoesIntoTheIntervalSetBesideAddresses() throws Exception {
-        blocker.submit(T0, Cidr.parse("t", "2001:db8:1:2::/64"));
-        blocker.submit(T0, Cidr.parse("t", "2001:db8::7"));
-        blocker.submit(T0, Cidr.host(ipv4(8)));
+        blocker.submit(T0, Cidr.parse("t", "2001:db8:1:2::/64"), 3600, null);
+        blocker.submit(T0, Cidr.parse("t", "2001:db8::7"), 3600, null);
+        blocker.submit(T0, Cidr.host(ipv4(8)), 3600, null);
         blocker.start();
         blocker.close();
         assertEquals(List.of("add element inet synwatch blocked4 { 192.0.2.8 timeout 3600s }\n"
@@ -234,9 +234,9 @@ class BlockerTest {
 
     @Test
     void aSourceQueuedTwiceIsOneElementOneLine() throws Exception {
-        blocker.submit(T0, Cidr.host(ipv4(8)));
-        blocker.submit(T0, Cidr.host(ipv4(8)));
-        blocker.submit(T0, Cidr.host(ipv4(9)));
+        blocker.submit(T0, Cidr.host(ipv4(8)), 3600, null);
+        blocker.submit(T0, Cidr.host(ipv4(8)), 3600, null);
+        blocker.submit(T0, Cidr.host(ipv4(9)), 3600, null);
         blocker.start();
         blocker.close();
         assertEquals(List.of("add element inet synwatch blocked4 { 192.0.2.8 timeout 3600s, 192.0.2.9 timeout 3600s }\n"),
