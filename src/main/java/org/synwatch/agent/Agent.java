@@ -169,8 +169,8 @@ public final class Agent {
         if (failure instanceof OutOfMemoryError) {
             return new AgentFailure("the detector ran out of memory with " + settings.detection().maxTrackedPairs()
                     + " pairs and " + settings.detection().maxTrackedSyns() + " 4-tuples allowed",
-                    "lower --max-tracked-pairs or --max-tracked-syns, or raise the limits "
-                    + "(SYNWATCH_JAVA_OPTS=-XX:MaxDirectMemorySize=... -Xmx...)", failure);
+                    "lower --max-tracked-pairs or --max-tracked-syns, or give the process more memory "
+                    + "(the unit's MemoryMax, the pod's limit; the heap: SYNWATCH_JAVA_OPTS=-Xmx...)", failure);
         }
         return new AgentFailure("the detector thread failed: " + failure,
                 "this is a bug in synwatch: rerun with --debug for the stack trace and report it", failure);

@@ -1,9 +1,9 @@
 package org.synwatch.agent;
 
-import com.lmax.disruptor.EventHandler;
 import org.synwatch.detect.Detector;
 import org.synwatch.packet.SynHeader;
 import org.synwatch.report.EventWriter;
+import org.synwatch.ring.LookaheadHandler;
 
 /**
  * The detector thread's work: each SYN through the detector, one write per batch. Live, a count of
@@ -11,7 +11,7 @@ import org.synwatch.report.EventWriter;
  * its second, at a batch's end or on the ring's idle wake-up, whichever comes first; a replay's
  * packet time is not the wall clock's, so there it waits for a later second or the end.
  */
-final class DetectorHandler implements EventHandler<SynHeader> {
+final class DetectorHandler implements LookaheadHandler {
     private final Detector detector;
     private final EventWriter writer;
     private final boolean live;
@@ -20,6 +20,11 @@ final class DetectorHandler implements EventHandler<SynHeader> {
         this.detector = detector;
         this.writer = writer;
         this.live = live;
+    }
+
+    @Override
+    public void lookahead(SynHeader[] upcoming, int count) {
+        detector.lookahead(upcoming, count);
     }
 
     @Override
@@ -36,6 +41,7 @@ final class DetectorHandler implements EventHandler<SynHeader> {
     }
 
     private void endOfBatch() {
+        detector.publishTables();
         if (live) {
             writer.reportSuppressedBefore(System.currentTimeMillis() * 1_000L);
         }

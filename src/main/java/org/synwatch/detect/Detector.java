@@ -35,6 +35,8 @@ public final class Detector implements DetectorStats {
     private static final int IPV6_PREFIX_FAMILY = 15;
     /** {@code Eviction.values()} clones its array on every call; the per-SYN path reads this copy. */
     private static final Eviction[] EVICTIONS = Eviction.values();
+    /** The most SYNs {@link #lookahead} prepares at once. */
+    public static final int MAX_LOOKAHEAD = 64;
 
     private final ScanListener listener;
     private final int portThreshold;
@@ -47,6 +49,10 @@ public final class Detector implements DetectorStats {
     private final int ipv6Prefix;
     private final long ipv6MaskHi;
     private final long ipv6MaskLo;
+    private final int[] upcomingHashes = new int[MAX_LOOKAHEAD];
+    private final int[] upcomingSlots = new int[MAX_LOOKAHEAD];
+    /** What the look-ahead read: kept so that the compiler can't drop the reads. */
+    private long lookaheadSink;
     private long latest = Long.MIN_VALUE;
     private long previousStamp = Long.MIN_VALUE;
 
@@ -80,13 +86,43 @@ public final class Detector implements DetectorStats {
         this.scanPorts = new int[portThreshold + 1];
     }
 
+    /**
+     * Starts the memory loads that handling {@code upcoming[0..count)} will make, all at once and
+     * in three rounds (pair index, pair record, 4-tuple entry), so their cache misses overlap: on a
+     * table larger than the cache, each SYN otherwise waits for three misses in a row. Only reads,
+     * so it changes no verdict; a SYN whose pair is new, or moves meanwhile, just isn't helped.
+     */
+    public void lookahead(SynHeader[] upcoming, int count) {
+        count = Math.min(count, MAX_LOOKAHEAD);
+        long sink = 0;
+        for (int i = 0; i < count; i++) {
+            SynHeader syn = upcoming[i];
+            int h = pairs.hash(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo);
+            upcomingHashes[i] = h;
+            sink += pairs.indexEntryAt(h);
+        }
+        for (int i = 0; i < count; i++) {
+            int slot = PairTable.slotIfFor(pairs.indexEntryAt(upcomingHashes[i]), upcomingHashes[i]);
+            upcomingSlots[i] = slot;
+            if (slot != PairTable.NONE) {
+                sink += pairs.loadRecord(slot);
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            int slot = upcomingSlots[i];
+            if (slot != PairTable.NONE) {
+                sink += recentSyns.prefetch(slot, pairs.generation(slot), upcoming[i].srcPort, upcoming[i].dstPort);
+            }
+        }
+        lookaheadSink += sink;
+    }
+
     public void onSyn(SynHeader syn) {
         long now = clock(syn.timestampMicros);
         pairs.tidy(now - idleMicros, now, TIDY_STEPS_PER_SYN);
         int slot = pairs.touch(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo, now);
         boolean retransmission = recentSyns.seenWithin(slot, pairs.generation(slot), pairs.born(slot),
                 syn.srcPort, syn.dstPort, now);
-        publishTables();
         if (retransmission) {
             retransmissions.increment();
             return;
@@ -120,7 +156,11 @@ public final class Detector implements DetectorStats {
         return latest;
     }
 
-    private void publishTables() {
+    /**
+     * Publishes the tables' sizes and eviction counts for the metrics: at the end of each ring
+     * batch, not per SYN, since each store is a release the compiler can't reorder around.
+     */
+    public void publishTables() {
         trackedPairs.set(pairs.size());
         trackedSyns.set(recentSyns.occupied());
         forgottenSyns.set(recentSyns.forgotten());

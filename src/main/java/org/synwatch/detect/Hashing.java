@@ -26,6 +26,11 @@ public final class Hashing {
         return (int) (f ^ (f >>> 32));
     }
 
+    /** The whole 64-bit finish, for a table that takes two independent positions from one hash. */
+    static long finish64(long h) {
+        return fmix64(h);
+    }
+
     /**
      * For backward-shift deletion from a linear-probing table: whether an entry whose home is
      * {@code home}, found at {@code pos}, may stay there after {@code hole} is emptied, i.e. its

@@ -1,8 +1,5 @@
 package org.synwatch.detect;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
@@ -40,8 +37,6 @@ final class PairTable {
     static final int PAGE_SLOTS = 1 << PAGE_SHIFT;
     private static final int PAGE_MASK = PAGE_SLOTS - 1;
 
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-    private static final ValueLayout.OfChar PORT = ValueLayout.JAVA_CHAR;
     private static final long SRC_HI = 0;
     private static final long SRC_LO = 8;
     private static final long DST_HI = 16;
@@ -66,13 +61,14 @@ final class PairTable {
     private final long portsOffset;
     private final long recordBytes;
     private final long windowMicros;
-    private final Arena arena = Arena.ofAuto();
 
-    /** Sized once for the cap; filled a page at a time as the table grows. */
-    private final MemorySegment[] pages;
+    /** Page addresses, sized once for the cap; filled a page at a time as the table grows. */
+    private final long[] pages;
     /** Per position: hash in the high 32 bits, slot + 1 in the low; 0 marks an empty position. */
-    private long[] index = new long[0];
-    private int indexMask;
+    private Memory.Block indexBlock;
+    /** The index's address; positions 0..indexMask, 8 bytes each. */
+    private long index;
+    private int indexMask = -1;
 
     private final SlotQueue singlePort;
     private final SlotQueue multiPort;
@@ -94,7 +90,7 @@ final class PairTable {
         this.recordBytes = roundUp(portsOffset + 2L * portSlots, 32);
         this.singlePort = new SlotQueue();
         this.multiPort = new SlotQueue();
-        this.pages = new MemorySegment[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
+        this.pages = new long[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
         addPage();
     }
 
@@ -116,20 +112,18 @@ final class PairTable {
 
     // ------------------------------------------------------------------ named accessors
 
-    private MemorySegment page(int slot) {
-        return pages[slot >>> PAGE_SHIFT];
-    }
-
-    private long base(int slot) {
-        return (slot & PAGE_MASK) * recordBytes;
+    /** The address of the slot's record. */
+    private long record(int slot) {
+        assert slot >= 0 && slot < slotCapacity : slot;
+        return pages[slot >>> PAGE_SHIFT] + (slot & PAGE_MASK) * recordBytes;
     }
 
     private long flags(int slot) {
-        return page(slot).get(LONG, base(slot) + FLAGS);
+        return Memory.getLong(record(slot) + FLAGS);
     }
 
     private void setFlags(int slot, long flags) {
-        page(slot).set(LONG, base(slot) + FLAGS, flags);
+        Memory.putLong(record(slot) + FLAGS, flags);
     }
 
     int generation(int slot) {
@@ -137,11 +131,11 @@ final class PairTable {
     }
 
     long born(int slot) {
-        return page(slot).get(LONG, base(slot) + BORN);
+        return Memory.getLong(record(slot) + BORN);
     }
 
     long lastActivity(int slot) {
-        return page(slot).get(LONG, base(slot) + LAST_ACTIVITY);
+        return Memory.getLong(record(slot) + LAST_ACTIVITY);
     }
 
     private int portCount(int slot) {
@@ -149,18 +143,17 @@ final class PairTable {
     }
 
     private long portTime(int slot, int i) {
-        return page(slot).get(LONG, base(slot) + portTimesOffset + 8L * i);
+        return Memory.getLong(record(slot) + portTimesOffset + 8L * i);
     }
 
     private int port(int slot, int i) {
-        return page(slot).get(PORT, base(slot) + portsOffset + 2L * i);
+        return Memory.getChar(record(slot) + portsOffset + 2L * i);
     }
 
     private void setPort(int slot, int i, int port, long time) {
-        MemorySegment page = page(slot);
-        long base = base(slot);
-        page.set(PORT, base + portsOffset + 2L * i, (char) port);
-        page.set(LONG, base + portTimesOffset + 8L * i, time);
+        long at = record(slot);
+        Memory.putChar(at + portsOffset + 2L * i, port);
+        Memory.putLong(at + portTimesOffset + 8L * i, time);
     }
 
     /** Whether {@code slot} holds a pair, born at {@code time} or earlier. */
@@ -176,6 +169,29 @@ final class PairTable {
         setFlags(slot, flags(slot) | EPISODE);
     }
 
+    // ------------------------------------------------------------------ prefetching (Detector#lookahead)
+
+    /** The keyed hash of a pair, as {@link #touch} computes it. */
+    int hash(int fam, long sHi, long sLo, long dHi, long dLo) {
+        return hashOf(fam, sHi, sLo, dHi, dLo);
+    }
+
+    /** The index entry at the home position of hash {@code h}; reading it loads its cache line. */
+    long indexEntryAt(int h) {
+        return indexAt(h & indexMask);
+    }
+
+    /** The slot an index entry names if it is for hash {@code h} (the pair {@link #touch} would likely find), else {@link #NONE}. */
+    static int slotIfFor(long entry, int h) {
+        return entry != 0 && (int) (entry >>> 32) == h ? (int) entry - 1 : NONE;
+    }
+
+    /** Reads the first and last word of the slot's record, loading both cache lines it may span. */
+    long loadRecord(int slot) {
+        long at = record(slot);
+        return Memory.getLong(at + FLAGS) ^ Memory.getLong(at + recordBytes - 8);
+    }
+
     // ------------------------------------------------------------------ the rules' operations
 
     /**
@@ -185,18 +201,17 @@ final class PairTable {
     int touch(int fam, long sHi, long sLo, long dHi, long dLo, long now) {
         int h = hashOf(fam, sHi, sLo, dHi, dLo);
         for (int pos = h & indexMask; ; pos = (pos + 1) & indexMask) {
-            long entry = index[pos];
+            long entry = indexAt(pos);
             if (entry == 0) {
                 break;
             }
             if ((int) (entry >>> 32) == h) {
                 int slot = (int) entry - 1;
-                MemorySegment page = page(slot);
-                long base = base(slot);
-                if (page.get(LONG, base + SRC_LO) == sLo && page.get(LONG, base + DST_LO) == dLo
-                        && page.get(LONG, base + SRC_HI) == sHi && page.get(LONG, base + DST_HI) == dHi
-                        && (page.get(LONG, base + FLAGS) & FAMILY_MASK) == fam) {
-                    page.set(LONG, base + LAST_ACTIVITY, now);
+                long at = record(slot);
+                if (Memory.getLong(at + SRC_LO) == sLo && Memory.getLong(at + DST_LO) == dLo
+                        && Memory.getLong(at + SRC_HI) == sHi && Memory.getLong(at + DST_HI) == dHi
+                        && (Memory.getLong(at + FLAGS) & FAMILY_MASK) == fam) {
+                    Memory.putLong(at + LAST_ACTIVITY, now);
                     return slot;
                 }
             }
@@ -209,15 +224,14 @@ final class PairTable {
         if (nextGeneration == 0) {
             nextGeneration = 1;
         }
-        MemorySegment page = page(slot);
-        long base = base(slot);
-        page.set(LONG, base + SRC_HI, sHi);
-        page.set(LONG, base + SRC_LO, sLo);
-        page.set(LONG, base + DST_HI, dHi);
-        page.set(LONG, base + DST_LO, dLo);
-        page.set(LONG, base + FLAGS, (long) generation << 32 | fam);
-        page.set(LONG, base + LAST_ACTIVITY, now);
-        page.set(LONG, base + BORN, now);
+        long at = record(slot);
+        Memory.putLong(at + SRC_HI, sHi);
+        Memory.putLong(at + SRC_LO, sLo);
+        Memory.putLong(at + DST_HI, dHi);
+        Memory.putLong(at + DST_LO, dLo);
+        Memory.putLong(at + FLAGS, (long) generation << 32 | fam);
+        Memory.putLong(at + LAST_ACTIVITY, now);
+        Memory.putLong(at + BORN, now);
         insertIntoIndex(h, slot);
         singlePort.add(slot, now);
         size++;
@@ -332,29 +346,28 @@ final class PairTable {
      * notes the connecting address, and when another address last connected.
      */
     void recordSource(int slot, long sHi, long sLo) {
-        MemorySegment page = page(slot);
-        long base = base(slot);
-        long flags = page.get(LONG, base + FLAGS);
+        long at = record(slot);
+        long flags = Memory.getLong(at + FLAGS);
         if ((flags & SOURCE_SET) == 0) {
-            page.set(LONG, base + OTHER_SOURCE_AT, Long.MIN_VALUE);
-            page.set(LONG, base + FLAGS, flags | SOURCE_SET);
-        } else if (page.get(LONG, base + SOURCE_HI) != sHi || page.get(LONG, base + SOURCE_LO) != sLo) {
+            Memory.putLong(at + OTHER_SOURCE_AT, Long.MIN_VALUE);
+            Memory.putLong(at + FLAGS, flags | SOURCE_SET);
+        } else if (Memory.getLong(at + SOURCE_HI) != sHi || Memory.getLong(at + SOURCE_LO) != sLo) {
             // Every connection since the last change came from the previous address: the latest is its last.
             long latest = Long.MIN_VALUE;
             for (int i = 0; i < portCount(slot); i++) {
                 latest = Math.max(latest, portTime(slot, i));
             }
-            page.set(LONG, base + OTHER_SOURCE_AT, latest);
+            Memory.putLong(at + OTHER_SOURCE_AT, latest);
         } else {
             return;
         }
-        page.set(LONG, base + SOURCE_HI, sHi);
-        page.set(LONG, base + SOURCE_LO, sLo);
+        Memory.putLong(at + SOURCE_HI, sHi);
+        Memory.putLong(at + SOURCE_LO, sLo);
     }
 
     /** Whether one address (the latest one recorded) made all the pair's connections in the window. */
     boolean singleSource(int slot, long now) {
-        return page(slot).get(LONG, base(slot) + OTHER_SOURCE_AT) <= now - windowMicros;
+        return Memory.getLong(record(slot) + OTHER_SOURCE_AT) <= now - windowMicros;
     }
 
     /** Copies the pair's kept ports into {@code into}, ascending, and returns how many. */
@@ -384,61 +397,76 @@ final class PairTable {
     /** Frees the slot (the caller has taken it off its queue); a freed record links the free list through its activity word. */
     private void remove(int slot) {
         removeFromIndex(slot);
-        MemorySegment page = page(slot);
-        long base = base(slot);
-        page.set(LONG, base + FLAGS, page.get(LONG, base + FLAGS) & ~0xFFFFFFFFL);
-        page.set(LONG, base + LAST_ACTIVITY, freeList);
+        long at = record(slot);
+        Memory.putLong(at + FLAGS, Memory.getLong(at + FLAGS) & ~0xFFFFFFFFL);
+        Memory.putLong(at + LAST_ACTIVITY, freeList);
         freeList = slot;
         size--;
     }
 
     private void insertIntoIndex(int h, int slot) {
         int pos = h & indexMask;
-        while (index[pos] != 0) {
+        while (indexAt(pos) != 0) {
             pos = (pos + 1) & indexMask;
         }
-        index[pos] = (long) h << 32 | (slot + 1);
+        setIndexAt(pos, (long) h << 32 | (slot + 1));
     }
 
     /** Backward-shift deletion keeps linear probing correct without tombstones. */
     private void removeFromIndex(int slot) {
         int hole = hashOf(slot) & indexMask;
-        while ((int) index[hole] != slot + 1) {
+        while ((int) indexAt(hole) != slot + 1) {
             hole = (hole + 1) & indexMask;
         }
-        index[hole] = 0;
-        for (int pos = (hole + 1) & indexMask; index[pos] != 0; pos = (pos + 1) & indexMask) {
-            if (!Hashing.homeBetween((int) (index[pos] >>> 32) & indexMask, hole, pos)) {
-                index[hole] = index[pos];
-                index[pos] = 0;
+        setIndexAt(hole, 0);
+        for (int pos = (hole + 1) & indexMask; indexAt(pos) != 0; pos = (pos + 1) & indexMask) {
+            if (!Hashing.homeBetween((int) (indexAt(pos) >>> 32) & indexMask, hole, pos)) {
+                setIndexAt(hole, indexAt(pos));
+                setIndexAt(pos, 0);
                 hole = pos;
             }
         }
     }
 
     private int hashOf(int slot) {
-        MemorySegment page = page(slot);
-        long base = base(slot);
-        return hashOf((int) (page.get(LONG, base + FLAGS) & FAMILY_MASK), page.get(LONG, base + SRC_HI),
-                page.get(LONG, base + SRC_LO), page.get(LONG, base + DST_HI), page.get(LONG, base + DST_LO));
+        long at = record(slot);
+        return hashOf((int) (Memory.getLong(at + FLAGS) & FAMILY_MASK), Memory.getLong(at + SRC_HI),
+                Memory.getLong(at + SRC_LO), Memory.getLong(at + DST_HI), Memory.getLong(at + DST_LO));
     }
 
     /** One more page of records, the last one cut to the cap; the index doubles when it would pass half full. */
     private void addPage() {
         int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
-        pages[slotCapacity >>> PAGE_SHIFT] = arena.allocate(length * recordBytes, 64);
+        pages[slotCapacity >>> PAGE_SHIFT] = Memory.allocate(this, length * recordBytes).address();
         slotCapacity += length;
         int indexLength = Integer.highestOneBit(Math.max(slotCapacity, 2) - 1) << 2;
-        if (indexLength != index.length) {
-            long[] old = index;
-            index = new long[indexLength];
+        if (indexLength != indexMask + 1) {
+            Memory.Block oldBlock = indexBlock;
+            long old = index;
+            int oldLength = indexMask + 1;
+            indexBlock = Memory.allocate(this, 8L * indexLength);
+            index = indexBlock.address();
             indexMask = indexLength - 1;
-            for (long entry : old) {
+            for (long at = old; at < old + 8L * oldLength; at += 8) {
+                long entry = Memory.getLong(at);
                 if (entry != 0) {
                     insertIntoIndex((int) (entry >>> 32), (int) entry - 1);
                 }
             }
+            if (oldBlock != null) {
+                oldBlock.free();
+            }
         }
+    }
+
+    private long indexAt(int pos) {
+        assert pos >= 0 && pos <= indexMask : pos;
+        return Memory.getLong(index + 8L * pos);
+    }
+
+    private void setIndexAt(int pos, long entry) {
+        assert pos >= 0 && pos <= indexMask : pos;
+        Memory.putLong(index + 8L * pos, entry);
     }
 
     private int hashOf(int fam, long sHi, long sLo, long dHi, long dLo) {
@@ -455,12 +483,15 @@ final class PairTable {
     }
 
     /**
-     * First-in first-out slots, each with the time it was queued: rings that double (a small copy,
-     * 12 bytes a pair) as the table fills.
+     * First-in first-out slots, each with the time it was queued: off-heap rings of 12-byte entries
+     * that double as the table fills, the old ring freed at once.
      */
     private static final class SlotQueue {
-        private int[] slots = new int[16];
-        private long[] queuedAt = new long[16];
+        private static final int ENTRY_BYTES = 12;
+        private int capacity = 16;
+        private Memory.Block block = Memory.allocate(this, (long) ENTRY_BYTES * capacity);
+        /** Entry i: the time it was queued (8 bytes), then the slot (4). */
+        private long ring = block.address();
         private int head;
         private int count;
 
@@ -469,35 +500,48 @@ final class PairTable {
         }
 
         int peek() {
-            return slots[head];
+            return Memory.getInt(entry(head) + 8);
         }
 
         long headQueuedAt() {
-            return queuedAt[head];
+            return Memory.getLong(entry(head));
         }
 
         int poll() {
-            int slot = slots[head];
-            head = (head + 1) & (slots.length - 1);
+            int slot = peek();
+            head = (head + 1) & (capacity - 1);
             count--;
             return slot;
         }
 
         void add(int slot, long time) {
-            if (count == slots.length) {
-                int[] grownSlots = new int[slots.length * 2];
-                long[] grownTimes = new long[slots.length * 2];
-                for (int i = 0; i < count; i++) {
-                    grownSlots[i] = slots[(head + i) & (slots.length - 1)];
-                    grownTimes[i] = queuedAt[(head + i) & (slots.length - 1)];
-                }
-                slots = grownSlots;
-                queuedAt = grownTimes;
-                head = 0;
+            if (count == capacity) {
+                grow();
             }
-            int tail = (head + count++) & (slots.length - 1);
-            slots[tail] = slot;
-            queuedAt[tail] = time;
+            long at = entry((head + count++) & (capacity - 1));
+            Memory.putLong(at, time);
+            Memory.putInt(at + 8, slot);
+        }
+
+        private void grow() {
+            Memory.Block oldBlock = block;
+            long old = ring;
+            int oldCapacity = capacity;
+            capacity *= 2;
+            block = Memory.allocate(this, (long) ENTRY_BYTES * capacity);
+            ring = block.address();
+            for (int i = 0; i < count; i++) {
+                long from = old + (long) ENTRY_BYTES * ((head + i) & (oldCapacity - 1));
+                Memory.putLong(entry(i), Memory.getLong(from));
+                Memory.putInt(entry(i) + 8, Memory.getInt(from + 8));
+            }
+            head = 0;
+            oldBlock.free();
+        }
+
+        private long entry(int i) {
+            assert i >= 0 && i < capacity : i;
+            return ring + (long) ENTRY_BYTES * i;
         }
     }
 }

@@ -1,39 +1,46 @@
 package org.synwatch.detect;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
  * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs: nothing is
  * forgotten for lack of room below that, so what is printed never depends on the hash key.
  *
- * <p>Open addressing with linear probing over 16-byte entries, four to a cache line, so a lookup
- * reads one line (rarely two). An entry names its 4-tuple by the pair's slot and both ports and
- * says which occupant of the slot wrote it, by 17 bits of the pair's generation and by its time: an
- * entry older than the pair's birth, or of another generation, is a former occupant's and never
- * matches. (Mistaking one would need 131,072 pairs to take the same slot within one microsecond.)
+ * <p>A bucketed cuckoo table: 16-byte entries, four to a 64-byte bucket (one cache line), and each
+ * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
+ * two lines, both known from the key alone (the detector loads them for a batch of SYNs at once),
+ * and a delete is one store: no probe sequence to keep intact. When both buckets are full of live
+ * entries, residents move to their other bucket (cuckoo hashing, at most {@value #MAX_MOVES}
+ * moves); with four entries a bucket that finds room well past 90 % full, and the table never runs
+ * above three quarters.
+ *
+ * <p>An entry names its 4-tuple by the pair's slot and both ports and says which occupant of the
+ * slot wrote it, by 17 bits of the pair's generation and by its time: an entry older than the pair's
+ * birth, or of another generation, is a former occupant's and never matches. (Mistaking one would
+ * need 131,072 pairs to take the same slot within one microsecond.)
  *
  * <pre>
  *   key    bits 59-63 generation bits 0-4, 32-58 slot + 1 (0 = empty), 16-31 source port, 0-15 destination port
  *   value  bits 52-63 generation bits 5-16, 0-51 time since the table's first SYN (142 years)
  * </pre>
  *
- * <p>A cursor sweeps the table a few entries per SYN and deletes expired entries (backward shift,
- * no tombstones). The table doubles when three quarters full, up to the first power of two at
- * least {@code 2 maxSyns}; there, full to three quarters again, and only then, when a bounded search
- * for an expired entry or one of a departed pair finds none, forgets the entry at the cursor and
- * counts it. Off the heap: 32 bytes per 4-tuple at worst, 128 MiB at the default bound.
+ * <p>A cursor sweeps the table a few entries per SYN and clears expired ones; an insert also reuses
+ * an expired entry in its buckets. The table doubles when three quarters full, up to the first power
+ * of two at least {@code 2 maxSyns}; there, full to three quarters again, and only then, when a
+ * bounded search for an expired entry or one of a departed pair finds none, it forgets the entry at
+ * the cursor and counts it (as it does, at the bound, for a 4-tuple the moves found no room for).
+ * Off the heap: 32 bytes per 4-tuple at worst, 128 MiB at the default bound.
  */
 final class RecentSyns {
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     private static final int ENTRY_BYTES = 16;
+    private static final int BUCKET_SHIFT = 2;
+    private static final int BUCKET_ENTRIES = 1 << BUCKET_SHIFT;
     private static final int FIRST_CAPACITY = 1 << 12;
-    /** Entries the cursor visits per SYN: deletes expired entries faster than SYNs can add them. */
+    /** Entries the cursor visits per SYN: clears expired entries faster than SYNs can add them. */
     private static final int SWEEP_PER_SYN = 8;
     /** At the bound: entries searched for a removable one before one is forgotten. */
     private static final int SEARCH_AT_BOUND = 64;
+    /** Residents moved to their other bucket to make room for one insert, before the table grows. */
+    private static final int MAX_MOVES = 64;
     private static final long TIME_MASK = (1L << 52) - 1;
     private static final int SLOT_BITS = 27;
 
@@ -41,9 +48,11 @@ final class RecentSyns {
     private final PairTable pairs;
     private final long horizon;
     private final int maxCapacity;
-    private Arena arena;
-    private MemorySegment table;
+    private Memory.Block block;
+    /** The table's address: bucket b's entries start at {@code table + 64 b}. */
+    private long table;
     private int mask;
+    private int bucketMask;
     private int occupied;
     private int limit;
     private int cursor;
@@ -90,22 +99,40 @@ final class RecentSyns {
         }
         long key = keyOf(slot, generation, srcPort, dstPort);
         long value = valueTag(generation) | time;
-        int pos = hash(key) & mask;
-        for (long k; (k = keyAt(pos)) != 0; pos = (pos + 1) & mask) {
-            if (k == key) {
-                long previous = valueAt(pos);
-                long seen = previous & TIME_MASK;
-                boolean sameOccupant = (previous & ~TIME_MASK) == valueTag(generation) && seen >= relative(born);
-                setValue(pos, value);
-                return sameOccupant && time - seen < horizon;
-            }
+        long hash = hash(key);
+        long at = find(key, firstBucket(hash));
+        if (at == 0) {
+            at = find(key, secondBucket(hash));
+        }
+        if (at != 0) {
+            long previous = Memory.getLong(at + 8);
+            long seen = previous & TIME_MASK;
+            boolean sameOccupant = (previous & ~TIME_MASK) == valueTag(generation) && seen >= relative(born);
+            Memory.putLong(at + 8, value);
+            return sameOccupant && time - seen < horizon;
         }
         if (occupied >= limit) {
             makeRoom(time);
-            pos = hash(key) & mask;
         }
-        insert(pos, key, value);
+        insert(key, value, time);
         return false;
+    }
+
+    /** Reads the first word of both buckets this 4-tuple may live in: loads the lines {@link #seenWithin} reads. */
+    long prefetch(int slot, int generation, int srcPort, int dstPort) {
+        long hash = hash(keyOf(slot, generation, srcPort, dstPort));
+        return Memory.getLong(bucket(firstBucket(hash))) ^ Memory.getLong(bucket(secondBucket(hash)));
+    }
+
+    /** The address of the entry holding {@code key} in bucket {@code b}, or 0. */
+    private long find(long key, int b) {
+        long at = bucket(b);
+        for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+            if (Memory.getLong(at) == key) {
+                return at;
+            }
+        }
+        return 0;
     }
 
     private void makeRoom(long time) {
@@ -120,19 +147,70 @@ final class RecentSyns {
             while (keyAt(cursor) == 0) {
                 cursor = (cursor + 1) & mask;
             }
-            delete(cursor);
+            clear(cursor);
             forgotten++;
         }
     }
 
-    /** Visits the entry at the cursor: deletes it if expired (or its pair is gone, when asked to check), else moves on. */
+    /**
+     * Stores a 4-tuple that is in neither of its buckets: in a free or expired entry of one of them,
+     * else in the place of a resident, which moves to its own other bucket, and so on. If the moves
+     * run out, the table grows; at its bound, the entry left without a place is forgotten and counted.
+     */
+    private void insert(long key, long value, long time) {
+        long hash = hash(key);
+        int b = firstBucket(hash);
+        long at = room(b, time);
+        if (at == 0) {
+            b = secondBucket(hash);
+            at = room(b, time);
+        }
+        for (int move = 0; at == 0 && move < MAX_MOVES; move++) {
+            // Bucket b is full of live entries: take a resident's place (a different position each
+            // move, so that no two entries swap back and forth) and find the resident a place.
+            long victim = bucket(b) + (long) (move & (BUCKET_ENTRIES - 1)) * ENTRY_BYTES;
+            long residentKey = Memory.getLong(victim);
+            long residentValue = Memory.getLong(victim + 8);
+            Memory.putLong(victim, key);
+            Memory.putLong(victim + 8, value);
+            key = residentKey;
+            value = residentValue;
+            long residentHash = hash(key);
+            b = firstBucket(residentHash) == b ? secondBucket(residentHash) : firstBucket(residentHash);
+            at = room(b, time);
+        }
+        if (at != 0) {
+            if (Memory.getLong(at) == 0) {
+                occupied++;
+            }
+            Memory.putLong(at, key);
+            Memory.putLong(at + 8, value);
+        } else if (capacity() < maxCapacity) {
+            allocate(2 * capacity(), time);
+            insert(key, value, time);
+        } else {
+            forgotten++;
+        }
+    }
+
+    /** A free or expired entry of bucket {@code b}, or 0. */
+    private long room(int b, long time) {
+        long at = bucket(b);
+        for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+            if (Memory.getLong(at) == 0 || time - (Memory.getLong(at + 8) & TIME_MASK) >= horizon) {
+                return at;
+            }
+        }
+        return 0;
+    }
+
+    /** Visits the entry at the cursor: clears it if expired (or its pair is gone, when asked to check), and moves on. */
     private void sweepOne(long time, boolean checkPair) {
         long key = keyAt(cursor);
         if (key != 0) {
             long value = valueAt(cursor);
             if (time - (value & TIME_MASK) >= horizon || checkPair && !pairHolds(key, value)) {
-                delete(cursor);   // the position may now hold a shifted entry: visited next time
-                return;
+                clear(cursor);
             }
         }
         cursor = (cursor + 1) & mask;
@@ -145,70 +223,59 @@ final class RecentSyns {
                 && pairs.holds(slot, base + (value & TIME_MASK));
     }
 
-    /** Backward-shift deletion keeps linear probing correct without tombstones. */
-    private void delete(int hole) {
-        clear(hole);
-        for (int pos = (hole + 1) & mask; keyAt(pos) != 0; pos = (pos + 1) & mask) {
-            if (!Hashing.homeBetween(hash(keyAt(pos)) & mask, hole, pos)) {
-                table.set(LONG, (long) hole * ENTRY_BYTES, keyAt(pos));
-                setValue(hole, valueAt(pos));
-                clear(pos);
-                hole = pos;
-            }
-        }
-        occupied--;
-    }
-
-    /** A new table of {@code capacity} entries holding the old one's unexpired entries; the old one is freed at once. */
+    /**
+     * A new table of {@code capacity} entries holding the old one's unexpired entries; the old one
+     * is freed at once.
+     */
     private void allocate(int capacity, long time) {
-        Arena oldArena = arena;
-        MemorySegment old = table;
-        arena = Arena.ofShared();
-        table = arena.allocate((long) capacity * ENTRY_BYTES, 64);
+        Memory.Block oldBlock = block;
+        long old = table;
+        long oldCapacity = capacity();
+        block = Memory.allocate(this, (long) capacity * ENTRY_BYTES);
+        table = block.address();
         mask = capacity - 1;
+        bucketMask = (capacity >>> BUCKET_SHIFT) - 1;
         limit = capacity / 4 * 3;
         occupied = 0;
         cursor = 0;
-        if (old != null) {
-            for (long offset = 0; offset < old.byteSize(); offset += ENTRY_BYTES) {
-                long key = old.get(LONG, offset);
-                long value = old.get(LONG, offset + 8);
+        if (oldBlock != null) {
+            for (long at = old; at < old + oldCapacity * ENTRY_BYTES; at += ENTRY_BYTES) {
+                long key = Memory.getLong(at);
+                long value = Memory.getLong(at + 8);
                 if (key != 0 && time - (value & TIME_MASK) < horizon) {
-                    insert(hash(key) & mask, key, value);
+                    insert(key, value, time);
                 }
             }
-            oldArena.close();
+            oldBlock.free();
         }
-    }
-
-    /** Adds a new entry at the first empty position probing from {@code pos}. */
-    private void insert(int pos, long key, long value) {
-        while (keyAt(pos) != 0) {
-            pos = (pos + 1) & mask;
-        }
-        table.set(LONG, (long) pos * ENTRY_BYTES, key);
-        setValue(pos, value);
-        occupied++;
     }
 
     private long relative(long now) {
         return Math.min(now - base, TIME_MASK);
     }
 
+    private long bucket(int b) {
+        assert b >= 0 && b <= bucketMask : b;
+        return table + ((long) b << (BUCKET_SHIFT + 4));
+    }
+
+    /** The address of the entry at {@code pos}: its key, then its value. */
+    private long entry(int pos) {
+        assert pos >= 0 && pos <= mask : pos;
+        return table + (long) pos * ENTRY_BYTES;
+    }
+
     private long keyAt(int pos) {
-        return table.get(LONG, (long) pos * ENTRY_BYTES);
+        return Memory.getLong(entry(pos));
     }
 
     private long valueAt(int pos) {
-        return table.get(LONG, (long) pos * ENTRY_BYTES + 8);
-    }
-
-    private void setValue(int pos, long value) {
-        table.set(LONG, (long) pos * ENTRY_BYTES + 8, value);
+        return Memory.getLong(entry(pos) + 8);
     }
 
     private void clear(int pos) {
-        table.set(LONG, (long) pos * ENTRY_BYTES, 0L);
+        Memory.putLong(entry(pos), 0L);
+        occupied--;
     }
 
     private static long keyOf(int slot, int generation, int srcPort, int dstPort) {
@@ -219,8 +286,16 @@ final class RecentSyns {
         return (long) (generation >>> 5 & 0xFFF) << 52;
     }
 
-    /** The keyed hash whose low bits pick a 4-tuple's home position. */
-    private int hash(long key) {
-        return Hashing.finish(Hashing.mix(hashKey, key));
+    /** The keyed hash whose halves pick a 4-tuple's two buckets. */
+    private long hash(long key) {
+        return Hashing.finish64(Hashing.mix(hashKey, key));
+    }
+
+    private int firstBucket(long hash) {
+        return (int) hash & bucketMask;
+    }
+
+    private int secondBucket(long hash) {
+        return (int) (hash >>> 32) & bucketMask;
     }
 }

@@ -40,6 +40,14 @@ public final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle RECV = call("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    // The address comes back as a long: MAP_FAILED is -1, so the usual negative check applies.
+    private static final MethodHandle MMAP = call("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MADVISE = call("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final int PROT_READ_WRITE = 0x1 | 0x2;
+    private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
+    private static final int MADV_HUGEPAGE = 14;
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -83,6 +91,22 @@ public final class Libc {
 
     public static void close(int fd) {
         invoke(CLOSE, fd);
+    }
+
+    /**
+     * {@code bytes} of zeroed anonymous memory, unmapped when {@code arena} closes. Pages are
+     * faulted in when first touched, so a table sized for its bound costs memory only as it fills;
+     * and the kernel is asked for huge pages (where transparent huge pages are "madvise", as on
+     * Debian), so random reads of a large table don't each miss the TLB. Without them it works
+     * the same, only slower.
+     */
+    public static MemorySegment mapAnonymous(long bytes, Arena arena) {
+        long address = invoke(MMAP, 0L, bytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+        if (address < 0) {
+            throw new OutOfMemoryError("mmap of " + bytes + " bytes: " + strerror((int) -address));
+        }
+        invoke(MADVISE, address, bytes, MADV_HUGEPAGE);
+        return MemorySegment.ofAddress(address).reinterpret(bytes, arena, region -> invoke(MUNMAP, address, bytes));
     }
 
     public static String strerror(int errno) {

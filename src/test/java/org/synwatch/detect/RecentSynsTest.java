@@ -64,4 +64,43 @@ class RecentSynsTest {
         assertTrue(syns.occupied() < 100_000, "held " + syns.occupied());
         assertTrue(syns.capacity() <= 1 << 18, "capacity " + syns.capacity());
     }
+
+    @Test
+    void fullToItsLimitItForgetsNothingWhateverTheHashKey() {
+        // 4,096 asked for: 8,192 entries at most, used to three quarters. 6,143 live 4-tuples fill
+        // the buckets so that many inserts must move residents; under each of 20 keys none is lost.
+        for (long hashKey = 1; hashKey <= 20; hashKey++) {
+            PairTable pairs = new PairTable(16, 4, HORIZON, false, hashKey);
+            RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, hashKey);
+            int tuples = 8_192 / 4 * 3 - 1;
+            for (int i = 0; i < tuples; i++) {
+                int slot = touch(pairs, i % 16, T0 + i);
+                assertFalse(seen(syns, pairs, slot, i / 16, T0 + i));
+            }
+            assertEquals(8_192, syns.capacity());
+            assertEquals(tuples, syns.occupied());
+            for (int i = 0; i < tuples; i++) {
+                int slot = touch(pairs, i % 16, T0 + tuples + i);
+                assertTrue(seen(syns, pairs, slot, i / 16, T0 + tuples + i), "key " + hashKey + ", 4-tuple " + i);
+            }
+            assertEquals(0, syns.forgotten(), "key " + hashKey);
+        }
+    }
+
+    @Test
+    void pastItsLimitItForgetsAndCountsButHoldsNoMore() {
+        PairTable pairs = new PairTable(16, 4, HORIZON, false, 9);
+        RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, 9);
+        int tuples = 20_000;
+        for (int i = 0; i < tuples; i++) {
+            int slot = touch(pairs, i % 16, T0 + i);
+            seen(syns, pairs, slot, i / 16, T0 + i);
+        }
+        assertEquals(8_192, syns.capacity(), "never past the bound");
+        assertTrue(syns.occupied() <= 8_192 / 4 * 3, "held " + syns.occupied());
+        assertTrue(syns.forgotten() >= tuples - 8_192 / 4 * 3, "forgotten " + syns.forgotten());
+        // The latest 4-tuples are the ones kept: the one just added is known.
+        int slot = touch(pairs, (tuples - 1) % 16, T0 + tuples);
+        assertTrue(seen(syns, pairs, slot, (tuples - 1) / 16, T0 + tuples));
+    }
 }

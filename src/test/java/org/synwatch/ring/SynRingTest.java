@@ -107,4 +107,71 @@ class SynRingTest {
         });
         assertEquals(bug, failure.get());
     }
+
+    /** Records what it was shown ahead and what it then handled, checking that each handled SYN was shown first. */
+    private static final class RecordingLookahead implements LookaheadHandler {
+        final List<Integer> shown = new CopyOnWriteArrayList<>();
+        final List<Integer> handled = new CopyOnWriteArrayList<>();
+        final List<Integer> counts = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void lookahead(SynHeader[] upcoming, int count) {
+            counts.add(count);
+            for (int i = 0; i < count; i++) {
+                shown.add(upcoming[i].dstPort);
+            }
+        }
+
+        @Override
+        public void onEvent(SynHeader syn, long sequence, boolean endOfBatch) {
+            handled.add(syn.dstPort);
+            if (shown.size() < handled.size()) {
+                throw new AssertionError("handled " + syn.dstPort + " before it was shown");
+            }
+        }
+    }
+
+    @Test
+    void aLookaheadHandlerIsShownEverySynOnceInOrderBeforeHandlingIt() {
+        RecordingLookahead handler = new RecordingLookahead();
+        int syns = 5_000;
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (SynRing ring = new SynRing(256, handler, failure::set)) {
+                ring.start();
+                for (int port = 1; port <= syns; port++) {
+                    assertTrue(ring.publish(syn(port)));
+                }
+                assertTrue(ring.drainAndStop(LIMIT));
+            }
+        });
+        assertEquals(null, failure.get());
+        List<Integer> all = IntStream.rangeClosed(1, syns).boxed().toList();
+        assertEquals(all, handler.handled);
+        assertEquals(all, handler.shown, "each SYN shown once, never one not yet published");
+        assertTrue(handler.counts.stream().allMatch(n -> n >= 1 && n <= SynRing.LOOKAHEAD), "runs of 1.." + SynRing.LOOKAHEAD);
+    }
+
+    @Test
+    void anIdleConsumerStillGetsItsTimeoutAndAWaitingOneWakesForTheNextSyn() {
+        CountDownLatch timedOut = new CountDownLatch(2);
+        assertTimeoutPreemptively(LIMIT, () -> {
+            try (SynRing ring = new SynRing(SIZE, new com.lmax.disruptor.EventHandler<SynHeader>() {
+                @Override
+                public void onEvent(SynHeader syn, long sequence, boolean endOfBatch) {
+                    received.add(syn.dstPort);
+                }
+
+                @Override
+                public void onTimeout(long sequence) {
+                    timedOut.countDown();
+                }
+            }, failure::set)) {
+                ring.start();
+                timedOut.await();
+                assertTrue(ring.publish(syn(7)));
+                assertTrue(ring.drainAndStop(LIMIT));
+            }
+        });
+        assertEquals(List.of(7), received);
+    }
 }
