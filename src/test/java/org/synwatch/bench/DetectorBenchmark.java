@@ -41,6 +41,7 @@ import org.synwatch.report.Observer;
 public class DetectorBenchmark {
     private static final int HEADERS = 1 << 16;
     private static final long STEP_MICROS = 50;
+    private static final int RUN = 32;
 
     /** Distinct (source, destination) pairs among the headers: table size, so cache behaviour. */
     @Param({"1024", "65536"})
@@ -50,7 +51,12 @@ public class DetectorBenchmark {
     @Param({"TEXT", "JSON"})
     public OutputFormat format;
 
+    /** 0: each SYN as it comes; 32: the detector is shown each run of 32 first, as the ring's consumer shows it. */
+    @Param({"0", "32"})
+    public int lookahead;
+
     private final SynHeader[] headers = new SynHeader[HEADERS];
+    private final SynHeader[] run = new SynHeader[RUN];
     private Detector detector;
     private EventWriter writer;
     private long op;
@@ -81,16 +87,30 @@ public class DetectorBenchmark {
     @Benchmark
     public void onSyn() {
         long n = op++;
-        SynHeader h = headers[(int) (n & (HEADERS - 1))];
-        now += STEP_MICROS;
-        h.timestampMicros = now;
-        if ((n & 31) != 31) {
-            // A new source port on every pass over the headers: a new 4-tuple.
-            h.srcPort = 32768 + (int) ((n * 7 + (n >>> 16) * 13) % 28000);
+        if ((n & (RUN - 1)) == 0) {
+            prepareRun(n);
         }
-        detector.onSyn(h);
+        detector.onSyn(headers[(int) (n & (HEADERS - 1))]);
         if ((n & 255) == 255) {
             writer.flush();
+        }
+    }
+
+    /** Stamps the next run of SYNs (and shows it to the detector, when looking ahead). */
+    private void prepareRun(long first) {
+        for (int i = 0; i < RUN; i++) {
+            long n = first + i;
+            SynHeader h = headers[(int) (n & (HEADERS - 1))];
+            now += STEP_MICROS;
+            h.timestampMicros = now;
+            if ((n & 31) != 31) {
+                // A new source port on every pass over the headers: a new 4-tuple.
+                h.srcPort = 32768 + (int) ((n * 7 + (n >>> 16) * 13) % 28000);
+            }
+            run[i] = h;
+        }
+        if (lookahead > 0) {
+            detector.lookahead(run, lookahead);
         }
     }
 }
