@@ -88,7 +88,7 @@ public final class Detector implements DetectorStats {
 
     /**
      * Starts the memory loads that handling {@code upcoming[0..count)} will make, all at once and
-     * in three rounds (pair index, pair record, 4-tuple entry), so their cache misses overlap: on a
+     * in three rounds (pair index, pair record, 4-tuple buckets), so their cache misses overlap: on a
      * table larger than the cache, each SYN otherwise waits for three misses in a row. Only reads,
      * so it changes no verdict; a SYN whose pair is new, or moves meanwhile, just isn't helped.
      */

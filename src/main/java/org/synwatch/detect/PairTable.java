@@ -24,12 +24,14 @@ import java.util.Arrays;
  * window and those with two or more (potential scanners). The oldest single-port pair goes first;
  * a multi-port pair only when no single-port pair is left, so a flood of spoofed one-SYN sources
  * can't push out a slow scan. A pair active since it was queued gets a second chance at the back
- * (the CLOCK algorithm): a SYN only writes its pair's activity time, no list to relink. Queue order follows packet order only, so
- * eviction, like everything else the detector prints, never depends on the hash key.
+ * (the CLOCK algorithm): a SYN only writes its pair's activity time, no list to relink. Queue order
+ * follows packet order only, so eviction, like everything else the detector prints, never depends
+ * on the hash key.
  *
- * <p>Records live off the heap in pages of {@value #PAGE_SLOTS}, 64-byte aligned, added as the table
- * fills: memory follows the traffic and growth never copies a record. Single-threaded: the
- * detector thread owns it.
+ * <p>Everything lives off the heap ({@link Memory}): records in pages of {@value #PAGE_SLOTS}, added
+ * as the table fills, so memory follows the traffic and growth never copies a record; the index and
+ * the queues in blocks that double, the old one freed at once. Single-threaded: the detector
+ * thread owns it.
  */
 final class PairTable {
     static final int NONE = -1;
