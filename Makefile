@@ -230,6 +230,7 @@ dist: build
 	packaging/jlink.sh $(JAR) $(DIST)/runtime >$(DIST)/jlink.log
 	$(MAKE) --no-print-directory install DESTDIR=$(DIST)/deb PREFIX=/usr SYSCONFDIR=/etc >/dev/null
 	mkdir -p $(DIST)/deb/usr/lib/synwatch && cp -a $(DIST)/runtime $(DIST)/deb/usr/lib/synwatch/runtime
+	install -m 0644 test-fixtures/nmap-syn-ipv4.pcap $(DIST)/deb/usr/lib/synwatch/aot-training.pcap
 	mkdir -p $(DIST)/deb/DEBIAN
 	sed -e 's/@VERSION@/$(VERSION)/' -e 's/@ARCH@/$(DEB_ARCH)/' \
 	  -e "s/@SIZE@/$$(du -sk --exclude=DEBIAN $(DIST)/deb | cut -f1)/" packaging/deb/control >$(DIST)/deb/DEBIAN/control

@@ -5,7 +5,8 @@
 #      `systemd-analyze verify`), cached as a tar in the state directory; each run unpacks a fresh copy.
 #   2. `apt-get install ./synwatch_VERSION_ARCH.deb` in it (chroot): apt must find every dependency
 #      from the .deb's Depends alone (libpcap0.8, nftables), and no JDK or JRE may come along.
-#   3. There, with no JDK: `synwatch --version`, fixture replays (as nobody) compared line for line
+#   3. There, with no JDK: `synwatch --version`, the AOT cache the postinst trained (loaded, with
+#      AOTMode=on, without an error), fixture replays (as nobody) compared line for line
 #      with their .expected, `systemd-analyze verify` of the installed unit, LICENSE and NOTICE.
 #   4. The .tar.gz unpacked in /opt of the same root: its launcher and its unit.
 #   5. `dpkg --purge` leaves none of synwatch's files behind.
@@ -114,6 +115,16 @@ fi
 runtime=$(in_root synwatch --java-home 2>&1 || true)
 [ "$runtime" = /usr/lib/synwatch/runtime ] && pass "the launcher runs on the bundled runtime $runtime" \
   || fail "synwatch --java-home gave '$runtime', expected /usr/lib/synwatch/runtime"
+
+# The postinst trained the JDK's AOT cache for this runtime and jar path. With AOTMode=on the JVM
+# logs "[error][aot]" lines when no cache was passed or it does not load (and still starts).
+aot=/usr/lib/synwatch/synwatch.aot
+if [ -s "$ROOT$aot" ] && in_root env SYNWATCH_JAVA_OPTS=-XX:AOTMode=on synwatch --version >"$TMP/aot.out" 2>&1 \
+   && grep -q "^synwatch $VERSION" "$TMP/aot.out" && ! grep -q '\[aot\]' "$TMP/aot.out"; then
+  pass "the postinst trained an AOT cache ($(du -m "$ROOT$aot" | cut -f1) MB) that the launcher passes and the JVM loads"
+else
+  fail "no usable AOT cache at $aot: $(ls -l "$ROOT$aot" 2>&1 | head -c 200) $(head -c 300 "$TMP/aot.out" 2>/dev/null)"
+fi
 
 for fixture in "${FIXTURES[@]}"; do
   cp "test-fixtures/$fixture" "$ROOT/tmp/"
