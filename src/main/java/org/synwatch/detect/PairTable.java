@@ -438,15 +438,18 @@ final class PairTable {
 
     /** One more page of records, the last one cut to the cap; the index doubles when it would pass half full. */
     private void addPage() {
+        // Both blocks first: a failed mapping leaves the table as it was.
         int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
-        pages[slotCapacity >>> PAGE_SHIFT] = Memory.allocate(this, length * recordBytes).address();
+        long page = Memory.allocate(this, length * recordBytes).address();
+        int indexLength = Integer.highestOneBit(Math.max(slotCapacity + length, 2) - 1) << 2;
+        Memory.Block newIndex = indexLength != indexMask + 1 ? Memory.allocate(this, 8L * indexLength) : null;
+        pages[slotCapacity >>> PAGE_SHIFT] = page;
         slotCapacity += length;
-        int indexLength = Integer.highestOneBit(Math.max(slotCapacity, 2) - 1) << 2;
-        if (indexLength != indexMask + 1) {
+        if (newIndex != null) {
             Memory.Block oldBlock = indexBlock;
             long old = index;
             int oldLength = indexMask + 1;
-            indexBlock = Memory.allocate(this, 8L * indexLength);
+            indexBlock = newIndex;
             index = indexBlock.address();
             indexMask = indexLength - 1;
             for (long at = old; at < old + 8L * oldLength; at += 8) {
@@ -529,8 +532,8 @@ final class PairTable {
             Memory.Block oldBlock = block;
             long old = ring;
             int oldCapacity = capacity;
+            block = Memory.allocate(this, (long) ENTRY_BYTES * 2 * capacity);
             capacity *= 2;
-            block = Memory.allocate(this, (long) ENTRY_BYTES * capacity);
             ring = block.address();
             for (int i = 0; i < count; i++) {
                 long from = old + (long) ENTRY_BYTES * ((head + i) & (oldCapacity - 1));

@@ -147,8 +147,13 @@ final class RecentSyns {
             while (keyAt(cursor) == 0) {
                 cursor = (cursor + 1) & mask;
             }
+            // Counted only if it could still have matched: an expired entry, or one of a departed pair, is no loss.
+            long key = keyAt(cursor);
+            long value = valueAt(cursor);
+            if (time - (value & TIME_MASK) < horizon && pairHolds(key, value)) {
+                forgotten++;
+            }
             clear(cursor);
-            forgotten++;
         }
     }
 

@@ -60,6 +60,9 @@ final class ParkingWaitStrategy implements WaitStrategy {
                 // Announce the sleep, then look once more: a SYN published before the producer could
                 // see the announcement is found here; one published after, the producer wakes us for.
                 sleeper = Thread.currentThread();
+                // The cursor's get() is an acquire, not a volatile read: on arm64 it could pass the
+                // store above without this fence.
+                VarHandle.fullFence();
                 if (dependentSequence.get() < sequence && !barrier.isAlerted()) {
                     LockSupport.parkNanos(this, idleNanos - waited);
                 }
