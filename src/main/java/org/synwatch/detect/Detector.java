@@ -97,7 +97,7 @@ public final class Detector implements DetectorStats {
         long sink = 0;
         for (int i = 0; i < count; i++) {
             SynHeader syn = upcoming[i];
-            int h = pairs.hash(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo);
+            int h = pairs.hashOf(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo);
             upcomingHashes[i] = h;
             sink += pairs.indexEntryAt(h);
         }

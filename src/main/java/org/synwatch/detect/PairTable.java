@@ -173,11 +173,6 @@ final class PairTable {
 
     // ------------------------------------------------------------------ prefetching (Detector#lookahead)
 
-    /** The keyed hash of a pair, as {@link #touch} computes it. */
-    int hash(int fam, long sHi, long sLo, long dHi, long dLo) {
-        return hashOf(fam, sHi, sLo, dHi, dLo);
-    }
-
     /** The index entry at the home position of hash {@code h}; reading it loads its cache line. */
     long indexEntryAt(int h) {
         return indexAt(h & indexMask);
@@ -474,7 +469,8 @@ final class PairTable {
         Memory.putLong(index + 8L * pos, entry);
     }
 
-    private int hashOf(int fam, long sHi, long sLo, long dHi, long dLo) {
+    /** The keyed hash of a pair: {@link #touch}'s, and {@link Detector#lookahead}'s to load its index line. */
+    int hashOf(int fam, long sHi, long sLo, long dHi, long dLo) {
         long h = hashKey;
         h = Hashing.mix(h, sHi);
         h = Hashing.mix(h, sLo);

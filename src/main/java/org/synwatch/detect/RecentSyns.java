@@ -150,7 +150,7 @@ final class RecentSyns {
             // Counted only if it could still have matched: an expired entry, or one of a departed pair, is no loss.
             long key = keyAt(cursor);
             long value = valueAt(cursor);
-            if (time - (value & TIME_MASK) < horizon && pairHolds(key, value)) {
+            if (!expired(value, time) && pairHolds(key, value)) {
                 forgotten++;
             }
             clear(cursor);
@@ -202,7 +202,7 @@ final class RecentSyns {
     private long room(int b, long time) {
         long at = bucket(b);
         for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
-            if (Memory.getLong(at) == 0 || time - (Memory.getLong(at + 8) & TIME_MASK) >= horizon) {
+            if (Memory.getLong(at) == 0 || expired(Memory.getLong(at + 8), time)) {
                 return at;
             }
         }
@@ -214,11 +214,16 @@ final class RecentSyns {
         long key = keyAt(cursor);
         if (key != 0) {
             long value = valueAt(cursor);
-            if (time - (value & TIME_MASK) >= horizon || checkPair && !pairHolds(key, value)) {
+            if (expired(value, time) || checkPair && !pairHolds(key, value)) {
                 clear(cursor);
             }
         }
         cursor = (cursor + 1) & mask;
+    }
+
+    /** Whether an entry with this value was last seen a horizon or more before {@code time}. */
+    private boolean expired(long value, long time) {
+        return time - (value & TIME_MASK) >= horizon;
     }
 
     private boolean pairHolds(long key, long value) {
@@ -247,7 +252,7 @@ final class RecentSyns {
             for (long at = old; at < old + oldCapacity * ENTRY_BYTES; at += ENTRY_BYTES) {
                 long key = Memory.getLong(at);
                 long value = Memory.getLong(at + 8);
-                if (key != 0 && time - (value & TIME_MASK) < horizon) {
+                if (key != 0 && !expired(value, time)) {
                     insert(key, value, time);
                 }
             }

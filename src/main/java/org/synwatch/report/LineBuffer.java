@@ -44,9 +44,6 @@ public final class LineBuffer {
             append('-');
             value = -value;
         }
-        if (value <= Integer.MAX_VALUE) {
-            return appendDecimal((int) value);
-        }
         int digits = 1;
         for (long v = value; v >= 10; v /= 10) {
             digits++;
@@ -57,23 +54,6 @@ public final class LineBuffer {
             value /= 10;
         }
         length += digits;
-        return this;
-    }
-
-    /** The common case (ports, address bytes, dates) in int arithmetic, which divides by ten as a multiply. */
-    private LineBuffer appendDecimal(int value) {
-        int digits = 1;
-        for (int v = value; v >= 10; v /= 10) {
-            digits++;
-        }
-        ensure(digits);
-        int end = length + digits;
-        for (int i = end - 1; i >= length; i--) {
-            int quotient = value / 10;
-            bytes[i] = (byte) ('0' + value - quotient * 10);
-            value = quotient;
-        }
-        length = end;
         return this;
     }
 
