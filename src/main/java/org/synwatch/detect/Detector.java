@@ -80,9 +80,10 @@ public final class Detector implements DetectorStats {
         this.ipv6Prefix = settings.ipv6PrefixLength();
         this.ipv6MaskHi = Cidr.maskHi(SynHeader.IPV6, ipv6Prefix);
         this.ipv6MaskLo = Cidr.maskLo(SynHeader.IPV6, ipv6Prefix);
-        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1, windowMicros, ipv6Prefix < 128, hashKey);
+        Hashing.Key key = new Hashing.Key(hashKey);
+        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1, windowMicros, ipv6Prefix < 128, key);
         this.maxTrackedSyns = settings.maxTrackedSyns();
-        this.recentSyns = new RecentSyns(pairs, maxTrackedSyns, RETRANSMISSION_HORIZON_MICROS, hashKey);
+        this.recentSyns = new RecentSyns(pairs, maxTrackedSyns, RETRANSMISSION_HORIZON_MICROS, key);
         this.scanPorts = new int[portThreshold + 1];
     }
 

@@ -26,11 +26,6 @@ public final class Hashing {
         return (int) (f ^ (f >>> 32));
     }
 
-    /** The whole 64-bit finish, for a table that takes two independent positions from one hash. */
-    static long finish64(long h) {
-        return fmix64(h);
-    }
-
     /**
      * For backward-shift deletion from a linear-probing table: whether an entry whose home is
      * {@code home}, found at {@code pos}, may stay there after {@code hole} is emptied, i.e. its
@@ -48,5 +43,47 @@ public final class Hashing {
         k *= 0xC4CEB9FE1A85EC53L;
         k ^= k >>> 33;
         return k;
+    }
+
+    /**
+     * The detector tables' hash, on the per-SYN path twice: wyhash's multiply-and-fold of the key's
+     * words, each first masked by a secret word. Three folds for a pair where a chain of murmur
+     * finalizers took five in a row (a third of the detector's arithmetic); without the secret
+     * words, which sources collide can't be known.
+     */
+    static final class Key {
+        private final long source0;
+        private final long source1;
+        private final long destination0;
+        private final long destination1;
+        private final long outer0;
+        private final long outer1;
+
+        Key(long seed) {
+            source0 = fmix64(seed += 0x9E3779B97F4A7C15L);
+            source1 = fmix64(seed += 0x9E3779B97F4A7C15L);
+            destination0 = fmix64(seed += 0x9E3779B97F4A7C15L);
+            destination1 = fmix64(seed += 0x9E3779B97F4A7C15L);
+            outer0 = fmix64(seed += 0x9E3779B97F4A7C15L);
+            outer1 = fmix64(seed + 0x9E3779B97F4A7C15L) | 1;
+        }
+
+        /** A (family, source, destination) pair's hash. */
+        int pair(int family, long sHi, long sLo, long dHi, long dLo) {
+            long source = fold(sHi ^ source0, sLo ^ source1);
+            long destination = fold(dHi ^ destination0, dLo ^ destination1 ^ (long) family << 56);
+            long h = fold(source ^ outer0, destination ^ outer1);
+            return (int) (h ^ h >>> 32);
+        }
+
+        /** A one-word key's 64-bit hash: its halves are independent enough to pick two positions. */
+        long word(long key) {
+            return fold(key ^ outer0, outer1);
+        }
+
+        /** The 128-bit product's halves XORed: every bit of either factor reaches the middle bits. */
+        private static long fold(long a, long b) {
+            return Math.unsignedMultiplyHigh(a, b) ^ a * b;
+        }
     }
 }

@@ -35,7 +35,7 @@ import java.util.Arrays;
  */
 final class PairTable {
     static final int NONE = -1;
-    static final int PAGE_SHIFT = 14;
+    static final int PAGE_SHIFT = 16;
     static final int PAGE_SLOTS = 1 << PAGE_SHIFT;
     private static final int PAGE_MASK = PAGE_SLOTS - 1;
 
@@ -56,7 +56,7 @@ final class PairTable {
     private static final int PORT_COUNT_SHIFT = 8;
     private static final long PORT_COUNT_MASK = 0xFFL << PORT_COUNT_SHIFT;
 
-    private final long hashKey;
+    private final Hashing.Key hashKey;
     private final int maxPairs;
     private final int portSlots;
     private final long portTimesOffset;
@@ -82,7 +82,7 @@ final class PairTable {
     private final long[] evictions = new long[DetectorStats.Eviction.values().length];
 
     /** @param sources whether records keep the source addresses of a prefix ({@link #recordSource}) */
-    PairTable(int maxPairs, int portSlots, long windowMicros, boolean sources, long hashKey) {
+    PairTable(int maxPairs, int portSlots, long windowMicros, boolean sources, Hashing.Key hashKey) {
         this.hashKey = hashKey;
         this.maxPairs = maxPairs;
         this.portSlots = portSlots;
@@ -186,7 +186,7 @@ final class PairTable {
     /** Reads the first and last word of the slot's record, loading both cache lines it may span. */
     long loadRecord(int slot) {
         long at = record(slot);
-        return Memory.getLong(at + FLAGS) ^ Memory.getLong(at + recordBytes - 8);
+        return Memory.getLong(at) ^ Memory.getLong(at + recordBytes - 8);
     }
 
     // ------------------------------------------------------------------ the rules' operations
@@ -471,12 +471,7 @@ final class PairTable {
 
     /** The keyed hash of a pair: {@link #touch}'s, and {@link Detector#lookahead}'s to load its index line. */
     int hashOf(int fam, long sHi, long sLo, long dHi, long dLo) {
-        long h = hashKey;
-        h = Hashing.mix(h, sHi);
-        h = Hashing.mix(h, sLo);
-        h = Hashing.mix(h, dHi);
-        h = Hashing.mix(h, dLo ^ ((long) fam << 56));
-        return Hashing.finish(h);
+        return hashKey.pair(fam, sHi, sLo, dHi, dLo);
     }
 
     private static long roundUp(long n, long multiple) {

@@ -44,7 +44,7 @@ final class RecentSyns {
     private static final long TIME_MASK = (1L << 52) - 1;
     private static final int SLOT_BITS = 27;
 
-    private final long hashKey;
+    private final Hashing.Key hashKey;
     private final PairTable pairs;
     private final long horizon;
     private final int maxCapacity;
@@ -59,7 +59,7 @@ final class RecentSyns {
     private long base = Long.MIN_VALUE;
     private long forgotten;
 
-    RecentSyns(PairTable pairs, int maxSyns, long horizon, long hashKey) {
+    RecentSyns(PairTable pairs, int maxSyns, long horizon, Hashing.Key hashKey) {
         this.hashKey = hashKey;
         if (pairs.capacity() >= 1 << SLOT_BITS) {
             throw new IllegalArgumentException("more pairs than a 4-tuple key can name: " + pairs.capacity());
@@ -298,7 +298,7 @@ final class RecentSyns {
 
     /** The keyed hash whose halves pick a 4-tuple's two buckets. */
     private long hash(long key) {
-        return Hashing.finish64(Hashing.mix(hashKey, key));
+        return hashKey.word(key);
     }
 
     private int firstBucket(long hash) {

@@ -48,6 +48,8 @@ public final class Libc {
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
     private static final int MADV_HUGEPAGE = 14;
+    private static final long SMALL_PAGE = 4096;
+    private static final long HUGE_PAGE = 2L << 20;
     private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"),
             FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -101,9 +103,19 @@ public final class Libc {
      * the same, only slower.
      */
     public static MemorySegment mapAnonymous(long bytes, Arena arena) {
-        long address = invoke(MMAP, 0L, bytes, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
-        if (address < 0) {
-            throw new OutOfMemoryError("mmap of " + bytes + " bytes: " + strerror((int) -address));
+        // A huge page only fits a 2 MiB-aligned range: map a little more, then unmap the ends.
+        long slack = bytes >= HUGE_PAGE ? HUGE_PAGE : 0;
+        long mapped = invoke(MMAP, 0L, bytes + slack, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+        if (mapped < 0) {
+            throw new OutOfMemoryError("mmap of " + bytes + " bytes: " + strerror((int) -mapped));
+        }
+        long address = slack == 0 ? mapped : (mapped + slack - 1) & -slack;
+        if (address > mapped) {
+            invoke(MUNMAP, mapped, address - mapped);
+        }
+        long end = address + ((bytes + SMALL_PAGE - 1) & -SMALL_PAGE);
+        if (mapped + bytes + slack > end) {
+            invoke(MUNMAP, end, mapped + bytes + slack - end);
         }
         invoke(MADVISE, address, bytes, MADV_HUGEPAGE);
         return MemorySegment.ofAddress(address).reinterpret(bytes, arena, region -> invoke(MUNMAP, address, bytes));

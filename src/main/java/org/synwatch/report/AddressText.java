@@ -28,15 +28,8 @@ public final class AddressText {
         if (family == IpAddress.IPV6) {
             appendIpv6(out, hi, lo);
         } else {
-            appendIpv4(out, lo);
+            out.appendDottedQuad(lo);
         }
-    }
-
-    public static void appendIpv4(LineBuffer out, long address) {
-        out.appendDecimal((address >>> 24) & 0xFF).append('.')
-                .appendDecimal((address >>> 16) & 0xFF).append('.')
-                .appendDecimal((address >>> 8) & 0xFF).append('.')
-                .appendDecimal(address & 0xFF);
     }
 
     public static void appendIpv6(LineBuffer out, long hi, long lo) {
@@ -71,7 +64,7 @@ public final class AddressText {
                 out.append(':');
             }
             if (i == 6 && bestStart == 0 && embedsIpv4(hi, lo, bestLength)) {
-                appendIpv4(out, lo & 0xFFFFFFFFL);
+                out.appendDottedQuad(lo & 0xFFFFFFFFL);
                 return;
             }
             out.appendHex(group(hi, lo, i));

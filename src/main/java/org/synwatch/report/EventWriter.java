@@ -341,7 +341,7 @@ public final class EventWriter implements ScanListener {
             AddressText.appendIpv6(buffer, hi, lo);
             buffer.append(']');
         } else {
-            AddressText.appendIpv4(buffer, lo);
+            buffer.appendDottedQuad(lo);
         }
         buffer.append(':').appendDecimal(port);
     }

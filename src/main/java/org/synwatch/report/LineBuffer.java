@@ -2,12 +2,35 @@ package org.synwatch.report;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** An ASCII byte buffer that formats numbers and addresses without allocating. */
 public final class LineBuffer {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** "00" to "99": numbers below 100,000 (ports, octets) are written two digits per division. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+    /** Per octet value: its digits and a '.', little-endian in the low four bytes; above them, how many digits. */
+    private static final long[] OCTETS = new long[256];
+    private static final VarHandle INT_AT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+        for (int octet = 0; octet < 256; octet++) {
+            String text = octet + ".";
+            long packed = (long) (text.length() - 1) << 32;
+            for (int i = 0; i < text.length(); i++) {
+                packed |= (long) text.charAt(i) << (8 * i);
+            }
+            OCTETS[octet] = packed;
+        }
+    }
     private byte[] bytes;
     private int length;
 
@@ -40,6 +63,9 @@ public final class LineBuffer {
     }
 
     public LineBuffer appendDecimal(long value) {
+        if (value >= 0 && value < 100_000) {
+            return appendSmall((int) value);
+        }
         if (value < 0) {
             append('-');
             value = -value;
@@ -54,6 +80,41 @@ public final class LineBuffer {
             value /= 10;
         }
         length += digits;
+        return this;
+    }
+
+    /** 0 to 99,999, the ports and octets of every line: two digits per division, from a table. */
+    private LineBuffer appendSmall(int value) {
+        int digits = value < 10 ? 1 : value < 100 ? 2 : value < 1_000 ? 3 : value < 10_000 ? 4 : 5;
+        ensure(digits);
+        int at = length + digits;
+        length = at;
+        while (value >= 100) {
+            int pair = value % 100;
+            value /= 100;
+            bytes[--at] = DIGIT_PAIRS[2 * pair + 1];
+            bytes[--at] = DIGIT_PAIRS[2 * pair];
+        }
+        if (value >= 10) {
+            bytes[--at] = DIGIT_PAIRS[2 * value + 1];
+            bytes[--at] = DIGIT_PAIRS[2 * value];
+        } else {
+            bytes[--at] = (byte) ('0' + value);
+        }
+        return this;
+    }
+
+    /** An IPv4 address in dotted-quad form: four table lookups, each stored as one int. */
+    public LineBuffer appendDottedQuad(long address) {
+        ensure(16);
+        for (int shift = 24; shift > 0; shift -= 8) {
+            long octet = OCTETS[(int) (address >>> shift) & 0xFF];
+            INT_AT.set(bytes, length, (int) octet);
+            length += (int) (octet >>> 32) + 1;
+        }
+        long last = OCTETS[(int) address & 0xFF];
+        INT_AT.set(bytes, length, (int) last);
+        length += (int) (last >>> 32);
         return this;
     }
 

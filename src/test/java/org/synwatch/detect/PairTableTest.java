@@ -25,7 +25,7 @@ class PairTableTest {
 
     @Test
     void pairsKeepTheirSlotsAndPortsAcrossPages() {
-        PairTable table = new PairTable(CAP, 4, WINDOW, false, 99);
+        PairTable table = new PairTable(CAP, 4, WINDOW, false, new Hashing.Key(99));
         assertEquals(PairTable.PAGE_SLOTS, table.slotCapacity());
         int[] slots = new int[CAP];
         for (int source = 0; source < CAP; source++) {
@@ -50,7 +50,7 @@ class PairTableTest {
 
     @Test
     void atTheCapTheOldestUntouchedSinglePortPairIsEvictedAndItsSlotReused() {
-        PairTable table = new PairTable(CAP, 4, WINDOW, false, 99);
+        PairTable table = new PairTable(CAP, 4, WINDOW, false, new Hashing.Key(99));
         int[] slots = new int[CAP];
         for (int source = 0; source < CAP; source++) {
             slots[source] = touch(table, source, T0 + source);
@@ -74,7 +74,7 @@ class PairTableTest {
 
     @Test
     void multiPortPairsGoOnlyWhenNoSinglePortPairIsLeft() {
-        PairTable table = new PairTable(3, 4, WINDOW, false, 99);
+        PairTable table = new PairTable(3, 4, WINDOW, false, new Hashing.Key(99));
         int scanner = touch(table, 0, T0);
         table.recordNewConnection(scanner, 22, T0);
         int single = touch(table, 1, T0 + 1);
@@ -91,7 +91,7 @@ class PairTableTest {
 
     @Test
     void idlePairsAreRetiredFromTheHeadsOfTheQueues() {
-        PairTable table = new PairTable(CAP, 4, WINDOW, false, 99);
+        PairTable table = new PairTable(CAP, 4, WINDOW, false, new Hashing.Key(99));
         int slot = touch(table, 7, T0);
         touch(table, 8, T0 + WINDOW);
         table.tidy(T0, T0 + WINDOW, 10);

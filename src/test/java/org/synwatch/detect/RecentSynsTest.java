@@ -21,8 +21,8 @@ class RecentSynsTest {
 
     @Test
     void growsAndKeepsEveryFresh4TupleWhateverThePair() {
-        PairTable pairs = new PairTable(64, 4, HORIZON, false, 5);
-        RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, 5);
+        PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
+        RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
         int tuples = 300_000;
         for (int i = 0; i < tuples; i++) {
             int slot = touch(pairs, i % 64, T0 + i);
@@ -38,8 +38,8 @@ class RecentSynsTest {
 
     @Test
     void aFormerOccupantsEntryNeverMatchesAndIsSweptAway() {
-        PairTable pairs = new PairTable(1, 4, HORIZON, false, 5);
-        RecentSyns syns = new RecentSyns(pairs, 1 << 10, HORIZON, 5);
+        PairTable pairs = new PairTable(1, 4, HORIZON, false, new Hashing.Key(5));
+        RecentSyns syns = new RecentSyns(pairs, 1 << 10, HORIZON, new Hashing.Key(5));
         int first = touch(pairs, 1, T0);
         assertFalse(seen(syns, pairs, first, 40000, T0));
         // Another pair takes the only slot at the same microsecond, then the same one a moment later.
@@ -53,8 +53,8 @@ class RecentSynsTest {
 
     @Test
     void expiredEntriesAreSweptSoTheTableStaysSmall() {
-        PairTable pairs = new PairTable(64, 4, HORIZON, false, 5);
-        RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, 5);
+        PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
+        RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
         // A steady 1,000 new 4-tuples a second for 5 minutes: about 60,000 are fresh at any time.
         for (int i = 0; i < 300_000; i++) {
             long now = T0 + i * 1_000L;
@@ -70,8 +70,8 @@ class RecentSynsTest {
         // 4,096 asked for: 8,192 entries at most, used to three quarters. 6,143 live 4-tuples fill
         // the buckets so that many inserts must move residents; under each of 20 keys none is lost.
         for (long hashKey = 1; hashKey <= 20; hashKey++) {
-            PairTable pairs = new PairTable(16, 4, HORIZON, false, hashKey);
-            RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, hashKey);
+            PairTable pairs = new PairTable(16, 4, HORIZON, false, new Hashing.Key(hashKey));
+            RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, new Hashing.Key(hashKey));
             int tuples = 8_192 / 4 * 3 - 1;
             for (int i = 0; i < tuples; i++) {
                 int slot = touch(pairs, i % 16, T0 + i);
@@ -89,8 +89,8 @@ class RecentSynsTest {
 
     @Test
     void pastItsLimitItForgetsAndCountsButHoldsNoMore() {
-        PairTable pairs = new PairTable(16, 4, HORIZON, false, 9);
-        RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, 9);
+        PairTable pairs = new PairTable(16, 4, HORIZON, false, new Hashing.Key(9));
+        RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, new Hashing.Key(9));
         int tuples = 20_000;
         for (int i = 0; i < tuples; i++) {
             int slot = touch(pairs, i % 16, T0 + i);

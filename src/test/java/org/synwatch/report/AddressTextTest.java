@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,7 +59,22 @@ class AddressTextTest {
     @CsvSource({"0, 0.0.0.0", "3221225985, 192.0.2.1", "4294967295, 255.255.255.255", "167772165, 10.0.0.5"})
     void ipv4DottedQuads(long address, String text) {
         LineBuffer out = new LineBuffer(4);
-        AddressText.appendIpv4(out, address);
+        out.appendDottedQuad(address);
         assertEquals(text, out.toString());
+    }
+
+    /** Every octet value in every position, after every prefix length that makes the buffer grow mid-address. */
+    @Test
+    void dottedQuadsMatchPlainConcatenation() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 20_000; i++) {
+            long address = i < 256 ? i * 0x01010101L : random.nextLong() & 0xFFFFFFFFL;
+            String prefix = "x".repeat(i % 24);
+            LineBuffer out = new LineBuffer(1 + i % 16);
+            out.append(prefix.getBytes(StandardCharsets.US_ASCII)).appendDottedQuad(address).append('|');
+            String expected = prefix + (address >>> 24) + "." + (address >>> 16 & 0xFF) + "."
+                    + (address >>> 8 & 0xFF) + "." + (address & 0xFF) + "|";
+            assertEquals(expected, out.toString());
+        }
     }
 }
