@@ -6,7 +6,8 @@ import org.synwatch.report.EventWriter;
 import org.synwatch.ring.LookaheadHandler;
 
 /**
- * The detector thread's work: each SYN through the detector, one write per batch. Live, a count of
+ * The detector thread's work: each SYN through the detector; live, one write per batch, so a line
+ * waits for no other (a replay writes full buffers, and the rest when the ring stops). Live, a count of
  * New connection lines held back by --max-connection-lines is printed once the wall clock has left
  * its second, at a batch's end or on the ring's idle wake-up, whichever comes first; a replay's
  * packet time is not the wall clock's, so there it waits for a later second or the end.
@@ -44,7 +45,7 @@ final class DetectorHandler implements LookaheadHandler {
         detector.publishTables();
         if (live) {
             writer.reportSuppressedBefore(System.currentTimeMillis() * 1_000L);
+            writer.flush();
         }
-        writer.flush();
     }
 }

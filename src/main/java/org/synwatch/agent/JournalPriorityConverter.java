@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * {@code %journalPriority} in logback.xml: the syslog priority prefix ({@code <3>} error,
+ * {@code %journalPriority} in {@link LogConfigurator}'s pattern: the syslog priority prefix ({@code <3>} error,
  * {@code <4>} warning, {@code <6>} info, {@code <7>} debug) that journald reads from a service's
  * stderr (SyslogLevelPrefix=yes), so that {@code journalctl -p warning} finds synwatch's warnings.
  * Empty unless stderr is the journal: systemd sets JOURNAL_STREAM to the stream's device and

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.synwatch.agent.Agent;
+import org.synwatch.agent.LogConfigurator;
 import org.synwatch.agent.AgentFailure;
 import org.synwatch.agent.JournalPriorityConverter;
 import org.synwatch.block.Allowlist;
@@ -31,8 +32,6 @@ import org.synwatch.capture.PcapException;
 
 /** Runs one command line and says how the process should exit; never exits itself. */
 final class Cli {
-    /** Read by logback.xml, so it must be set before the first logger is created. */
-    static final String LOG_LEVEL_PROPERTY = "synwatch.log.level";
     /** Set with --debug, so a dying thread's handler knows to print the stack trace. */
     static final String DEBUG_PROPERTY = "synwatch.debug";
 
@@ -62,7 +61,7 @@ final class Cli {
         try {
             Arguments.Parsed parsed = Arguments.parse(args);
             debug = parsed.debug();
-            System.setProperty(LOG_LEVEL_PROPERTY, debug ? "DEBUG" : "INFO");
+            System.setProperty(LogConfigurator.LEVEL_PROPERTY, debug ? "DEBUG" : "INFO");
             System.setProperty(DEBUG_PROPERTY, Boolean.toString(debug));
             switch (parsed.action()) {
                 case HELP -> {

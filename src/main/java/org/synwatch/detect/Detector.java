@@ -50,7 +50,6 @@ public final class Detector implements DetectorStats {
     private final long ipv6MaskHi;
     private final long ipv6MaskLo;
     private final int[] upcomingHashes = new int[MAX_LOOKAHEAD];
-    private final int[] upcomingSlots = new int[MAX_LOOKAHEAD];
     /** What the look-ahead read: kept so that the compiler can't drop the reads. */
     private long lookaheadSink;
     private long latest = Long.MIN_VALUE;
@@ -89,13 +88,18 @@ public final class Detector implements DetectorStats {
 
     /**
      * Starts the memory loads that handling {@code upcoming[0..count)} will make, all at once and
-     * in three rounds (pair index, pair record, 4-tuple buckets), so their cache misses overlap: on a
-     * table larger than the cache, each SYN otherwise waits for three misses in a row. Only reads,
-     * so it changes no verdict; a SYN whose pair is new, or moves meanwhile, just isn't helped.
+     * in rounds, so their cache misses overlap: the ring slots (the capture thread wrote them, on
+     * another core); the pair index; then the pair records and the 4-tuple buckets. On tables larger
+     * than the cache, each SYN otherwise waits for its misses in a row. Only reads, so it changes
+     * no verdict; a SYN whose pair is new, or moves meanwhile, just isn't helped.
      */
     public void lookahead(SynHeader[] upcoming, int count) {
         count = Math.min(count, MAX_LOOKAHEAD);
         long sink = 0;
+        for (int i = 0; i < count; i++) {
+            SynHeader syn = upcoming[i];
+            sink += syn.timestampMicros + syn.dstPort;   // near both ends of the slot: the lines it spans
+        }
         for (int i = 0; i < count; i++) {
             SynHeader syn = upcoming[i];
             int h = pairs.hashOf(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo);
@@ -104,15 +108,8 @@ public final class Detector implements DetectorStats {
         }
         for (int i = 0; i < count; i++) {
             int slot = PairTable.slotIfFor(pairs.indexEntryAt(upcomingHashes[i]), upcomingHashes[i]);
-            upcomingSlots[i] = slot;
             if (slot != PairTable.NONE) {
-                sink += pairs.loadRecord(slot);
-            }
-        }
-        for (int i = 0; i < count; i++) {
-            int slot = upcomingSlots[i];
-            if (slot != PairTable.NONE) {
-                sink += recentSyns.prefetch(slot, pairs.generation(slot), upcoming[i].srcPort, upcoming[i].dstPort);
+                sink += pairs.loadRecord(slot) + recentSyns.prefetch(slot, upcoming[i].srcPort, upcoming[i].dstPort);
             }
         }
         lookaheadSink += sink;

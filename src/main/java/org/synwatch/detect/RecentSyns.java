@@ -43,6 +43,7 @@ final class RecentSyns {
     private static final int MAX_MOVES = 64;
     private static final long TIME_MASK = (1L << 52) - 1;
     private static final int SLOT_BITS = 27;
+    private static final long GENERATION_IN_KEY = 0x1FL << 59;
 
     private final Hashing.Key hashKey;
     private final PairTable pairs;
@@ -98,41 +99,46 @@ final class RecentSyns {
             sweepOne(time, false);
         }
         long key = keyOf(slot, generation, srcPort, dstPort);
-        long value = valueTag(generation) | time;
+        long tag = valueTag(generation);
         long hash = hash(key);
-        long at = find(key, firstBucket(hash));
-        if (at == 0) {
-            at = find(key, secondBucket(hash));
-        }
-        if (at != 0) {
-            long previous = Memory.getLong(at + 8);
-            long seen = previous & TIME_MASK;
-            boolean sameOccupant = (previous & ~TIME_MASK) == valueTag(generation) && seen >= relative(born);
-            Memory.putLong(at + 8, value);
-            return sameOccupant && time - seen < horizon;
+        // One pass over each bucket: the 4-tuple's entry if there is one, else the first free or
+        // expired entry, where it goes unless the table must first make room.
+        long room = 0;
+        for (int b = 0; b < 2; b++) {
+            long at = bucket(b == 0 ? firstBucket(hash) : secondBucket(hash));
+            for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+                long entryKey = Memory.getLong(at);
+                if (entryKey == key) {
+                    long previous = Memory.getLong(at + 8);
+                    long seen = previous & TIME_MASK;
+                    boolean sameOccupant = (previous & ~TIME_MASK) == tag && seen >= relative(born);
+                    Memory.putLong(at + 8, tag | time);
+                    return sameOccupant && time - seen < horizon;
+                }
+                if (room == 0 && (entryKey == 0 || expired(Memory.getLong(at + 8), time))) {
+                    room = at;
+                }
+            }
         }
         if (occupied >= limit) {
             makeRoom(time);
+            insert(key, tag | time, time);   // the table may have grown: find the place again
+        } else if (room != 0) {
+            store(room, key, tag | time);
+        } else {
+            insert(key, tag | time, time);
         }
-        insert(key, value, time);
         return false;
     }
 
-    /** Reads the first word of both buckets this 4-tuple may live in: loads the lines {@link #seenWithin} reads. */
-    long prefetch(int slot, int generation, int srcPort, int dstPort) {
-        long hash = hash(keyOf(slot, generation, srcPort, dstPort));
+    /**
+     * Reads the first word of both buckets this 4-tuple may live in: loads the lines {@link #seenWithin}
+     * reads. The buckets don't depend on the pair's generation, so the slot alone (from the pair
+     * index) names them, before the pair's record is read.
+     */
+    long prefetch(int slot, int srcPort, int dstPort) {
+        long hash = hash(keyOf(slot, 0, srcPort, dstPort));
         return Memory.getLong(bucket(firstBucket(hash))) ^ Memory.getLong(bucket(secondBucket(hash)));
-    }
-
-    /** The address of the entry holding {@code key} in bucket {@code b}, or 0. */
-    private long find(long key, int b) {
-        long at = bucket(b);
-        for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
-            if (Memory.getLong(at) == key) {
-                return at;
-            }
-        }
-        return 0;
     }
 
     private void makeRoom(long time) {
@@ -185,17 +191,22 @@ final class RecentSyns {
             at = room(b, time);
         }
         if (at != 0) {
-            if (Memory.getLong(at) == 0) {
-                occupied++;
-            }
-            Memory.putLong(at, key);
-            Memory.putLong(at + 8, value);
+            store(at, key, value);
         } else if (capacity() < maxCapacity) {
             allocate(2 * capacity(), time);
             insert(key, value, time);
         } else {
             forgotten++;
         }
+    }
+
+    /** Writes an entry into a free or expired place. */
+    private void store(long at, long key, long value) {
+        if (Memory.getLong(at) == 0) {
+            occupied++;
+        }
+        Memory.putLong(at, key);
+        Memory.putLong(at + 8, value);
     }
 
     /** A free or expired entry of bucket {@code b}, or 0. */
@@ -296,9 +307,9 @@ final class RecentSyns {
         return (long) (generation >>> 5 & 0xFFF) << 52;
     }
 
-    /** The keyed hash whose halves pick a 4-tuple's two buckets. */
+    /** The keyed hash whose halves pick a 4-tuple's two buckets: of its slot and ports, not the generation. */
     private long hash(long key) {
-        return hashKey.word(key);
+        return hashKey.word(key & ~GENERATION_IN_KEY);
     }
 
     private int firstBucket(long hash) {

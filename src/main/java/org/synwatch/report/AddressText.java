@@ -8,6 +8,8 @@ import org.synwatch.config.IpAddress;
  * IPv6, with its choice of dotted quads for IPv4-mapped and IPv4-compatible addresses.
  */
 public final class AddressText {
+    private static final int[] LONGEST_ZERO_RUN = longestZeroRuns();
+
     private AddressText() {
     }
 
@@ -33,45 +35,57 @@ public final class AddressText {
     }
 
     public static void appendIpv6(LineBuffer out, long hi, long lo) {
-        // The longest run of two or more zero groups becomes "::"; the first wins a tie.
-        int bestStart = -1;
-        int bestLength = 0;
-        int runStart = -1;
-        for (int i = 0; i <= 8; i++) {
-            if (i < 8 && group(hi, lo, i) == 0) {
-                if (runStart < 0) {
-                    runStart = i;
-                }
-            } else if (runStart >= 0) {
-                if (i - runStart > bestLength) {
-                    bestStart = runStart;
-                    bestLength = i - runStart;
-                }
-                runStart = -1;
+        int zeroGroups = 0;
+        for (int i = 0; i < 8; i++) {
+            if (group(hi, lo, i) == 0) {
+                zeroGroups |= 1 << i;
             }
         }
-        if (bestLength < 2) {
-            bestStart = -1;
-        }
+        int run = LONGEST_ZERO_RUN[zeroGroups];
+        int runStart = run >>> 4;
+        int runEnd = runStart + (run & 0xF);
         for (int i = 0; i < 8; i++) {
-            if (bestStart >= 0 && i >= bestStart && i < bestStart + bestLength) {
-                if (i == bestStart) {
+            if (i >= runStart && i < runEnd) {
+                if (i == runStart) {
                     out.append(':');
                 }
                 continue;
             }
-            if (i != 0) {
-                out.append(':');
-            }
-            if (i == 6 && bestStart == 0 && embedsIpv4(hi, lo, bestLength)) {
-                out.appendDottedQuad(lo & 0xFFFFFFFFL);
+            if (i == 6 && runStart == 0 && embedsIpv4(hi, lo, runEnd)) {
+                out.append(':').appendDottedQuad(lo & 0xFFFFFFFFL);
                 return;
             }
-            out.appendHex(group(hi, lo, i));
+            out.appendHexGroup(group(hi, lo, i), i != 0);
         }
-        if (bestStart >= 0 && bestStart + bestLength == 8) {
+        if (runEnd == 8 && runStart < 8) {
             out.append(':');
         }
+    }
+
+    /**
+     * The run of zero groups that becomes "::", per set of zero groups (bit i: group i is 0): the
+     * longest of two or more, the first on a tie, as {@code start << 4 | length}; {@code 8 << 4} for none.
+     */
+    private static int[] longestZeroRuns() {
+        int[] runs = new int[256];
+        for (int zeros = 0; zeros < 256; zeros++) {
+            int bestStart = 8;
+            int bestLength = 0;
+            int start = -1;
+            for (int i = 0; i <= 8; i++) {
+                if (i < 8 && (zeros >>> i & 1) != 0) {
+                    start = start < 0 ? i : start;
+                } else if (start >= 0) {
+                    if (i - start > bestLength && i - start >= 2) {
+                        bestStart = start;
+                        bestLength = i - start;
+                    }
+                    start = -1;
+                }
+            }
+            runs[zeros] = bestStart << 4 | bestLength;
+        }
+        return runs;
     }
 
     /** glibc's rule: ::a.b.c.d (but not ::1) and ::ffff:a.b.c.d keep the IPv4 part dotted. */

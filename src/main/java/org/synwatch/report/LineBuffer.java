@@ -128,13 +128,18 @@ public final class LineBuffer {
         return appendDecimal(value);
     }
 
-    /** Lower-case hex without leading zeros, as in IPv6 text. */
-    public LineBuffer appendHex(int value) {
-        int digits = Math.max(1, (35 - Integer.numberOfLeadingZeros(value)) / 4);
-        ensure(digits);
-        for (int i = digits - 1; i >= 0; i--) {
-            bytes[length++] = HEX[(value >>> (i * 4)) & 0xF];
+    /** {@code ':'} if asked, then a 16-bit group in lower-case hex without leading zeros, as in IPv6 text. */
+    public LineBuffer appendHexGroup(int group, boolean colon) {
+        ensure(5);
+        int at = length;
+        if (colon) {
+            bytes[at++] = ':';
         }
+        int shift = group >= 0x1000 ? 12 : group >= 0x100 ? 8 : group >= 0x10 ? 4 : 0;
+        for (; shift >= 0; shift -= 4) {
+            bytes[at++] = HEX[group >>> shift & 0xF];
+        }
+        length = at;
         return this;
     }
 
