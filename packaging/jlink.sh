@@ -3,7 +3,7 @@
 # .deb/.tar.gz (`make dist`):  packaging/jlink.sh JAR OUTPUT_DIR   (jdeps and jlink from PATH, or
 # from $JAVA_HOME/bin). The modules: jdeps' answer for the jar, plus the ones it reaches by
 # reflection or service loading (java.management/jdk.management for the JVM metrics, jdk.httpserver
-# for /metrics, java.xml for logback's configuration, jdk.unsupported for sun.misc.Signal). FFM is in java.base. --strip-java-debug-attributes rather than
+# for /metrics, java.xml for a logback.xml an operator passes with -Dlogback.configurationFile, jdk.unsupported for sun.misc.Signal). FFM is in java.base. --strip-java-debug-attributes rather than
 # --strip-debug, which also strips native symbols and so needs objcopy (binutils).
 set -eu
 jar=$1 output=$2
