@@ -323,7 +323,8 @@ bench_latency() {
   (ip netns exec "$ns_t" stdbuf -oL nft monitor 2>/dev/null | python3 -u bench/stamp.py >"$OUT/latency.monitor") &
   PIDS+=($!)
   sleep 0.5
-  ip netns exec "$ns_t" bin/synwatch -i vlt --format json --metrics-address 127.0.0.1:9897 \
+  # Every scan is blocked: the default rate limit (60 a minute) would leave the rest unmeasured.
+  ip netns exec "$ns_t" bin/synwatch -i vlt --format json --metrics-address 127.0.0.1:9897 --max-blocks-per-minute "$SCANS" \
     >"$OUT/latency.events" 2>"$OUT/latency.stderr" &
   local pid=$!; PIDS+=("$pid")
   wait_for "$OUT/latency.stderr" "capturing on" 30 || { log "latency: synwatch did not start"; cat "$OUT/latency.stderr" >&2; return 1; }
