@@ -142,28 +142,47 @@ bench_replay() {
     "$([ "$only_syn$only_floor" = 00 ] && echo identical || echo "DIFFER: +$only_syn -$only_floor lines (see $OUT/replay.diff)")"
   rm -f "$OUT/replay.floor.out" "$OUT/replay.synwatch.out"
 
-  : >"$OUT/replay.floor.times"; : >"$OUT/replay.synwatch.times"; : >"$OUT/replay.tcpdump.times"
+  : >"$OUT/replay.floor.times"; : >"$OUT/replay.synwatch.times"; : >"$OUT/replay.synwatch-aot.times"
+  : >"$OUT/replay.tcpdump.times"
   for r in $(seq 1 "$REPLAY_RUNS"); do
     log "replay: round $r/$REPLAY_RUNS"
     timed floor "$OUT/replay.floor.times" "$OUT/floor" "$file"
-    timed synwatch "$OUT/replay.synwatch.times" bin/synwatch -r "$file"
+    timed synwatch "$OUT/replay.synwatch.times" env SYNWATCH_AOT_CACHE=none bin/synwatch -r "$file"
+    if [ -f "$AOT" ]; then
+      timed synwatch-aot "$OUT/replay.synwatch-aot.times" env SYNWATCH_AOT_CACHE="$AOT" bin/synwatch -r "$file"
+    fi
     timed tcpdump "$OUT/replay.tcpdump.times" tcpdump -r "$file" -w /dev/null "$filter"
   done
-  local fw fc sw sc tw tc srss frss
+  local fw fc tw tc srss frss
   fw=$(median $(cut -d' ' -f1 "$OUT/replay.floor.times")); fc=$(median $(cut -d' ' -f2 "$OUT/replay.floor.times"))
-  sw=$(median $(cut -d' ' -f1 "$OUT/replay.synwatch.times")); sc=$(median $(cut -d' ' -f2 "$OUT/replay.synwatch.times"))
   tw=$(median $(cut -d' ' -f1 "$OUT/replay.tcpdump.times")); tc=$(median $(cut -d' ' -f2 "$OUT/replay.tcpdump.times"))
   srss=$(median $(cut -d' ' -f3 "$OUT/replay.synwatch.times")); frss=$(median $(cut -d' ' -f3 "$OUT/replay.floor.times"))
-  local sratio
-  sratio=$(ratio "$sw" "$fw")
-  result "2 replay" "wall s (median of $REPLAY_RUNS): floor / synwatch / tcpdump" "$fw / $sw / $tw" "" ""
-  result "2 replay" "cpu s (user+sys): floor / synwatch / tcpdump" "$fc / $sc / $tc" "" ""
-  local cratio tratio
-  cratio=$(ratio "$sc" "$fc"); tratio=$(ratio "$sw" "$tw")
-  result "2 replay" "synwatch / floor, wall" "${sratio}x" "<= 0.6x" "$(awk -v r="$sratio" 'BEGIN { print (r <= 0.6 ? "met" : "MISSED") }')"
-  result "2 replay" "synwatch / floor, cpu" "${cratio}x" "<= 0.9x" "$(awk -v r="$cratio" 'BEGIN { print (r <= 0.9 ? "met" : "MISSED") }')"
-  result "2 replay" "synwatch / tcpdump -r with the filter, wall" "${tratio}x" "<= 3x" "$(awk -v r="$tratio" 'BEGIN { print (r <= 3 ? "met" : "MISSED") }')"
+  result "2 replay" "wall s (median of $REPLAY_RUNS): floor / tcpdump" "$fw / $tw" "" ""
+  result "2 replay" "cpu s (user+sys): floor / tcpdump" "$fc / $tc" "" ""
+  replay_verdicts synwatch "$OUT/replay.synwatch.times" "$fw" "$fc" "$tw"
+  if [ -s "$OUT/replay.synwatch-aot.times" ]; then
+    replay_verdicts "synwatch, AOT cache" "$OUT/replay.synwatch-aot.times" "$fw" "$fc" "$tw"
+  fi
   result "2 replay" "max RSS MB: floor / synwatch" "$((${frss%.*} / 1024)) / $((${srss%.*} / 1024))" "" ""
+}
+
+# replay_verdicts LABEL TIMES FLOOR_WALL FLOOR_CPU TCPDUMP_WALL: synwatch's medians and the targets.
+replay_verdicts() {
+  local label=$1 times=$2 fw=$3 fc=$4 tw=$5 sw sc wr cr tr
+  sw=$(median $(cut -d' ' -f1 "$times")); sc=$(median $(cut -d' ' -f2 "$times"))
+  wr=$(ratio "$sw" "$fw"); cr=$(ratio "$sc" "$fc"); tr=$(ratio "$sw" "$tw")
+  result "2 replay" "$label: wall / cpu s (medians)" "$sw / $sc" "" ""
+  result "2 replay" "$label / floor, wall" "${wr}x" "<= 0.6x" "$(awk -v r="$wr" 'BEGIN { print (r <= 0.6 ? "met" : "MISSED") }')"
+  result "2 replay" "$label / floor, cpu" "${cr}x" "<= 0.9x" "$(awk -v r="$cr" 'BEGIN { print (r <= 0.9 ? "met" : "MISSED") }')"
+  result "2 replay" "$label / tcpdump -r with the filter, wall" "${tr}x" "<= 3x" "$(awk -v r="$tr" 'BEGIN { print (r <= 3 ? "met" : "MISSED") }')"
+}
+
+# train_aot_cache CACHE: the cache `make aot-cache`, the .deb and the image make, on the same
+# synthetic capture (packaging/aot-training-capture.sh); the replay and start-up items measure with it too.
+train_aot_cache() {
+  rm -f "$1"
+  JAVA="$JAVA" packaging/aot-training-capture.sh "$OUT/aot-training.pcap" 2>"$OUT/aot-training.summary"
+  bin/synwatch --train-aot-cache "$1" "$OUT/aot-training.pcap" 2>"$OUT/aot.log" || log "no AOT cache: see $OUT/aot.log"
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -181,16 +200,25 @@ bench_adversarial() {
   result "2b adversarial" "output lines: floor / synwatch" "$(wc -l <"$OUT/adversarial.floor.out") / $(wc -l <"$OUT/adversarial.synwatch.out")" "identical" \
     "$([ "$differ" = 0 ] && echo identical || echo "DIFFER: $differ lines")"
   rm -f "$OUT/adversarial.floor.out" "$OUT/adversarial.synwatch.out"
-  : >"$OUT/adversarial.floor.times"; : >"$OUT/adversarial.synwatch.times"
+  : >"$OUT/adversarial.floor.times"; : >"$OUT/adversarial.synwatch.times"; : >"$OUT/adversarial.synwatch-aot.times"
   for r in $(seq 1 "$REPLAY_RUNS"); do
     log "adversarial: round $r/$REPLAY_RUNS"
     timed floor "$OUT/adversarial.floor.times" "$OUT/floor" "$file"
-    timed synwatch "$OUT/adversarial.synwatch.times" bin/synwatch -r "$file"
+    timed synwatch "$OUT/adversarial.synwatch.times" env SYNWATCH_AOT_CACHE=none bin/synwatch -r "$file"
+    if [ -f "$AOT" ]; then
+      timed synwatch-aot "$OUT/adversarial.synwatch-aot.times" env SYNWATCH_AOT_CACHE="$AOT" bin/synwatch -r "$file"
+    fi
   done
-  fw=$(median $(cut -d' ' -f1 "$OUT/adversarial.floor.times")); sw=$(median $(cut -d' ' -f1 "$OUT/adversarial.synwatch.times"))
-  result "2b adversarial" "wall s (median of $REPLAY_RUNS): floor / synwatch" "$fw / $sw" "" ""
-  result "2b adversarial" "synwatch / floor, wall" "$(ratio "$sw" "$fw")x" "<= 0.6x" \
-    "$(awk -v r="$(ratio "$sw" "$fw")" 'BEGIN { print (r <= 0.6 ? "met" : "MISSED") }')"
+  fw=$(median $(cut -d' ' -f1 "$OUT/adversarial.floor.times"))
+  result "2b adversarial" "wall s (median of $REPLAY_RUNS): floor" "$fw" "" ""
+  local label times
+  for label in synwatch "synwatch, AOT cache"; do
+    times=$OUT/adversarial.$([ "$label" = synwatch ] && echo synwatch || echo synwatch-aot).times
+    [ -s "$times" ] || continue
+    sw=$(median $(cut -d' ' -f1 "$times"))
+    result "2b adversarial" "$label: wall s; / floor" "$sw; $(ratio "$sw" "$fw")x" "<= 0.6x" \
+      "$(awk -v r="$(ratio "$sw" "$fw")" 'BEGIN { print (r <= 0.6 ? "met" : "MISSED") }')"
+  done
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -387,16 +415,12 @@ startup_run() {  # startup_run NS LABEL AOT_CACHE|none: appends the ms to target
 
 bench_startup() {
   need_root startup || return 0
-  local ns=swbench-st-$$ i aot=$OUT/synwatch.aot
+  local ns=swbench-st-$$ i aot=$AOT
   NAMESPACES+=("$ns")
   ip netns add "$ns"
   ip link add vst netns "$ns" type veth peer name vst2 netns "$ns"
   ip -n "$ns" link set vst up; ip -n "$ns" link set vst2 up; ip -n "$ns" link set lo up
   : >"$OUT/startup.default"; : >"$OUT/startup.aot"
-  # AOT cache (JEP 483/514): the training run of `make aot-cache`, through the launcher.
-  rm -f "$aot"
-  SYNWATCH_AOT_CACHE=none SYNWATCH_JAVA_OPTS="-XX:AOTCacheOutput=$aot" \
-    bin/synwatch -r test-fixtures/nmap-syn-ipv4.pcap --dry-run >/dev/null 2>"$OUT/aot.log" || true
   for i in $(seq 1 "$STARTUP_RUNS"); do
     startup_run "$ns" default none
     [ -f "$aot" ] && startup_run "$ns" aot "$aot"
@@ -443,6 +467,9 @@ ensure_tools
 : >"$RESULTS"
 log "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ { print $2 }') GiB; load $(cut -d' ' -f1-3 /proc/loadavg)"
 log "sections: ${SECTIONS[*]}"
+# The AOT cache the .deb and the image train at install: the replays run without it and with it.
+AOT=$OUT/synwatch.aot
+if want replay || want adversarial || want startup; then train_aot_cache "$AOT"; fi
 want replay && bench_replay
 want adversarial && bench_adversarial
 want live && bench_live
