@@ -32,26 +32,37 @@ public final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle SOCKET = call("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETSOCKOPT = call("setsockopt",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle BIND = call("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SENDTO = call("sendto",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle RECV = call("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    // The address comes back as a long: MAP_FAILED is -1, so the usual negative check applies.
-    private static final MethodHandle MMAP = call("mmap",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MADVISE = call("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    // Linked on first use, in two groups: a replay maps memory and opens no socket. Each link
+    // generates classes, a few milliseconds of start-up apiece.
+    private static final class Sockets {
+        static final MethodHandle SOCKET = call("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle SETSOCKOPT = call("setsockopt",
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle BIND = call("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle SENDTO = call("sendto",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle RECV = call("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle CLOSE = call("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Mappings {
+        // The address comes back as a long: MAP_FAILED is -1, so the usual negative check applies.
+        static final MethodHandle MMAP = call("mmap",
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+        static final MethodHandle MADVISE = call("madvise", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+        static final MethodHandle MUNMAP = call("munmap", FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG));
+    }
+
+    private static final class Strerror {
+        static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"),
+                FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
     private static final int MADV_HUGEPAGE = 14;
     private static final long SMALL_PAGE = 4096;
     private static final long HUGE_PAGE = 2L << 20;
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"),
-            FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     /** A failed call, with its errno for callers that tell errors apart. */
     public static final class CallException extends IOException {
@@ -72,27 +83,29 @@ public final class Libc {
     }
 
     public static int socket(int domain, int type, int protocol) throws IOException {
-        return (int) check("socket", invoke(SOCKET, domain, type, protocol));
+        return (int) check("socket", invoke(state -> (int) Sockets.SOCKET.invokeExact(state, domain, type, protocol)));
     }
 
     public static void setsockopt(int fd, int level, int name, MemorySegment value) throws IOException {
-        check("setsockopt", invoke(SETSOCKOPT, fd, level, name, value, (int) value.byteSize()));
+        check("setsockopt", invoke(state ->
+                (int) Sockets.SETSOCKOPT.invokeExact(state, fd, level, name, value, (int) value.byteSize())));
     }
 
     public static void bind(int fd, MemorySegment address) throws IOException {
-        check("bind", invoke(BIND, fd, address, (int) address.byteSize()));
+        check("bind", invoke(state -> (int) Sockets.BIND.invokeExact(state, fd, address, (int) address.byteSize())));
     }
 
     public static long sendto(int fd, MemorySegment data, MemorySegment address) throws IOException {
-        return check("sendto", invoke(SENDTO, fd, data, data.byteSize(), 0, address, (int) address.byteSize()));
+        return check("sendto", invoke(state -> (long) Sockets.SENDTO.invokeExact(state, fd, data, data.byteSize(), 0,
+                address, (int) address.byteSize())));
     }
 
     public static long recv(int fd, MemorySegment buffer) throws IOException {
-        return check("recv", invoke(RECV, fd, buffer, buffer.byteSize(), 0));
+        return check("recv", invoke(state -> (long) Sockets.RECV.invokeExact(state, fd, buffer, buffer.byteSize(), 0)));
     }
 
     public static void close(int fd) {
-        invoke(CLOSE, fd);
+        invoke(state -> (int) Sockets.CLOSE.invokeExact(state, fd));
     }
 
     /**
@@ -105,40 +118,51 @@ public final class Libc {
     public static MemorySegment mapAnonymous(long bytes, Arena arena) {
         // A huge page only fits a 2 MiB-aligned range: map a little more, then unmap the ends.
         long slack = bytes >= HUGE_PAGE ? HUGE_PAGE : 0;
-        long mapped = invoke(MMAP, 0L, bytes + slack, PROT_READ_WRITE, MAP_PRIVATE_ANONYMOUS, -1, 0L);
+        long mapped = invoke(state -> (long) Mappings.MMAP.invokeExact(state, 0L, bytes + slack, PROT_READ_WRITE,
+                MAP_PRIVATE_ANONYMOUS, -1, 0L));
         if (mapped < 0) {
             throw new OutOfMemoryError("mmap of " + bytes + " bytes: " + strerror((int) -mapped));
         }
         long address = slack == 0 ? mapped : (mapped + slack - 1) & -slack;
         if (address > mapped) {
-            invoke(MUNMAP, mapped, address - mapped);
+            unmap(mapped, address - mapped);
         }
         long end = address + ((bytes + SMALL_PAGE - 1) & -SMALL_PAGE);
         if (mapped + bytes + slack > end) {
-            invoke(MUNMAP, end, mapped + bytes + slack - end);
+            unmap(end, mapped + bytes + slack - end);
         }
-        invoke(MADVISE, address, bytes, MADV_HUGEPAGE);
-        return MemorySegment.ofAddress(address).reinterpret(bytes, arena, region -> invoke(MUNMAP, address, bytes));
+        invoke(state -> (int) Mappings.MADVISE.invokeExact(state, address, bytes, MADV_HUGEPAGE));
+        return MemorySegment.ofAddress(address).reinterpret(bytes, arena, region -> unmap(address, bytes));
+    }
+
+    private static void unmap(long address, long bytes) {
+        invoke(state -> (int) Mappings.MUNMAP.invokeExact(state, address, bytes));
     }
 
     public static String strerror(int errno) {
         try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment text = (MemorySegment) Strerror.STRERROR.invokeExact(errno);
             return text.reinterpret(Long.MAX_VALUE).getString(0);
         } catch (Throwable e) {
             return "errno " + errno;
         }
     }
 
-    /** The result, or -errno when the call failed: each thread's errno is captured with its call. */
-    private static long invoke(MethodHandle call, Object... args) {
+    /** One downcall, given the memory its errno is captured in; returns the call's result. */
+    @FunctionalInterface
+    private interface Call {
+        long run(MemorySegment callState) throws Throwable;
+    }
+
+    /**
+     * The result, or -errno when the call failed: each thread's errno is captured with its call.
+     * Each call site invokes its handle exactly: invokeWithArguments generated some 140 adapter
+     * classes at start-up (40 ms).
+     */
+    private static long invoke(Call call) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            Object[] withState = new Object[args.length + 1];
-            withState[0] = state;
-            System.arraycopy(args, 0, withState, 1, args.length);
-            Object value = call.invokeWithArguments(withState);
-            long result = value instanceof Integer i ? i : (Long) value;
+            long result = call.run(state);
             return result < 0 ? -(int) ERRNO.get(state, 0L) : result;
         } catch (Throwable e) {
             throw new AssertionError("libc call through FFM", e);
