@@ -16,7 +16,9 @@ package org.synwatch.detect;
  * <p>An entry names its 4-tuple by the pair's slot and both ports and says which occupant of the
  * slot wrote it, by 17 bits of the pair's generation and by its time: an entry older than the pair's
  * birth, or of another generation, is a former occupant's and never matches. (Mistaking one would
- * need 131,072 pairs to take the same slot within one microsecond.)
+ * need 131,072 pairs to take the same slot within one microsecond.) The buckets depend on the slot
+ * and ports alone, so the detector can load them before the pair's record; a slot's former
+ * occupants therefore share them, and when both are full their entries give way first.
  *
  * <pre>
  *   key    bits 59-63 generation bits 0-4, 32-58 slot + 1 (0 = empty), 16-31 source port, 0-15 destination port
@@ -176,6 +178,15 @@ final class RecentSyns {
             b = secondBucket(hash);
             at = room(b, time);
         }
+        if (at == 0) {
+            // Both full of unexpired entries: one of a departed pair can go first. A slot's former
+            // occupants share its buckets (they don't depend on the generation), so a flood that
+            // cycles pairs through one slot with the same ports would otherwise fill them.
+            at = departed(firstBucket(hash));
+            if (at == 0) {
+                at = departed(b);
+            }
+        }
         for (int move = 0; at == 0 && move < MAX_MOVES; move++) {
             // Bucket b is full of live entries: take a resident's place (a different position each
             // move, so that no two entries swap back and forth) and find the resident a place.
@@ -214,6 +225,17 @@ final class RecentSyns {
         long at = bucket(b);
         for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
             if (Memory.getLong(at) == 0 || expired(Memory.getLong(at + 8), time)) {
+                return at;
+            }
+        }
+        return 0;
+    }
+
+    /** An entry of bucket {@code b} whose pair is gone (its slot freed, or taken by another pair), or 0. */
+    private long departed(int b) {
+        long at = bucket(b);
+        for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+            if (!pairHolds(Memory.getLong(at), Memory.getLong(at + 8))) {
                 return at;
             }
         }

@@ -51,6 +51,24 @@ class RecentSynsTest {
         assertTrue(seen(syns, pairs, third, 40000, T0 + 2));
     }
 
+    /**
+     * A flood at the pair cap recycles slots, and with fixed ports every occupant of a slot writes
+     * the same two buckets: the former occupants' entries must make room, not make the table grow
+     * or forget (without {@code departed} it forgets from the ninth occupant on).
+     */
+    @Test
+    void aSlotsFormerOccupantsDoNotCrowdItsBuckets() {
+        PairTable pairs = new PairTable(1, 4, HORIZON, false, new Hashing.Key(5));
+        RecentSyns syns = new RecentSyns(pairs, 1 << 10, HORIZON, new Hashing.Key(5));
+        int capacity = syns.capacity();
+        for (int i = 0; i < 1_000; i++) {
+            int slot = touch(pairs, i, T0 + i);
+            assertFalse(seen(syns, pairs, slot, 40000, T0 + i), "occupant " + i + " is new");
+        }
+        assertEquals(capacity, syns.capacity());
+        assertEquals(0, syns.forgotten());
+    }
+
     @Test
     void expiredEntriesAreSweptSoTheTableStaysSmall() {
         PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
