@@ -211,7 +211,7 @@ final class RecentSyns {
         }
     }
 
-    /** Writes an entry into a free or expired place. */
+    /** Writes an entry into a free place, or over an expired or departed one. */
     private void store(long at, long key, long value) {
         if (Memory.getLong(at) == 0) {
             occupied++;
