@@ -60,9 +60,12 @@ final class DetectorHandler implements LookaheadHandler {
         if (live) {
             writer.reportSuppressedBefore(System.currentTimeMillis() * 1_000L);
             writer.flush();
-        } else if (nanoClock.getAsLong() - writtenAt >= REPLAY_FLUSH_NANOS) {
-            writer.flush();
-            writtenAt = nanoClock.getAsLong();
+        } else {
+            long now = nanoClock.getAsLong();
+            if (now - writtenAt >= REPLAY_FLUSH_NANOS) {
+                writer.flush();
+                writtenAt = now;
+            }
         }
     }
 }

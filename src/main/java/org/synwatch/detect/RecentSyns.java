@@ -117,7 +117,7 @@ final class RecentSyns {
                     Memory.putLong(at + 8, tag | time);
                     return sameOccupant && time - seen < horizon;
                 }
-                if (room == 0 && (entryKey == 0 || expired(Memory.getLong(at + 8), time))) {
+                if (room == 0 && vacant(at, time)) {
                     room = at;
                 }
             }
@@ -224,11 +224,16 @@ final class RecentSyns {
     private long room(int b, long time) {
         long at = bucket(b);
         for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
-            if (Memory.getLong(at) == 0 || expired(Memory.getLong(at + 8), time)) {
+            if (vacant(at, time)) {
                 return at;
             }
         }
         return 0;
+    }
+
+    /** Whether the entry at {@code at} may take a new 4-tuple: free, or expired. */
+    private boolean vacant(long at, long time) {
+        return Memory.getLong(at) == 0 || expired(Memory.getLong(at + 8), time);
     }
 
     /** An entry of bucket {@code b} whose pair is gone (its slot freed, or taken by another pair), or 0. */

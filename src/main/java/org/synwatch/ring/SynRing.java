@@ -26,7 +26,7 @@ public final class SynRing implements AutoCloseable {
      * (a core keeps a few dozen loads in flight), few enough that their lines stay in L1/L2.
      */
     public static final int LOOKAHEAD = 32;
-    /** The most SYNs the consumer handles before handing their slots back to the producer (and flushing its lines). */
+    /** The most SYNs the consumer handles before handing their slots back to the producer (and, live, writing its lines). */
     static final int MAX_BATCH = 1024;
     /**
      * An idle consumer wakes this often and calls the handler's {@code onTimeout}, so that the
