@@ -67,6 +67,11 @@ public final class PcapHandle implements AutoCloseable {
 
     private final Arena arena = Arena.ofShared();
     private final MemorySegment pcap;
+    /**
+     * Where pcap_next_ex stores its two pointers, in {@link #arena}, but passed as plain addresses:
+     * a segment of a shared arena would make every downcall acquire and release its session (two
+     * atomic updates each, per packet). Only {@link #next} uses them, never after {@link #close}.
+     */
     private final MemorySegment headerOut;
     private final MemorySegment dataOut;
     private final String source;
@@ -78,8 +83,8 @@ public final class PcapHandle implements AutoCloseable {
         this.pcap = pcap;
         this.source = source;
         this.offline = offline;
-        this.headerOut = arena.allocate(ValueLayout.ADDRESS);
-        this.dataOut = arena.allocate(ValueLayout.ADDRESS);
+        this.headerOut = MemorySegment.ofAddress(arena.allocate(ValueLayout.ADDRESS).address());
+        this.dataOut = MemorySegment.ofAddress(arena.allocate(ValueLayout.ADDRESS).address());
     }
 
     /**
@@ -185,7 +190,7 @@ public final class PcapHandle implements AutoCloseable {
     public int next() throws PcapException {
         int status = pcap_next_ex(pcap, headerOut, dataOut);
         if (status == PACKET) {
-            header = headerOut.get(ValueLayout.JAVA_LONG, 0);
+            header = MEMORY.get(ValueLayout.JAVA_LONG, headerOut.address());
             return PACKET;
         }
         if (status == TIMEOUT || status == PCAP_ERROR_BREAK()) {
@@ -200,7 +205,7 @@ public final class PcapHandle implements AutoCloseable {
     }
 
     public long packetAddress() {
-        return dataOut.get(ValueLayout.JAVA_LONG, 0);
+        return MEMORY.get(ValueLayout.JAVA_LONG, dataOut.address());
     }
 
     public int capturedLength() {

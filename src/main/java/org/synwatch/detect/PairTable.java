@@ -80,6 +80,7 @@ final class PairTable {
     private int size;
     private int nextGeneration = 1;
     private final long[] evictions = new long[DetectorStats.Eviction.values().length];
+    private long departures;
 
     /** @param sources whether records keep the source addresses of a prefix ({@link #recordSource}) */
     PairTable(int maxPairs, int portSlots, long windowMicros, boolean sources, Hashing.Key hashKey) {
@@ -106,6 +107,11 @@ final class PairTable {
 
     long evictions(DetectorStats.Eviction kind) {
         return evictions[kind.ordinal()];
+    }
+
+    /** Pairs that have left the table, evicted or retired, since it was made. */
+    long departures() {
+        return departures;
     }
 
     int slotCapacity() {
@@ -399,6 +405,7 @@ final class PairTable {
         Memory.putLong(at + LAST_ACTIVITY, freeList);
         freeList = slot;
         size--;
+        departures++;
     }
 
     private void insertIntoIndex(int h, int slot) {

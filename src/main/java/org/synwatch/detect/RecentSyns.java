@@ -26,10 +26,13 @@ package org.synwatch.detect;
  * </pre>
  *
  * <p>A cursor sweeps the table a few entries per SYN and clears expired ones; an insert also reuses
- * an expired entry in its buckets. The table doubles when three quarters full, up to the first power
- * of two at least {@code 2 maxSyns}; there, full to three quarters again, and only then, when a
- * bounded search for an expired entry or one of a departed pair finds none, it forgets the entry at
- * the cursor and counts it (as it does, at the bound, for a 4-tuple the moves found no room for).
+ * an expired entry in its buckets. When three quarters full, the table first clears what can never
+ * match again (expired entries, and those of departed pairs), and doubles only if that leaves it
+ * half full or more, up to the first power of two at least {@code 2 maxSyns}; so its size follows
+ * the live pairs' 4-tuples, not the pairs a flood pushed out. There, full to three quarters again,
+ * and only then, when a bounded search for an expired entry or one of a departed pair finds none,
+ * it forgets the entry at the cursor and counts it (as it does, at the bound, for a 4-tuple the
+ * moves found no room for).
  * Off the heap: 32 bytes per 4-tuple at worst, 128 MiB at the default bound.
  */
 final class RecentSyns {
@@ -59,6 +62,9 @@ final class RecentSyns {
     private int occupied;
     private int limit;
     private int cursor;
+    /** {@link PairTable#departures()} at the last full pass: fewer since, and a pass can't free enough. */
+    private long departuresAtPass;
+    private long passes;
     private long base = Long.MIN_VALUE;
     private long forgotten;
 
@@ -80,6 +86,11 @@ final class RecentSyns {
 
     int capacity() {
         return mask + 1;
+    }
+
+    /** Full passes made to clear what can never match again ({@link #makeRoom}). */
+    long passes() {
+        return passes;
     }
 
     /** 4-tuples forgotten within the horizon because the table was at its bound. */
@@ -143,7 +154,26 @@ final class RecentSyns {
         return Memory.getLong(bucket(firstBucket(hash))) ^ Memory.getLong(bucket(secondBucket(hash)));
     }
 
+    /**
+     * At the limit. First, if a quarter of the table's size in pairs has departed since the last
+     * time, one pass clears every entry that can never match again: expired, or of a departed pair.
+     * A spoofed flood at the pair cap leaves one of the latter per pair it pushes out; without the
+     * pass they would double the table up to its bound (128 MiB by default) while the live 4-tuples
+     * stay at the pair cap. Those departures take a SYN each (a few at most, when idle pairs
+     * retire), so a pass costs a few entries per SYN. If it leaves the table less than half full,
+     * the table stays as it is; otherwise it grows, and at its bound it forgets.
+     */
     private void makeRoom(long time) {
+        if (pairs.departures() - departuresAtPass >= capacity() / 4) {
+            for (int i = 0; i <= mask; i++) {
+                sweepOne(time, true);
+            }
+            departuresAtPass = pairs.departures();
+            passes++;
+            if (occupied < capacity() / 2) {
+                return;
+            }
+        }
         if (capacity() < maxCapacity) {
             allocate(2 * capacity(), time);
             return;

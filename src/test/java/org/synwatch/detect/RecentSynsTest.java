@@ -69,6 +69,55 @@ class RecentSynsTest {
         assertEquals(0, syns.forgotten());
     }
 
+    /**
+     * A spoofed flood at the pair cap: 200,000 sources, one SYN each within the horizon, through
+     * 1,000 pairs. Each pushed-out pair leaves a 4-tuple that can never match again; the table
+     * clears them instead of growing for them (without that it grew to 262,144 entries).
+     */
+    @Test
+    void aFloodAtThePairCapDoesNotGrowTheTable() {
+        PairTable pairs = new PairTable(1_000, 4, HORIZON, false, new Hashing.Key(5));
+        RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
+        int capacity = syns.capacity();
+        for (int i = 0; i < 200_000; i++) {
+            int slot = touch(pairs, i, T0 + i);
+            assertFalse(seen(syns, pairs, slot, 40000 + (i & 0xFFF), T0 + i), "source " + i + " is new");
+        }
+        assertEquals(capacity, syns.capacity());
+        assertEquals(0, syns.forgotten());
+        // The live pairs' 4-tuples are all still known.
+        for (int i = 199_000; i < 200_000; i++) {
+            int slot = touch(pairs, i, T0 + 200_000);
+            assertTrue(seen(syns, pairs, slot, 40000 + (i & 0xFFF), T0 + 200_000), "source " + i + " retransmits");
+        }
+    }
+
+    /**
+     * Live 4-tuples hold the table at its bound while a flood pushes pairs out: a full pass frees
+     * little then, so it must stay rare (at most one per quarter of the table's size in departures),
+     * or each SYN would cost the whole table.
+     */
+    @Test
+    void atTheBoundAFloodDoesNotMakeEverySynPassTheTable() {
+        PairTable pairs = new PairTable(128, 4, HORIZON, false, new Hashing.Key(9));
+        RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, new Hashing.Key(9));
+        int syn = 40_000;
+        for (int i = 0; i < syn; i++) {
+            long now = T0 + i;
+            if (i % 2 == 0) {   // 64 busy pairs, a new 4-tuple each time
+                int slot = touch(pairs, i / 2 % 64, now);
+                seen(syns, pairs, slot, i / 128, now);
+            } else {            // spoofed sources, one SYN each
+                int slot = touch(pairs, 1_000 + i, now);
+                seen(syns, pairs, slot, 40000, now);
+            }
+        }
+        assertEquals(8_192, syns.capacity());
+        assertTrue(syns.forgotten() > 0, "the busy pairs' 4-tuples overflow the bound");
+        assertTrue(pairs.departures() > syn / 2 - 128, "departures " + pairs.departures());
+        assertTrue(syns.passes() <= pairs.departures() / (8_192 / 4), "passes " + syns.passes());
+    }
+
     @Test
     void expiredEntriesAreSweptSoTheTableStaysSmall() {
         PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
