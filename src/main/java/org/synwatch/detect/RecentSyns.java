@@ -26,10 +26,11 @@ package org.synwatch.detect;
  * </pre>
  *
  * <p>A cursor sweeps the table a few entries per SYN and clears expired ones; an insert also reuses
- * an expired entry in its buckets. When three quarters full, the table first clears what can never
- * match again (expired entries, and those of departed pairs), and doubles only if that leaves it
- * half full or more, up to the first power of two at least {@code 2 maxSyns}; so its size follows
- * the live pairs' 4-tuples, not the pairs a flood pushed out. There, full to three quarters again,
+ * an expired entry in its buckets. When three quarters full, and many pairs have left since the
+ * last time, a pass over the table, a few entries per SYN, clears what can never match again
+ * (expired entries, and those of departed pairs); so its size follows the live pairs' 4-tuples, not
+ * the pairs a flood pushed out. Three quarters full with no pass due, it doubles, up to the first
+ * power of two at least {@code 2 maxSyns}. There, full to three quarters again,
  * and only then, when a bounded search for an expired entry or one of a departed pair finds none,
  * it forgets the entry at the cursor and counts it (as it does, at the bound, for a 4-tuple the
  * moves found no room for).
@@ -42,6 +43,12 @@ final class RecentSyns {
     private static final int FIRST_CAPACITY = 1 << 12;
     /** Entries the cursor visits per SYN: clears expired entries faster than SYNs can add them. */
     private static final int SWEEP_PER_SYN = 8;
+    /**
+     * Entries a pass under way ({@link #makeRoom}) checks per SYN: it ends within a sixteenth of
+     * the table's size in SYNs, so the inserts meanwhile take the table from three quarters to
+     * thirteen sixteenths at most, where the buckets still find room.
+     */
+    private static final int PASS_PER_SYN = 16;
     /** At the bound: entries searched for a removable one before one is forgotten. */
     private static final int SEARCH_AT_BOUND = 64;
     /** Residents moved to their other bucket to make room for one insert, before the table grows. */
@@ -62,9 +69,11 @@ final class RecentSyns {
     private int occupied;
     private int limit;
     private int cursor;
-    /** {@link PairTable#departures()} at the last full pass: fewer since, and a pass can't free enough. */
+    /** {@link PairTable#departures()} when the last pass began: fewer since, and a pass can't free enough. */
     private long departuresAtPass;
     private long passes;
+    /** The next entry the pass under way checks; the table's capacity when none is. */
+    private int passCursor;
     private long base = Long.MIN_VALUE;
     private long forgotten;
 
@@ -88,7 +97,7 @@ final class RecentSyns {
         return mask + 1;
     }
 
-    /** Full passes made to clear what can never match again ({@link #makeRoom}). */
+    /** Passes begun to clear what can never match again ({@link #makeRoom}). */
     long passes() {
         return passes;
     }
@@ -110,6 +119,9 @@ final class RecentSyns {
         long time = relative(now);
         for (int i = 0; i < SWEEP_PER_SYN; i++) {
             sweepOne(time, false);
+        }
+        if (passCursor < capacity()) {
+            passOn(time);
         }
         long key = keyOf(slot, generation, srcPort, dstPort);
         long tag = valueTag(generation);
@@ -155,24 +167,25 @@ final class RecentSyns {
     }
 
     /**
-     * At the limit. First, if a quarter of the table's size in pairs has departed since the last
-     * time, one pass clears every entry that can never match again: expired, or of a departed pair.
-     * A spoofed flood at the pair cap leaves one of the latter per pair it pushes out; without the
-     * pass they would double the table up to its bound (128 MiB by default) while the live 4-tuples
-     * stay at the pair cap. Those departures take a SYN each (a few at most, when idle pairs
-     * retire), so a pass costs a few entries per SYN. If it leaves the table less than half full,
-     * the table stays as it is; otherwise it grows, and at its bound it forgets.
+     * At the limit. If a quarter of the table's size in pairs has departed since the last pass
+     * began, a pass starts that clears every entry that can never match again: expired, or of a
+     * departed pair. A spoofed flood at the pair cap leaves one of the latter per pair it pushes
+     * out; without the pass they would double the table up to its bound (128 MiB by default) while
+     * the live 4-tuples stay at the pair cap. The pass goes {@value #PASS_PER_SYN} entries per SYN
+     * ({@link #passOn}), inserts going on meanwhile: done at once, it stalled the detector 80 ms at
+     * 2,097,152 entries, half of what the ring holds at 400,000 SYNs a second. The departures it
+     * waits for take a SYN each (a few, when idle pairs retire), so it costs little per SYN. With no
+     * pass due, the table grows, and at its bound it forgets.
      */
     private void makeRoom(long time) {
+        if (passCursor < capacity()) {
+            return;
+        }
         if (pairs.departures() - departuresAtPass >= capacity() / 4) {
-            for (int i = 0; i <= mask; i++) {
-                sweepOne(time, true);
-            }
+            passCursor = 0;
             departuresAtPass = pairs.departures();
             passes++;
-            if (occupied < capacity() / 2) {
-                return;
-            }
+            return;
         }
         if (capacity() < maxCapacity) {
             allocate(2 * capacity(), time);
@@ -279,14 +292,26 @@ final class RecentSyns {
 
     /** Visits the entry at the cursor: clears it if expired (or its pair is gone, when asked to check), and moves on. */
     private void sweepOne(long time, boolean checkPair) {
-        long key = keyAt(cursor);
+        clearIfDead(cursor, time, checkPair);
+        cursor = (cursor + 1) & mask;
+    }
+
+    /** The pass under way ({@link #makeRoom}): checks its next {@value #PASS_PER_SYN} entries. */
+    private void passOn(long time) {
+        int end = Math.min(passCursor + PASS_PER_SYN, capacity());
+        for (; passCursor < end; passCursor++) {
+            clearIfDead(passCursor, time, true);
+        }
+    }
+
+    private void clearIfDead(int pos, long time, boolean checkPair) {
+        long key = keyAt(pos);
         if (key != 0) {
-            long value = valueAt(cursor);
+            long value = valueAt(pos);
             if (expired(value, time) || checkPair && !pairHolds(key, value)) {
-                clear(cursor);
+                clear(pos);
             }
         }
-        cursor = (cursor + 1) & mask;
     }
 
     /** Whether an entry with this value was last seen a horizon or more before {@code time}. */
@@ -314,6 +339,7 @@ final class RecentSyns {
         mask = capacity - 1;
         bucketMask = (capacity >>> BUCKET_SHIFT) - 1;
         limit = capacity / 4 * 3;
+        passCursor = capacity;
         occupied = 0;
         cursor = 0;
         if (oldBlock != null) {
