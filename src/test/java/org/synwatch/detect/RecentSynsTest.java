@@ -36,6 +36,30 @@ class RecentSynsTest {
         assertEquals(0, syns.forgotten());
     }
 
+    /**
+     * Growth moves the old table's entries over the following SYNs, not at once (that stalled the
+     * detector for the whole table); meanwhile every 4-tuple is found in one table or the other.
+     */
+    @Test
+    void whileItGrowsEvery4TupleIsFoundInOneTableOrTheOther() {
+        PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
+        RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
+        int capacity = syns.capacity();
+        int tuples = 0;
+        for (; syns.capacity() == capacity; tuples++) {
+            int slot = touch(pairs, tuples % 64, T0 + tuples);
+            assertFalse(seen(syns, pairs, slot, tuples / 64, T0 + tuples));
+        }
+        assertTrue(syns.growing(), "the old table's entries move over the next SYNs");
+        for (int i = 0; i < tuples; i++) {
+            int slot = touch(pairs, i % 64, T0 + tuples + i);
+            assertTrue(seen(syns, pairs, slot, i / 64, T0 + tuples + i), "4-tuple " + i + " is a retransmission");
+        }
+        assertFalse(syns.growing());
+        assertEquals(tuples, syns.occupied());
+        assertEquals(2 * capacity, syns.capacity());
+    }
+
     @Test
     void aFormerOccupantsEntryNeverMatchesAndIsSweptAway() {
         PairTable pairs = new PairTable(1, 4, HORIZON, false, new Hashing.Key(5));
