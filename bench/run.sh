@@ -241,6 +241,37 @@ wait_for() {  # wait_for FILE PATTERN SECONDS
   done
 }
 
+# live_synwatch_run LABEL AOT_CACHE|none: one run of synwatch for bench_live (whose locals it reads), a line in live.LABEL.tsv.
+live_synwatch_run() {
+  local label=$1 aot=$2
+  # synwatch: default settings, plus --no-block and a metrics address in its namespace.
+  ip netns exec "$ns_rx" env SYNWATCH_AOT_CACHE="$aot" bin/synwatch -i vrx --no-block --metrics-address "127.0.0.1:$port" \
+    >/dev/null 2>"$OUT/live.synwatch.stderr" &
+  local pid=$!; PIDS+=("$pid")
+  wait_for "$OUT/live.synwatch.stderr" "capturing on" 30 || { log "live: synwatch did not start"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
+  sleep 1
+  local cpu0 cpu1
+  cpu0=$(cpu_ticks "$pid")
+  ip netns exec "$ns_tx" timeout 120 tcpreplay -i vtx $LIVE_RATE --preload-pcap "$file" >"$OUT/live.tcpreplay.out" 2>&1
+  local pps captured last=-2 i
+  pps=$(sed -n 's/.*Rated: .* \([0-9.]*\) pps.*/\1/p' "$OUT/live.tcpreplay.out" | head -1)
+  for i in $(seq 1 30); do   # until the capture thread has caught up with the buffer
+    sleep 1
+    captured=$(metric "$ns_rx" "$port" '^synwatch_packets_captured_total')
+    [ "$captured" = "$last" ] && break
+    last=$captured
+  done
+  local kdrop idrop rdrop
+  cpu1=$(cpu_ticks "$pid")
+  kill -TERM "$pid"; wait "$pid" || true
+  # The final counts: pcap_stats is read once more when capture stops (an idle link never wakes it).
+  read -r captured kdrop idrop rdrop < <(sed -n 's/.*captured \([0-9]*\) packets.*dropped \([0-9]*\) in the kernel, \([0-9]*\) at the interface, \([0-9]*\) in the ring.*/\1 \2 \3 \4/p' \
+    "$OUT/live.synwatch.stderr" | tail -1) || true
+  [ -n "$rdrop" ] || { log "live: no 'capture stopped' line"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" "$rdrop" "$idrop" "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.$label.tsv"
+  log "live: $label run $r: tcpreplay ${pps} pps; captured $captured of $syns SYNs; kernel drops $kdrop, ring drops $rdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
+}
+
 bench_live() {
   need_root live || return 0
   build_floor   # for its filter text
@@ -253,34 +284,10 @@ bench_live() {
   ip -n "$ns_tx" link set vtx up; ip -n "$ns_rx" link set vrx up; ip -n "$ns_rx" link set lo up
   local syns
   syns=$(sed -n 's/.*packets: \([0-9]*\) SYNs.*/\1/p' "$OUT/live-$LIVE_PACKETS.summary")
-  : >"$OUT/live.synwatch.tsv"; : >"$OUT/live.tcpdump.tsv"
+  : >"$OUT/live.synwatch.tsv"; : >"$OUT/live.synwatch-aot.tsv"; : >"$OUT/live.tcpdump.tsv"
   for r in $(seq 1 "$LIVE_RUNS"); do
-    # synwatch: default settings, plus --no-block and a metrics address in its namespace.
-    ip netns exec "$ns_rx" bin/synwatch -i vrx --no-block --metrics-address "127.0.0.1:$port" \
-      >/dev/null 2>"$OUT/live.synwatch.stderr" &
-    local pid=$!; PIDS+=("$pid")
-    wait_for "$OUT/live.synwatch.stderr" "capturing on" 30 || { log "live: synwatch did not start"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
-    sleep 1
-    local cpu0 cpu1
-    cpu0=$(cpu_ticks "$pid")
-    ip netns exec "$ns_tx" timeout 120 tcpreplay -i vtx $LIVE_RATE --preload-pcap "$file" >"$OUT/live.tcpreplay.out" 2>&1
-    local pps captured last=-2 i
-    pps=$(sed -n 's/.*Rated: .* \([0-9.]*\) pps.*/\1/p' "$OUT/live.tcpreplay.out" | head -1)
-    for i in $(seq 1 30); do   # until the capture thread has caught up with the buffer
-      sleep 1
-      captured=$(metric "$ns_rx" "$port" '^synwatch_packets_captured_total')
-      [ "$captured" = "$last" ] && break
-      last=$captured
-    done
-    local kdrop idrop rdrop
-    cpu1=$(cpu_ticks "$pid")
-    kill -TERM "$pid"; wait "$pid" || true
-    # The final counts: pcap_stats is read once more when capture stops (an idle link never wakes it).
-    read -r captured kdrop idrop rdrop < <(sed -n 's/.*captured \([0-9]*\) packets.*dropped \([0-9]*\) in the kernel, \([0-9]*\) at the interface, \([0-9]*\) in the ring.*/\1 \2 \3 \4/p' \
-      "$OUT/live.synwatch.stderr" | tail -1) || true
-    [ -n "$rdrop" ] || { log "live: no 'capture stopped' line"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" "$rdrop" "$idrop" "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.synwatch.tsv"
-    log "live: synwatch run $r: tcpreplay ${pps} pps; captured $captured of $syns SYNs; kernel drops $kdrop, ring drops $rdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
+    live_synwatch_run synwatch none || return 1
+    if [ -f "$AOT" ]; then live_synwatch_run synwatch-aot "$AOT" || return 1; fi
 
     # tcpdump: the same buffer (32 MiB = synwatch's default), snaplen, no promiscuous mode, filter.
     ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 32768 -w /dev/null "$filter" 2>"$OUT/live.tcpdump.stderr" &
@@ -298,18 +305,27 @@ bench_live() {
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" 0 0 "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.tcpdump.tsv"
     log "live: tcpdump run $r: tcpreplay ${pps} pps; captured $captured; kernel drops $kdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
   done
-  local spps tpps skd tkd smax tmax srd
-  spps=$(median $(cut -f1 "$OUT/live.synwatch.tsv")); tpps=$(median $(cut -f1 "$OUT/live.tcpdump.tsv"))
-  skd=$(median $(cut -f3 "$OUT/live.synwatch.tsv")); tkd=$(median $(cut -f3 "$OUT/live.tcpdump.tsv"))
-  smax=$(cut -f3 "$OUT/live.synwatch.tsv" | sort -n | tail -1); tmax=$(cut -f3 "$OUT/live.tcpdump.tsv" | sort -n | tail -1)
-  srd=$(cut -f4 "$OUT/live.synwatch.tsv" | sort -n | tail -1)
-  result "3 live" "tcpreplay $LIVE_RATE pps (median of $LIVE_RUNS): with synwatch / with tcpdump" "${spps%.*} / ${tpps%.*}" "" ""
-  result "3 live" "kernel drops, median (max): synwatch / tcpdump" "${skd%.*} ($smax) / ${tkd%.*} ($tmax) of $syns SYNs" \
-    "0, <= tcpdump" "$( [ "$smax" = 0 ] && echo met || { [ "${smax%.*}" -le "${tmax%.*}" ] && echo "MISSED (not 0; <= tcpdump)" || echo "MISSED"; } )"
-  result "3 live" "capture process CPU ms per run (median): synwatch / tcpdump" \
-    "$(median $(cut -f6 "$OUT/live.synwatch.tsv")) / $(median $(cut -f6 "$OUT/live.tcpdump.tsv"))" "" ""
-  result "3 live" "synwatch ring drops (max)" "$srd" "0" "$([ "$srd" = 0 ] && echo met || echo MISSED)"
+  local tpps tkd tmax label
+  tpps=$(median $(cut -f1 "$OUT/live.tcpdump.tsv")); tkd=$(median $(cut -f3 "$OUT/live.tcpdump.tsv"))
+  tmax=$(cut -f3 "$OUT/live.tcpdump.tsv" | sort -n | tail -1)
+  for label in synwatch synwatch-aot; do
+    [ -s "$OUT/live.$label.tsv" ] && live_verdicts "$label" "$OUT/live.$label.tsv" "$tpps" "$tkd" "$tmax" "$syns"
+  done
   delete_ns "$ns_tx" "$ns_rx"
+}
+
+# live_verdicts LABEL TSV TCPDUMP_PPS TCPDUMP_KDROP_MEDIAN TCPDUMP_KDROP_MAX SYNS
+live_verdicts() {
+  local label=$1 tsv=$2 tpps=$3 tkd=$4 tmax=$5 syns=$6 what spps skd smax srd
+  what=$([ "$label" = synwatch ] && echo "synwatch" || echo "synwatch, AOT cache")
+  spps=$(median $(cut -f1 "$tsv")); skd=$(median $(cut -f3 "$tsv"))
+  smax=$(cut -f3 "$tsv" | sort -n | tail -1); srd=$(cut -f4 "$tsv" | sort -n | tail -1)
+  result "3 live" "tcpreplay $LIVE_RATE pps (median of $LIVE_RUNS): with $what / with tcpdump" "${spps%.*} / ${tpps%.*}" "" ""
+  result "3 live" "kernel drops, median (max): $what / tcpdump" "${skd%.*} ($smax) / ${tkd%.*} ($tmax) of $syns SYNs" \
+    "0, <= tcpdump" "$( [ "$smax" = 0 ] && echo met || { [ "${smax%.*}" -le "${tmax%.*}" ] && echo "MISSED (not 0; <= tcpdump)" || echo "MISSED"; } )"
+  result "3 live" "capture process CPU ms per run (median): $what / tcpdump" \
+    "$(median $(cut -f6 "$tsv")) / $(median $(cut -f6 "$OUT/live.tcpdump.tsv"))" "" ""
+  result "3 live" "$what: ring drops, each run" "$(cut -f4 "$tsv" | paste -sd' ')" "0" "$([ "$srd" = 0 ] && echo met || echo MISSED)"
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -467,9 +483,9 @@ ensure_tools
 : >"$RESULTS"
 log "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ { print $2 }') GiB; load $(cut -d' ' -f1-3 /proc/loadavg)"
 log "sections: ${SECTIONS[*]}"
-# The AOT cache the .deb and the image train at install: the replays run without it and with it.
+# The AOT cache the .deb and the image train at install: replays and live runs go without it and with it.
 AOT=$OUT/synwatch.aot
-if want replay || want adversarial || want startup; then train_aot_cache "$AOT"; fi
+if want replay || want adversarial || want live || want startup; then train_aot_cache "$AOT"; fi
 want replay && bench_replay
 want adversarial && bench_adversarial
 want live && bench_live
