@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.synwatch.packet.SynHeader;
 
@@ -17,6 +18,17 @@ class RecentSynsTest {
 
     private static boolean seen(RecentSyns syns, PairTable pairs, int slot, int srcPort, long now) {
         return syns.seenWithin(slot, pairs.generation(slot), pairs.born(slot), srcPort, 443, now);
+    }
+
+    /** One SYN from each of {@code sources} sources, source i at T0 + i µs: each is new, and the table neither grows nor forgets. */
+    private static void assertAFloodNeitherGrowsNorForgets(PairTable pairs, RecentSyns syns, int sources, IntUnaryOperator srcPort) {
+        int capacity = syns.capacity();
+        for (int i = 0; i < sources; i++) {
+            int slot = touch(pairs, i, T0 + i);
+            assertFalse(seen(syns, pairs, slot, srcPort.applyAsInt(i), T0 + i), "source " + i + " is new");
+        }
+        assertEquals(capacity, syns.capacity());
+        assertEquals(0, syns.forgotten());
     }
 
     @Test
@@ -84,13 +96,7 @@ class RecentSynsTest {
     void aSlotsFormerOccupantsDoNotCrowdItsBuckets() {
         PairTable pairs = new PairTable(1, 4, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 10, HORIZON, new Hashing.Key(5));
-        int capacity = syns.capacity();
-        for (int i = 0; i < 1_000; i++) {
-            int slot = touch(pairs, i, T0 + i);
-            assertFalse(seen(syns, pairs, slot, 40000, T0 + i), "occupant " + i + " is new");
-        }
-        assertEquals(capacity, syns.capacity());
-        assertEquals(0, syns.forgotten());
+        assertAFloodNeitherGrowsNorForgets(pairs, syns, 1_000, source -> 40000);
     }
 
     /**
@@ -102,13 +108,7 @@ class RecentSynsTest {
     void aFloodAtThePairCapDoesNotGrowTheTable() {
         PairTable pairs = new PairTable(1_000, 4, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
-        int capacity = syns.capacity();
-        for (int i = 0; i < 200_000; i++) {
-            int slot = touch(pairs, i, T0 + i);
-            assertFalse(seen(syns, pairs, slot, 40000 + (i & 0xFFF), T0 + i), "source " + i + " is new");
-        }
-        assertEquals(capacity, syns.capacity());
-        assertEquals(0, syns.forgotten());
+        assertAFloodNeitherGrowsNorForgets(pairs, syns, 200_000, source -> 40000 + (source & 0xFFF));
         // The live pairs' 4-tuples are all still known.
         for (int i = 199_000; i < 200_000; i++) {
             int slot = touch(pairs, i, T0 + 200_000);
