@@ -24,14 +24,18 @@ done
 SECONDS_TO_FLOOD=${SOAK_SECONDS:-60}
 CAP=20000                       # small, so the flood reaches it within seconds
 SYN_CAP=250000                  # the 4-tuple table's bound, likewise reached in the first seconds
+# The spoofed flood fills the pair table but no longer the 4-tuple table: the 4-tuples of the pairs it
+# pushes out are cleared, not kept. SWEEPS port sweeps from fixed addresses, 65,536 4-tuples each
+# per round of ports, fill that one with 4-tuples of live pairs, which stay (multi-port pairs go last).
+SWEEPS=4
 NS_TARGET=swsoak-t-$$
 NS_FLOOD=swsoak-f-$$
 WORK=$(mktemp -d /tmp/synwatch-soak.XXXXXX)
 SYNWATCH_PID=
-FLOOD_PID=
+FLOOD_PIDS=()
 
 cleanup() {
-  [ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null || true
+  [ ${#FLOOD_PIDS[@]} -gt 0 ] && kill "${FLOOD_PIDS[@]}" 2>/dev/null || true
   [ -n "$SYNWATCH_PID" ] && kill -9 "$SYNWATCH_PID" 2>/dev/null || true
   ip netns del "$NS_TARGET" 2>/dev/null || true
   ip netns del "$NS_FLOOD" 2>/dev/null || true
@@ -74,7 +78,12 @@ grep -q "capturing on soak0" "$WORK/stderr" || fail "synwatch did not start"
 
 ip netns exec "$NS_FLOOD" timeout "$SECONDS_TO_FLOOD" hping3 --rand-source -S -p 80 --flood -q 192.0.2.1 \
   > "$WORK/hping" 2>&1 &
-FLOOD_PID=$!
+FLOOD_PIDS+=($!)
+for i in $(seq 1 "$SWEEPS"); do   # from 192.0.2.11 on, a fixed source port, the destination port one up per packet
+  ip netns exec "$NS_FLOOD" timeout "$SECONDS_TO_FLOOD" hping3 -a "192.0.2.$((10 + i))" -s "$((40000 + i))" -k -S -p ++1 \
+    --flood -q 192.0.2.1 > "$WORK/hping-sweep-$i" 2>&1 &
+  FLOOD_PIDS+=($!)
+done
 
 samples=$(( SECONDS_TO_FLOOD / 5 ))
 [ "$samples" -ge 4 ] || samples=4
@@ -93,8 +102,8 @@ for i in $(seq 1 "$samples"); do
   [ "$captured" -gt "$previous_captured" ] || fail "capture stalled: packets_captured stayed at $captured"
   previous_captured=$captured
 done
-wait "$FLOOD_PID" 2>/dev/null || true
-FLOOD_PID=
+wait "${FLOOD_PIDS[@]}" 2>/dev/null || true
+FLOOD_PIDS=()
 
 sleep 2   # let the ring drain; the link is quiet now
 scrape || fail "metrics not served after the flood"
