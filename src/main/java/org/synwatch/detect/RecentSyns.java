@@ -82,11 +82,9 @@ final class RecentSyns {
     private int passCursor;
     /** Keeps the pass's loads of records ({@link #passOn}) from being optimised away. */
     private long passSink;
-    /** While the table grows, the one it grows from, else null; its entries from migrateCursor on are still to move. */
+    /** While the table grows, the one it grows from (of oldCapacity entries), else null; its entries from migrateCursor on are still to move. */
     private Memory.Block oldBlock;
-    private long oldTable;
     private int oldCapacity;
-    private int oldBucketMask;
     private int oldOccupied;
     private int migrateCursor;
     private long base = Long.MIN_VALUE;
@@ -195,10 +193,14 @@ final class RecentSyns {
         return (previous & ~TIME_MASK) == tag && seen >= relative(born) && time - seen < horizon;
     }
 
-    /** The address of {@code key}'s entry in the table being grown from, or 0. */
+    /**
+     * The address of {@code key}'s entry in the table being grown from, or 0. Its buckets are this
+     * table's, masked to its half as many.
+     */
     private long oldEntry(long key, long hash) {
+        int oldBucketMask = (oldCapacity >>> BUCKET_SHIFT) - 1;
         for (int b = 0; b < 2; b++) {
-            long at = oldTable + ((long) ((int) (b == 0 ? hash : hash >>> 32) & oldBucketMask) << (BUCKET_SHIFT + 4));
+            long at = bucketIn(oldBlock.address(), (b == 0 ? firstBucket(hash) : secondBucket(hash)) & oldBucketMask);
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
                 if (Memory.getLong(at) == key) {
                     return at;
@@ -405,9 +407,7 @@ final class RecentSyns {
             migrateOne(time);
         }
         oldBlock = block;
-        oldTable = table;
         oldCapacity = capacity();
-        oldBucketMask = bucketMask;
         oldOccupied = occupied;
         migrateCursor = 0;
         newTable(2 * oldCapacity);
@@ -415,14 +415,13 @@ final class RecentSyns {
 
     /** Moves the old table's next entry into the table, unless expired; frees the old table after its last. */
     private void migrateOne(long time) {
-        long at = oldTable + (long) migrateCursor * ENTRY_BYTES;
+        long at = oldBlock.address() + (long) migrateCursor * ENTRY_BYTES;
         long key = Memory.getLong(at);
         long value = Memory.getLong(at + 8);
         Memory.putLong(at, 0L);
         if (++migrateCursor == oldCapacity) {
             oldBlock.free();
             oldBlock = null;
-            oldTable = 0;
         }
         if (key != 0) {
             oldOccupied--;
@@ -450,6 +449,11 @@ final class RecentSyns {
 
     private long bucket(int b) {
         assert b >= 0 && b <= bucketMask : b;
+        return bucketIn(table, b);
+    }
+
+    /** The address of bucket {@code b} of the table at {@code table}. */
+    private static long bucketIn(long table, int b) {
         return table + ((long) b << (BUCKET_SHIFT + 4));
     }
 
