@@ -80,10 +80,10 @@ public final class Detector implements DetectorStats {
         this.ipv6MaskHi = Cidr.maskHi(SynHeader.IPV6, ipv6Prefix);
         this.ipv6MaskLo = Cidr.maskLo(SynHeader.IPV6, ipv6Prefix);
         Hashing.Key key = new Hashing.Key(hashKey);
-        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold + 1, windowMicros, ipv6Prefix < 128, key);
+        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold, windowMicros, ipv6Prefix < 128, key);
         this.maxTrackedSyns = settings.maxTrackedSyns();
         this.recentSyns = new RecentSyns(pairs, maxTrackedSyns, RETRANSMISSION_HORIZON_MICROS, key);
-        this.scanPorts = new int[portThreshold + 1];
+        this.scanPorts = new int[PairTable.portSlots(portThreshold) + 1];
     }
 
     /**
@@ -134,13 +134,13 @@ public final class Detector implements DetectorStats {
                     syn.dstHi, syn.dstLo, now);
             pairs.recordSource(scanner, syn.srcHi, syn.srcLo);
         }
-        int ports = pairs.recordNewConnection(scanner, syn.dstPort, now);
+        int ports = pairs.recordNewConnection(scanner, syn.dstPort, now, scanPorts);
         if (ports > portThreshold && !pairs.episodeActive(scanner)) {
             pairs.startEpisode(scanner);
             scans.increment();
             int sourceBits = !byPrefix || pairs.singleSource(scanner, now)
                     ? (syn.family == SynHeader.IPV4 ? 32 : 128) : ipv6Prefix;
-            listener.portScan(syn, sourceBits, scanPorts, pairs.sortedPorts(scanner, scanPorts));
+            listener.portScan(syn, sourceBits, scanPorts, ports);
         }
     }
 

@@ -4,21 +4,29 @@ import java.util.Arrays;
 
 /**
  * The (source, destination) pairs: one record per pair, found through one probe of a keyed-hash
- * index. A record holds everything one SYN needs, in two cache lines at the default threshold:
+ * index. A record holds everything one SYN needs, in one cache line at the default threshold:
  *
  * <pre>
- *   word 0..3   source and destination address (high and low 64 bits each)
- *   word 4      flags: family (bits 0-3; 0 = free), scan episode (bit 4), ports kept (bits 8-15),
- *               generation (bits 32-63)
- *   word 5      last activity (any SYN, retransmissions included)
- *   word 6      born: when this pair took the slot
- *   word 7..9   only for pairs keyed by a source prefix: the source address of the latest new
- *               connection, and when an address other than that one last connected
- *   then        the kept ports' latest times, then the ports (16 bits each)
+ *   bytes 0..31   source and destination address (high and low 64 bits each)
+ *   32..35        flags: family (bits 0-3; 0 = free), scan episode (bit 4), source noted (bit 5),
+ *                 ports kept (bits 8-14), generation (bits 15-31)
+ *   then, times   last activity (any SYN, retransmissions included); born: when this pair took the slot
+ *   only for pairs keyed by a source prefix: the source address of the latest new connection (16
+ *                 bytes), and when an address other than that one last connected (a time)
+ *   then          the kept ports' latest times, then the ports (2 bytes each)
  * </pre>
  *
- * Only the {@code portSlots} most recent distinct ports are kept: enough to tell whether more than
- * {@code portSlots - 1} are in the window, and at the crossing they are exactly the window's ports.
+ * A time takes 4 bytes, microseconds from the table's epoch, when the window is at most
+ * {@value #COMPACT_WINDOW_LIMIT_MICROS} µs (about 18 minutes; the default is 60 s): at the default
+ * threshold a record is then 62 bytes, one cache line, where 8-byte times would take two. The epoch
+ * follows the clock ({@link #rebase}): every {@value #REBASE_AFTER_MICROS} µs it moves to now, and a
+ * time too old to be expressed from there is kept as the oldest one can; it is older than any such
+ * window or the retransmission horizon either way, so no verdict changes. Longer windows take 8-byte
+ * times, and two lines.
+ *
+ * <p>Only the {@code portSlots} most recent distinct ports are kept: with the port of the SYN at
+ * hand, enough to tell whether more than the threshold are in the window, and at the crossing they
+ * are exactly the window's ports.
  *
  * <p>Eviction at the cap: pairs wait in two first-in first-out queues, those with one port in the
  * window and those with two or more (potential scanners). The oldest single-port pair goes first;
@@ -31,38 +39,50 @@ import java.util.Arrays;
  * <p>Everything lives off the heap ({@link Memory}): records in pages of {@value #PAGE_SLOTS}, added
  * as the table fills, so memory follows the traffic and growth never copies a record; the index and
  * the queues in blocks that double, the old one freed at once. Single-threaded: the detector
- * thread owns it.
+ * thread owns it, and the times it is given never decrease.
  */
 final class PairTable {
     static final int NONE = -1;
     static final int PAGE_SHIFT = 16;
     static final int PAGE_SLOTS = 1 << PAGE_SHIFT;
     private static final int PAGE_MASK = PAGE_SLOTS - 1;
+    /** Longest window served by 4-byte times: shorter than the 2^31 µs a saturated time is old at least. */
+    static final long COMPACT_WINDOW_LIMIT_MICROS = 1L << 30;
+    /** How far the clock may run from the epoch before it moves: a time from then still fits in 31 bits. */
+    static final long REBASE_AFTER_MICROS = 1L << 30;
 
     private static final long SRC_HI = 0;
     private static final long SRC_LO = 8;
     private static final long DST_HI = 16;
     private static final long DST_LO = 24;
     private static final long FLAGS = 32;
-    private static final long LAST_ACTIVITY = 40;
-    private static final long BORN = 48;
-    private static final long SOURCE_HI = 56;
-    private static final long SOURCE_LO = 64;
-    private static final long OTHER_SOURCE_AT = 72;
 
-    private static final long FAMILY_MASK = 0xF;
-    private static final long EPISODE = 1L << 4;
-    private static final long SOURCE_SET = 1L << 5;
+    private static final int FAMILY_MASK = 0xF;
+    private static final int EPISODE = 1 << 4;
+    private static final int SOURCE_NOTED = 1 << 5;
     private static final int PORT_COUNT_SHIFT = 8;
-    private static final long PORT_COUNT_MASK = 0xFFL << PORT_COUNT_SHIFT;
+    private static final int PORT_COUNT_MASK = 0x7F << PORT_COUNT_SHIFT;
+    private static final int GENERATION_SHIFT = 15;
+    /** Generations run through 17 bits, 0 left out: all that {@link RecentSyns} keeps of one. */
+    private static final int GENERATION_MASK = 0x1FFFF;
 
     private final Hashing.Key hashKey;
     private final int maxPairs;
+    private final int portThreshold;
     private final int portSlots;
+    private final long windowMicros;
+    private final boolean wideTimes;
+    private final boolean sources;
+    private final long activityOffset;
+    private final long bornOffset;
+    private final long sourceOffset;
+    private final long otherSourceTimeOffset;
     private final long portTimesOffset;
     private final long portsOffset;
     private final long recordBytes;
-    private final long windowMicros;
+    /** What 4-byte times count from; the first SYN moves it there. */
+    private long epoch;
+    private long rebases;
 
     /** Page addresses, sized once for the cap; filled a page at a time as the table grows. */
     private final long[] pages;
@@ -83,18 +103,34 @@ final class PairTable {
     private long departures;
 
     /** @param sources whether records keep the source addresses of a prefix ({@link #recordSource}) */
-    PairTable(int maxPairs, int portSlots, long windowMicros, boolean sources, Hashing.Key hashKey) {
+    PairTable(int maxPairs, int portThreshold, long windowMicros, boolean sources, Hashing.Key hashKey) {
         this.hashKey = hashKey;
         this.maxPairs = maxPairs;
-        this.portSlots = portSlots;
+        this.portThreshold = portThreshold;
+        this.portSlots = portSlots(portThreshold);
         this.windowMicros = windowMicros;
-        this.portTimesOffset = sources ? OTHER_SOURCE_AT + 8 : SOURCE_HI;
-        this.portsOffset = portTimesOffset + 8L * portSlots;
+        this.wideTimes = windowMicros > COMPACT_WINDOW_LIMIT_MICROS;
+        this.sources = sources;
+        int timeBytes = wideTimes ? 8 : 4;
+        this.activityOffset = roundUp(FLAGS + 4, timeBytes);
+        this.bornOffset = activityOffset + timeBytes;
+        this.sourceOffset = roundUp(bornOffset + timeBytes, 8);
+        this.otherSourceTimeOffset = sourceOffset + 16;
+        this.portTimesOffset = sources ? otherSourceTimeOffset + timeBytes : bornOffset + timeBytes;
+        this.portsOffset = portTimesOffset + (long) timeBytes * portSlots;
         this.recordBytes = roundUp(portsOffset + 2L * portSlots, 32);
         this.singlePort = new SlotQueue();
         this.multiPort = new SlotQueue();
         this.pages = new long[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
         addPage();
+    }
+
+    /**
+     * Ports a record keeps for a threshold: the threshold's own, and at least two, so that a pair
+     * with two ports in the window is known as a potential scanner whatever the threshold.
+     */
+    static int portSlots(int portThreshold) {
+        return Math.max(portThreshold, 2);
     }
 
     int size() {
@@ -118,6 +154,15 @@ final class PairTable {
         return slotCapacity;
     }
 
+    long recordBytes() {
+        return recordBytes;
+    }
+
+    /** Times the epoch has moved ({@link #rebase}). */
+    long rebases() {
+        return rebases;
+    }
+
     // ------------------------------------------------------------------ named accessors
 
     /** The address of the slot's record. */
@@ -126,55 +171,68 @@ final class PairTable {
         return pages[slot >>> PAGE_SHIFT] + (slot & PAGE_MASK) * recordBytes;
     }
 
-    private long flags(int slot) {
-        return Memory.getLong(record(slot) + FLAGS);
+    private static int flagsAt(long record) {
+        return Memory.getInt(record + FLAGS);
     }
 
-    private void setFlags(int slot, long flags) {
-        Memory.putLong(record(slot) + FLAGS, flags);
+    private static void setFlagsAt(long record, int flags) {
+        Memory.putInt(record + FLAGS, flags);
+    }
+
+    private long timeAt(long address) {
+        return wideTimes ? Memory.getLong(address) : epoch + Memory.getInt(address);
+    }
+
+    /** Stores a time no later than the latest given; one too old for 4 bytes becomes the oldest they hold. */
+    private void setTimeAt(long address, long time) {
+        if (wideTimes) {
+            Memory.putLong(address, time);
+        } else {
+            Memory.putInt(address, time <= epoch + Integer.MIN_VALUE ? Integer.MIN_VALUE : (int) (time - epoch));
+        }
     }
 
     int generation(int slot) {
-        return (int) (flags(slot) >>> 32);
+        return flagsAt(record(slot)) >>> GENERATION_SHIFT;
     }
 
     long born(int slot) {
-        return Memory.getLong(record(slot) + BORN);
+        return timeAt(record(slot) + bornOffset);
     }
 
     long lastActivity(int slot) {
-        return Memory.getLong(record(slot) + LAST_ACTIVITY);
+        return timeAt(record(slot) + activityOffset);
     }
 
-    private int portCount(int slot) {
-        return (int) ((flags(slot) & PORT_COUNT_MASK) >>> PORT_COUNT_SHIFT);
+    private static int portCount(int flags) {
+        return (flags & PORT_COUNT_MASK) >>> PORT_COUNT_SHIFT;
     }
 
-    private long portTime(int slot, int i) {
-        return Memory.getLong(record(slot) + portTimesOffset + 8L * i);
+    private long portTimeAt(long record, int i) {
+        return timeAt(record + portTimesOffset + (wideTimes ? 8L : 4L) * i);
     }
 
-    private int port(int slot, int i) {
-        return Memory.getChar(record(slot) + portsOffset + 2L * i);
+    private int portAt(long record, int i) {
+        return Memory.getChar(record + portsOffset + 2L * i);
     }
 
-    private void setPort(int slot, int i, int port, long time) {
-        long at = record(slot);
-        Memory.putChar(at + portsOffset + 2L * i, port);
-        Memory.putLong(at + portTimesOffset + 8L * i, time);
+    private void setPortAt(long record, int i, int port, long time) {
+        Memory.putChar(record + portsOffset + 2L * i, port);
+        setTimeAt(record + portTimesOffset + (wideTimes ? 8L : 4L) * i, time);
     }
 
     /** Whether {@code slot} holds a pair, born at {@code time} or earlier. */
     boolean holds(int slot, long time) {
-        return (flags(slot) & FAMILY_MASK) != 0 && born(slot) <= time;
+        return (flagsAt(record(slot)) & FAMILY_MASK) != 0 && born(slot) <= time;
     }
 
     boolean episodeActive(int slot) {
-        return (flags(slot) & EPISODE) != 0;
+        return (flagsAt(record(slot)) & EPISODE) != 0;
     }
 
     void startEpisode(int slot) {
-        setFlags(slot, flags(slot) | EPISODE);
+        long at = record(slot);
+        setFlagsAt(at, flagsAt(at) | EPISODE);
     }
 
     // ------------------------------------------------------------------ prefetching (Detector#lookahead)
@@ -202,6 +260,9 @@ final class PairTable {
      * {@code now} as its latest activity.
      */
     int touch(int fam, long sHi, long sLo, long dHi, long dLo, long now) {
+        if (!wideTimes && now - epoch > REBASE_AFTER_MICROS) {
+            rebase(now);
+        }
         int h = hashOf(fam, sHi, sLo, dHi, dLo);
         for (int pos = h & indexMask; ; pos = (pos + 1) & indexMask) {
             long entry = indexAt(pos);
@@ -213,8 +274,8 @@ final class PairTable {
                 long at = record(slot);
                 if (Memory.getLong(at + SRC_LO) == sLo && Memory.getLong(at + DST_LO) == dLo
                         && Memory.getLong(at + SRC_HI) == sHi && Memory.getLong(at + DST_HI) == dHi
-                        && (Memory.getLong(at + FLAGS) & FAMILY_MASK) == fam) {
-                    Memory.putLong(at + LAST_ACTIVITY, now);
+                        && (flagsAt(at) & FAMILY_MASK) == fam) {
+                    setTimeAt(at + activityOffset, now);
                     return slot;
                 }
             }
@@ -223,7 +284,8 @@ final class PairTable {
             evictOne(now);
         }
         int slot = takeSlot();
-        int generation = nextGeneration++;
+        int generation = nextGeneration;
+        nextGeneration = (nextGeneration + 1) & GENERATION_MASK;
         if (nextGeneration == 0) {
             nextGeneration = 1;
         }
@@ -232,13 +294,44 @@ final class PairTable {
         Memory.putLong(at + SRC_LO, sLo);
         Memory.putLong(at + DST_HI, dHi);
         Memory.putLong(at + DST_LO, dLo);
-        Memory.putLong(at + FLAGS, (long) generation << 32 | fam);
-        Memory.putLong(at + LAST_ACTIVITY, now);
-        Memory.putLong(at + BORN, now);
+        setFlagsAt(at, generation << GENERATION_SHIFT | fam);
+        setTimeAt(at + activityOffset, now);
+        setTimeAt(at + bornOffset, now);
         insertIntoIndex(h, slot);
         singlePort.add(slot, now);
         size++;
         return slot;
+    }
+
+    /**
+     * Moves the epoch of 4-byte times to {@code now}, each time with it. One too old to be expressed
+     * from there becomes the oldest 4 bytes hold, 2^31 µs before the epoch: it stays older than any
+     * window, the idle horizon and the retransmission horizon, as it was, so no comparison changes.
+     * A pass over the records, once per {@value #REBASE_AFTER_MICROS} µs of packet time.
+     */
+    private void rebase(long now) {
+        long shift = now - epoch;
+        epoch = now;
+        for (int slot = 0; slot < usedSlots; slot++) {
+            long at = record(slot);
+            int flags = flagsAt(at);
+            if ((flags & FAMILY_MASK) == 0) {
+                continue;   // a free record: its activity word links the free list
+            }
+            shiftTime(at + activityOffset, shift);
+            shiftTime(at + bornOffset, shift);
+            if (sources) {
+                shiftTime(at + otherSourceTimeOffset, shift);
+            }
+            for (int i = 0; i < portCount(flags); i++) {
+                shiftTime(at + portTimesOffset + 4L * i, shift);
+            }
+        }
+        rebases++;
+    }
+
+    private static void shiftTime(long address, long shift) {
+        Memory.putInt(address, (int) Math.max(Memory.getInt(address) - shift, Integer.MIN_VALUE));
     }
 
     /**
@@ -290,11 +383,12 @@ final class PairTable {
     }
 
     private int windowPorts(int slot, long now) {
+        long at = record(slot);
         long cutoff = now - windowMicros;
-        int count = portCount(slot);
+        int count = portCount(flagsAt(at));
         int inWindow = 0;
         for (int i = 0; i < count; i++) {
-            if (portTime(slot, i) > cutoff) {
+            if (portTimeAt(at, i) > cutoff) {
                 inWindow++;
             }
         }
@@ -303,45 +397,58 @@ final class PairTable {
 
     /**
      * Records a new connection to {@code port} at {@code now} and returns how many distinct ports the
-     * pair reached in the window (now - window, now], counting at most {@code portSlots}.
+     * pair reached in the window (now - window, now], this one included: all of them up to one more
+     * than {@code portSlots}. When that is more than the threshold, copies those ports into
+     * {@code ports}, ascending (room for {@code portSlots + 1}): at the crossing, the window's ports.
      * The pair's scan episode ends first if it had no new connection for a full window (then none of
-     * its ports is in the window).
+     * its ports is in the window). Past {@code portSlots} ports, the stalest gives way.
      */
-    int recordNewConnection(int slot, int port, long now) {
+    int recordNewConnection(int slot, int port, long now, int[] ports) {
+        long at = record(slot);
         long cutoff = now - windowMicros;
-        int count = portCount(slot);
+        int flags = flagsAt(at);
+        int count = portCount(flags);
         int kept = 0;
         int match = NONE;
         for (int i = 0; i < count; i++) {
-            long time = portTime(slot, i);
+            long time = portTimeAt(at, i);
             if (time > cutoff) {
-                int p = port(slot, i);
-                setPort(slot, kept, p, time);
+                int p = portAt(at, i);
+                setPortAt(at, kept, p, time);
                 if (p == port) {
                     match = kept;
                 }
                 kept++;
             }
         }
-        long flags = flags(slot);
         if (kept == 0) {
             flags &= ~EPISODE;
         }
+        int reached = match == NONE ? kept + 1 : kept;
+        if (reached > portThreshold) {
+            for (int i = 0; i < kept; i++) {
+                ports[i] = portAt(at, i);
+            }
+            if (match == NONE) {
+                ports[kept] = port;
+            }
+            Arrays.sort(ports, 0, reached);
+        }
         if (match != NONE) {
-            setPort(slot, match, port, now);
+            setPortAt(at, match, port, now);
         } else if (kept < portSlots) {
-            setPort(slot, kept++, port, now);
+            setPortAt(at, kept++, port, now);
         } else {
             int stalest = 0;
             for (int i = 1; i < kept; i++) {
-                if (portTime(slot, i) < portTime(slot, stalest)) {
+                if (portTimeAt(at, i) < portTimeAt(at, stalest)) {
                     stalest = i;
                 }
             }
-            setPort(slot, stalest, port, now);
+            setPortAt(at, stalest, port, now);
         }
-        setFlags(slot, (flags & ~PORT_COUNT_MASK) | (long) kept << PORT_COUNT_SHIFT);
-        return kept;
+        setFlagsAt(at, (flags & ~PORT_COUNT_MASK) | kept << PORT_COUNT_SHIFT);
+        return reached;
     }
 
     /**
@@ -350,37 +457,27 @@ final class PairTable {
      */
     void recordSource(int slot, long sHi, long sLo) {
         long at = record(slot);
-        long flags = Memory.getLong(at + FLAGS);
-        if ((flags & SOURCE_SET) == 0) {
-            Memory.putLong(at + OTHER_SOURCE_AT, Long.MIN_VALUE);
-            Memory.putLong(at + FLAGS, flags | SOURCE_SET);
-        } else if (Memory.getLong(at + SOURCE_HI) != sHi || Memory.getLong(at + SOURCE_LO) != sLo) {
+        int flags = flagsAt(at);
+        if ((flags & SOURCE_NOTED) == 0) {
+            setTimeAt(at + otherSourceTimeOffset, Long.MIN_VALUE);
+            setFlagsAt(at, flags | SOURCE_NOTED);
+        } else if (Memory.getLong(at + sourceOffset) != sHi || Memory.getLong(at + sourceOffset + 8) != sLo) {
             // Every connection since the last change came from the previous address: the latest is its last.
             long latest = Long.MIN_VALUE;
-            for (int i = 0; i < portCount(slot); i++) {
-                latest = Math.max(latest, portTime(slot, i));
+            for (int i = 0; i < portCount(flags); i++) {
+                latest = Math.max(latest, portTimeAt(at, i));
             }
-            Memory.putLong(at + OTHER_SOURCE_AT, latest);
+            setTimeAt(at + otherSourceTimeOffset, latest);
         } else {
             return;
         }
-        Memory.putLong(at + SOURCE_HI, sHi);
-        Memory.putLong(at + SOURCE_LO, sLo);
+        Memory.putLong(at + sourceOffset, sHi);
+        Memory.putLong(at + sourceOffset + 8, sLo);
     }
 
     /** Whether one address (the latest one recorded) made all the pair's connections in the window. */
     boolean singleSource(int slot, long now) {
-        return Memory.getLong(record(slot) + OTHER_SOURCE_AT) <= now - windowMicros;
-    }
-
-    /** Copies the pair's kept ports into {@code into}, ascending, and returns how many. */
-    int sortedPorts(int slot, int[] into) {
-        int count = portCount(slot);
-        for (int i = 0; i < count; i++) {
-            into[i] = port(slot, i);
-        }
-        Arrays.sort(into, 0, count);
-        return count;
+        return timeAt(record(slot) + otherSourceTimeOffset) <= now - windowMicros;
     }
 
     // ------------------------------------------------------------------ slots and index
@@ -388,7 +485,7 @@ final class PairTable {
     private int takeSlot() {
         if (freeList != NONE) {
             int slot = freeList;
-            freeList = (int) lastActivity(slot);
+            freeList = Memory.getInt(record(slot) + activityOffset);
             return slot;
         }
         if (usedSlots == slotCapacity) {
@@ -401,8 +498,8 @@ final class PairTable {
     private void remove(int slot) {
         removeFromIndex(slot);
         long at = record(slot);
-        Memory.putLong(at + FLAGS, Memory.getLong(at + FLAGS) & ~0xFFFFFFFFL);
-        Memory.putLong(at + LAST_ACTIVITY, freeList);
+        setFlagsAt(at, flagsAt(at) & ~((1 << GENERATION_SHIFT) - 1));
+        Memory.putInt(at + activityOffset, freeList);
         freeList = slot;
         size--;
         departures++;
@@ -434,7 +531,7 @@ final class PairTable {
 
     private int hashOf(int slot) {
         long at = record(slot);
-        return hashOf((int) (Memory.getLong(at + FLAGS) & FAMILY_MASK), Memory.getLong(at + SRC_HI),
+        return hashOf(flagsAt(at) & FAMILY_MASK, Memory.getLong(at + SRC_HI),
                 Memory.getLong(at + SRC_LO), Memory.getLong(at + DST_HI), Memory.getLong(at + DST_LO));
     }
 

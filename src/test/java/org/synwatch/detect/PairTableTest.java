@@ -1,5 +1,6 @@
 package org.synwatch.detect;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -19,38 +20,39 @@ class PairTableTest {
         return table.touch(SynHeader.IPV4, 0, 0xC6120000L + source, 0, 0xC0000201L, now);
     }
 
+    /** Room for the ports a table of the default threshold lists at the crossing. */
+    private final int[] ports = new int[PairTable.portSlots(3) + 1];
+
     private static long evictions(PairTable table) {
         return table.evictions(DetectorStats.Eviction.SINGLE_PORT) + table.evictions(DetectorStats.Eviction.MULTI_PORT);
     }
 
     @Test
     void pairsKeepTheirSlotsAndPortsAcrossPages() {
-        PairTable table = new PairTable(CAP, 4, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
         assertEquals(PairTable.PAGE_SLOTS, table.slotCapacity());
         int[] slots = new int[CAP];
         for (int source = 0; source < CAP; source++) {
             slots[source] = touch(table, source, T0 + source);
-            assertEquals(1, table.recordNewConnection(slots[source], source % 60_000, T0 + source));
+            assertEquals(1, table.recordNewConnection(slots[source], source % 60_000, T0 + source, ports));
         }
         assertEquals(CAP, table.slotCapacity(), "the last page stops at the cap");
         assertEquals(CAP, table.size());
         assertEquals(0, evictions(table));
-        int[] ports = new int[4];
         for (int source = 0; source < CAP; source++) {
             assertEquals(slots[source], touch(table, source, T0 + CAP + source), "found again after growth");
-            assertEquals(1, table.sortedPorts(slots[source], ports));
-            assertEquals(source % 60_000, ports[0]);
+            assertEquals(1, table.recordNewConnection(slots[source], source % 60_000, T0 + CAP + source, ports), "its port is kept");
         }
         // A second port on a pair of each page is counted with that pair's first, and no other's.
         for (int source : new int[] {0, PairTable.PAGE_SLOTS - 1, PairTable.PAGE_SLOTS, CAP - 1}) {
-            assertEquals(2, table.recordNewConnection(slots[source], 65_000, T0 + 2 * CAP));
+            assertEquals(2, table.recordNewConnection(slots[source], 65_000, T0 + 2 * CAP, ports));
         }
-        assertEquals(1, table.recordNewConnection(slots[1], 1, T0 + 2 * CAP));
+        assertEquals(1, table.recordNewConnection(slots[1], 1, T0 + 2 * CAP, ports));
     }
 
     @Test
     void atTheCapTheOldestUntouchedSinglePortPairIsEvictedAndItsSlotReused() {
-        PairTable table = new PairTable(CAP, 4, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
         int[] slots = new int[CAP];
         for (int source = 0; source < CAP; source++) {
             slots[source] = touch(table, source, T0 + source);
@@ -74,13 +76,13 @@ class PairTableTest {
 
     @Test
     void multiPortPairsGoOnlyWhenNoSinglePortPairIsLeft() {
-        PairTable table = new PairTable(3, 4, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(3, 3, WINDOW, false, new Hashing.Key(99));
         int scanner = touch(table, 0, T0);
-        table.recordNewConnection(scanner, 22, T0);
+        table.recordNewConnection(scanner, 22, T0, ports);
         int single = touch(table, 1, T0 + 1);
-        table.recordNewConnection(single, 80, T0 + 1);
+        table.recordNewConnection(single, 80, T0 + 1, ports);
         touch(table, 0, T0 + 2);
-        table.recordNewConnection(scanner, 23, T0 + 2);
+        table.recordNewConnection(scanner, 23, T0 + 2, ports);
         touch(table, 2, T0 + 3);
         // Full: the scanner is the oldest, but it has two ports in the window.
         touch(table, 3, T0 + 4);
@@ -91,12 +93,96 @@ class PairTableTest {
 
     @Test
     void idlePairsAreRetiredFromTheHeadsOfTheQueues() {
-        PairTable table = new PairTable(CAP, 4, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
         int slot = touch(table, 7, T0);
         touch(table, 8, T0 + WINDOW);
         table.tidy(T0, T0 + WINDOW, 10);
         assertFalse(table.holds(slot, T0), "the slot is free");
         assertEquals(1, table.size());
         assertTrue(table.holds(touch(table, 8, T0 + WINDOW + 1), T0 + WINDOW));
+    }
+
+    @Test
+    void atTheDefaultThresholdARecordIsOneCacheLine() {
+        assertEquals(64, new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99)).recordBytes());
+        assertEquals(96, new PairTable(CAP, 3, 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS, false, new Hashing.Key(99)).recordBytes(),
+                "8-byte times past the compact limit");
+    }
+
+    @Test
+    void theCrossingListsTheWindowsPortsThoughOnlyThresholdManyAreKept() {
+        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        int slot = touch(table, 1, T0);
+        for (int port = 10; port <= 30; port += 10) {
+            assertEquals(port / 10, table.recordNewConnection(slot, port, T0 + port, ports));
+        }
+        assertEquals(4, table.recordNewConnection(slot, 40, T0 + 40, ports));
+        assertArrayEquals(new int[] {10, 20, 30, 40}, ports);
+        // Port 10 gave way to 40; with 50, ports 20..50 are the four most recent.
+        assertEquals(4, table.recordNewConnection(slot, 50, T0 + 50, ports));
+        assertArrayEquals(new int[] {20, 30, 40, 50}, ports);
+        // One window after 20 was last reached, only 30, 40, 50 and the new one remain.
+        assertEquals(4, table.recordNewConnection(slot, 5, T0 + 20 + WINDOW, ports));
+        assertArrayEquals(new int[] {5, 30, 40, 50}, ports);
+        assertEquals(2, table.recordNewConnection(slot, 30, T0 + 50 + WINDOW, ports), "30 again, and 5");
+    }
+
+    @Test
+    void atThresholdOneTwoPortsAreKeptSoAPairWithTwoIsAPotentialScanner() {
+        PairTable table = new PairTable(2, 1, WINDOW, false, new Hashing.Key(99));
+        int[] two = new int[PairTable.portSlots(1) + 1];
+        int scanner = touch(table, 0, T0);
+        assertEquals(1, table.recordNewConnection(scanner, 22, T0, two));
+        assertEquals(2, table.recordNewConnection(scanner, 23, T0 + 1, two));
+        assertEquals(3, table.recordNewConnection(scanner, 24, T0 + 2, two));
+        assertArrayEquals(new int[] {22, 23, 24}, two);
+        touch(table, 1, T0 + 3);
+        touch(table, 2, T0 + 4);
+        assertEquals(scanner, touch(table, 0, T0 + 5), "the single-port pair went, not the scanner");
+    }
+
+    @Test
+    void timesStayExactAcrossTheEpochsMoves() {
+        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        long t = T0 + PairTable.REBASE_AFTER_MICROS - 30_000_000L;
+        touch(table, 0, T0);
+        int slot = touch(table, 1, t);
+        table.recordNewConnection(slot, 80, t, ports);
+        table.recordNewConnection(slot, 81, t + 1, ports);
+        assertEquals(0, table.rebases() - 1, "only the first SYN's");
+        touch(table, 2, T0 + PairTable.REBASE_AFTER_MICROS + 1);
+        assertEquals(2, table.rebases(), "the epoch moved between the pair's ports and its next one");
+        assertEquals(t, table.born(slot));
+        assertEquals(3, table.recordNewConnection(slot, 82, t + WINDOW - 1, ports), "80 is a microsecond inside the window");
+        assertEquals(3, table.recordNewConnection(slot, 83, t + WINDOW, ports), "80 has just left it, 81 not");
+        assertEquals(t + WINDOW + 1, table.lastActivity(touch(table, 1, t + WINDOW + 1)));
+    }
+
+    @Test
+    void timesTooOldForFourBytesStayOlderThanTheWindow() {
+        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        int slot = touch(table, 1, T0);
+        table.recordNewConnection(slot, 80, T0, ports);
+        table.recordNewConnection(slot, 81, T0, ports);
+        table.startEpisode(slot);
+        long later = T0 + 10 * PairTable.REBASE_AFTER_MICROS;
+        touch(table, 2, later);
+        assertTrue(table.lastActivity(slot) <= later - PairTable.COMPACT_WINDOW_LIMIT_MICROS, "saturated, still old");
+        assertTrue(table.holds(slot, later - WINDOW), "born before any time within the horizon");
+        table.tidy(later - WINDOW, later, 10);
+        assertFalse(table.holds(slot, later), "retired as idle");
+        assertEquals(1, table.size());
+    }
+
+    @Test
+    void windowsPastTheCompactLimitKeepEightByteTimes() {
+        long window = 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS;
+        PairTable table = new PairTable(CAP, 3, window, false, new Hashing.Key(99));
+        int slot = touch(table, 1, T0);
+        table.recordNewConnection(slot, 80, T0, ports);
+        touch(table, 1, T0 + window - 1);
+        assertEquals(2, table.recordNewConnection(slot, 81, T0 + window - 1, ports), "80 is still in the window");
+        assertEquals(0, table.rebases());
+        assertEquals(T0 + window - 1, table.lastActivity(slot));
     }
 }
