@@ -41,7 +41,6 @@ public final class Detector implements DetectorStats {
     private final ScanListener listener;
     private final int portThreshold;
     private final long windowMicros;
-    private final long idleMicros;
     private final PairTable pairs;
     private final RecentSyns recentSyns;
     private final int[] scanPorts;
@@ -75,12 +74,12 @@ public final class Detector implements DetectorStats {
         this.portThreshold = settings.portThreshold();
         this.windowMicros = settings.windowMicros();
         // Past both, a pair has no port in the window and no 4-tuple that could be retransmitted.
-        this.idleMicros = Math.max(windowMicros, RETRANSMISSION_HORIZON_MICROS);
+        long idleMicros = Math.max(windowMicros, RETRANSMISSION_HORIZON_MICROS);
         this.ipv6Prefix = settings.ipv6PrefixLength();
         this.ipv6MaskHi = Cidr.maskHi(SynHeader.IPV6, ipv6Prefix);
         this.ipv6MaskLo = Cidr.maskLo(SynHeader.IPV6, ipv6Prefix);
         Hashing.Key key = new Hashing.Key(hashKey);
-        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold, windowMicros, ipv6Prefix < 128, key);
+        this.pairs = new PairTable(settings.maxTrackedPairs(), portThreshold, windowMicros, idleMicros, ipv6Prefix < 128, key);
         this.maxTrackedSyns = settings.maxTrackedSyns();
         this.recentSyns = new RecentSyns(pairs, maxTrackedSyns, RETRANSMISSION_HORIZON_MICROS, key);
         this.scanPorts = new int[PairTable.portSlots(portThreshold) + 1];
@@ -117,7 +116,7 @@ public final class Detector implements DetectorStats {
 
     public void onSyn(SynHeader syn) {
         long now = clock(syn.timestampMicros);
-        pairs.tidy(now - idleMicros, now, TIDY_STEPS_PER_SYN);
+        pairs.tidy(now, TIDY_STEPS_PER_SYN);
         int slot = pairs.touch(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo, now);
         boolean retransmission = recentSyns.seenWithin(slot, pairs.generation(slot), pairs.born(slot),
                 syn.srcPort, syn.dstPort, now);

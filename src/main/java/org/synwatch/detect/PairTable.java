@@ -71,6 +71,7 @@ final class PairTable {
     private final int portThreshold;
     private final int portSlots;
     private final long windowMicros;
+    private final long idleMicros;
     private final boolean wideTimes;
     private final boolean sources;
     private final long activityOffset;
@@ -102,14 +103,19 @@ final class PairTable {
     private final long[] evictions = new long[DetectorStats.Eviction.values().length];
     private long departures;
 
-    /** @param sources whether records keep the source addresses of a prefix ({@link #recordSource}) */
-    PairTable(int maxPairs, int portThreshold, long windowMicros, boolean sources, Hashing.Key hashKey) {
+    /**
+     * @param idleMicros how long a pair may go without a SYN before it is retired: at least the
+     *                   window, and at most {@value #COMPACT_WINDOW_LIMIT_MICROS} µs unless the window is longer
+     * @param sources whether records keep the source addresses of a prefix ({@link #recordSource})
+     */
+    PairTable(int maxPairs, int portThreshold, long windowMicros, long idleMicros, boolean sources, Hashing.Key hashKey) {
         this.hashKey = hashKey;
         this.maxPairs = maxPairs;
         this.portThreshold = portThreshold;
         this.portSlots = portSlots(portThreshold);
         this.windowMicros = windowMicros;
-        this.wideTimes = windowMicros > COMPACT_WINDOW_LIMIT_MICROS;
+        this.idleMicros = idleMicros;
+        this.wideTimes = idleMicros > COMPACT_WINDOW_LIMIT_MICROS;
         this.sources = sources;
         int timeBytes = wideTimes ? 8 : 4;
         this.activityOffset = roundUp(FLAGS + 4, timeBytes);
@@ -327,6 +333,8 @@ final class PairTable {
                 shiftTime(at + portTimesOffset + 4L * i, shift);
             }
         }
+        singlePort.shiftTimes(shift);
+        multiPort.shiftTimes(shift);
         rebases++;
     }
 
@@ -335,11 +343,12 @@ final class PairTable {
     }
 
     /**
-     * Retires pairs idle since {@code cutoff} or earlier from the heads of both queues, at most
+     * Retires pairs idle for {@code idleMicros} at {@code now} from the heads of both queues, at most
      * {@code steps} from each. A head queued after the cutoff can't be idle: the queue says so
      * without reading the record, so this costs next to nothing per SYN.
      */
-    void tidy(long cutoff, long now, int steps) {
+    void tidy(long now, int steps) {
+        long cutoff = now - idleMicros;
         tidy(singlePort, cutoff, now, steps);
         tidy(multiPort, cutoff, now, steps);
     }
@@ -356,11 +365,20 @@ final class PairTable {
         }
     }
 
-    /** The oldest single-port pair not active since it was queued goes; a multi-port pair only when none is left. */
+    /**
+     * The oldest single-port pair not active since it was queued goes; a multi-port pair only when
+     * none is left. A head found idle is retired instead, as {@link #tidy} would: so which pair goes
+     * never depends on whether it was active since it was queued long ago, which a rebase can't tell.
+     */
     private void evictOne(long now) {
         while (true) {
             SlotQueue queue = singlePort.isEmpty() ? multiPort : singlePort;
             int slot = queue.peek();
+            if (lastActivity(slot) <= now - idleMicros) {
+                queue.poll();
+                remove(slot);
+                return;
+            }
             boolean multi = windowPorts(slot, now) >= 2;
             if (lastActivity(slot) == queue.headQueuedAt() && multi == (queue == multiPort)) {
                 queue.poll();
@@ -583,14 +601,14 @@ final class PairTable {
     }
 
     /**
-     * First-in first-out slots, each with the time it was queued: off-heap rings of 12-byte entries
-     * that double as the table fills, the old ring freed at once.
+     * First-in first-out slots, each with the time it was queued: off-heap rings of entries (the slot,
+     * then the time, as wide as the records' times) that double as the table fills, the old ring
+     * freed at once.
      */
-    private static final class SlotQueue {
-        private static final int ENTRY_BYTES = 12;
+    private final class SlotQueue {
+        private final int entryBytes = wideTimes ? 12 : 8;
         private int capacity = 16;
-        private Memory.Block block = Memory.allocate(this, (long) ENTRY_BYTES * capacity);
-        /** Entry i: the time it was queued (8 bytes), then the slot (4). */
+        private Memory.Block block = Memory.allocate(this, (long) entryBytes * capacity);
         private long ring = block.address();
         private int head;
         private int count;
@@ -600,11 +618,11 @@ final class PairTable {
         }
 
         int peek() {
-            return Memory.getInt(entry(head) + 8);
+            return Memory.getInt(entry(head));
         }
 
         long headQueuedAt() {
-            return Memory.getLong(entry(head));
+            return timeAt(entry(head) + 4);
         }
 
         int poll() {
@@ -619,21 +637,28 @@ final class PairTable {
                 grow();
             }
             long at = entry((head + count++) & (capacity - 1));
-            Memory.putLong(at, time);
-            Memory.putInt(at + 8, slot);
+            Memory.putInt(at, slot);
+            setTimeAt(at + 4, time);
+        }
+
+        /** {@link PairTable#rebase}'s part: the queued times, 4 bytes each. */
+        void shiftTimes(long shift) {
+            for (int i = 0; i < count; i++) {
+                shiftTime(entry((head + i) & (capacity - 1)) + 4, shift);
+            }
         }
 
         private void grow() {
             Memory.Block oldBlock = block;
             long old = ring;
             int oldCapacity = capacity;
-            block = Memory.allocate(this, (long) ENTRY_BYTES * 2 * capacity);
+            block = Memory.allocate(this, (long) entryBytes * 2 * capacity);
             capacity *= 2;
             ring = block.address();
             for (int i = 0; i < count; i++) {
-                long from = old + (long) ENTRY_BYTES * ((head + i) & (oldCapacity - 1));
-                Memory.putLong(entry(i), Memory.getLong(from));
-                Memory.putInt(entry(i) + 8, Memory.getInt(from + 8));
+                long from = old + (long) entryBytes * ((head + i) & (oldCapacity - 1));
+                Memory.putInt(entry(i), Memory.getInt(from));
+                setTimeAt(entry(i) + 4, timeAt(from + 4));
             }
             head = 0;
             oldBlock.free();
@@ -641,7 +666,7 @@ final class PairTable {
 
         private long entry(int i) {
             assert i >= 0 && i < capacity : i;
-            return ring + (long) ENTRY_BYTES * i;
+            return ring + (long) entryBytes * i;
         }
     }
 }

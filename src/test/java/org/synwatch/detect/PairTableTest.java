@@ -29,7 +29,7 @@ class PairTableTest {
 
     @Test
     void pairsKeepTheirSlotsAndPortsAcrossPages() {
-        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         assertEquals(PairTable.PAGE_SLOTS, table.slotCapacity());
         int[] slots = new int[CAP];
         for (int source = 0; source < CAP; source++) {
@@ -52,7 +52,7 @@ class PairTableTest {
 
     @Test
     void atTheCapTheOldestUntouchedSinglePortPairIsEvictedAndItsSlotReused() {
-        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int[] slots = new int[CAP];
         for (int source = 0; source < CAP; source++) {
             slots[source] = touch(table, source, T0 + source);
@@ -76,7 +76,7 @@ class PairTableTest {
 
     @Test
     void multiPortPairsGoOnlyWhenNoSinglePortPairIsLeft() {
-        PairTable table = new PairTable(3, 3, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(3, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int scanner = touch(table, 0, T0);
         table.recordNewConnection(scanner, 22, T0, ports);
         int single = touch(table, 1, T0 + 1);
@@ -93,10 +93,10 @@ class PairTableTest {
 
     @Test
     void idlePairsAreRetiredFromTheHeadsOfTheQueues() {
-        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int slot = touch(table, 7, T0);
         touch(table, 8, T0 + WINDOW);
-        table.tidy(T0, T0 + WINDOW, 10);
+        table.tidy(T0 + WINDOW, 10);
         assertFalse(table.holds(slot, T0), "the slot is free");
         assertEquals(1, table.size());
         assertTrue(table.holds(touch(table, 8, T0 + WINDOW + 1), T0 + WINDOW));
@@ -104,14 +104,14 @@ class PairTableTest {
 
     @Test
     void atTheDefaultThresholdARecordIsOneCacheLine() {
-        assertEquals(64, new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99)).recordBytes());
-        assertEquals(96, new PairTable(CAP, 3, 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS, false, new Hashing.Key(99)).recordBytes(),
+        assertEquals(64, new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99)).recordBytes());
+        assertEquals(96, new PairTable(CAP, 3, 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS, 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS, false, new Hashing.Key(99)).recordBytes(),
                 "8-byte times past the compact limit");
     }
 
     @Test
     void theCrossingListsTheWindowsPortsThoughOnlyThresholdManyAreKept() {
-        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int slot = touch(table, 1, T0);
         for (int port = 10; port <= 30; port += 10) {
             assertEquals(port / 10, table.recordNewConnection(slot, port, T0 + port, ports));
@@ -129,7 +129,7 @@ class PairTableTest {
 
     @Test
     void atThresholdOneTwoPortsAreKeptSoAPairWithTwoIsAPotentialScanner() {
-        PairTable table = new PairTable(2, 1, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(2, 1, WINDOW, WINDOW, false, new Hashing.Key(99));
         int[] two = new int[PairTable.portSlots(1) + 1];
         int scanner = touch(table, 0, T0);
         assertEquals(1, table.recordNewConnection(scanner, 22, T0, two));
@@ -143,7 +143,7 @@ class PairTableTest {
 
     @Test
     void timesStayExactAcrossTheEpochsMoves() {
-        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         long t = T0 + PairTable.REBASE_AFTER_MICROS - 30_000_000L;
         touch(table, 0, T0);
         int slot = touch(table, 1, t);
@@ -160,7 +160,7 @@ class PairTableTest {
 
     @Test
     void timesTooOldForFourBytesStayOlderThanTheWindow() {
-        PairTable table = new PairTable(CAP, 3, WINDOW, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int slot = touch(table, 1, T0);
         table.recordNewConnection(slot, 80, T0, ports);
         table.recordNewConnection(slot, 81, T0, ports);
@@ -169,7 +169,7 @@ class PairTableTest {
         touch(table, 2, later);
         assertTrue(table.lastActivity(slot) <= later - PairTable.COMPACT_WINDOW_LIMIT_MICROS, "saturated, still old");
         assertTrue(table.holds(slot, later - WINDOW), "born before any time within the horizon");
-        table.tidy(later - WINDOW, later, 10);
+        table.tidy(later, 10);
         assertFalse(table.holds(slot, later), "retired as idle");
         assertEquals(1, table.size());
     }
@@ -177,12 +177,41 @@ class PairTableTest {
     @Test
     void windowsPastTheCompactLimitKeepEightByteTimes() {
         long window = 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS;
-        PairTable table = new PairTable(CAP, 3, window, false, new Hashing.Key(99));
+        PairTable table = new PairTable(CAP, 3, window, window, false, new Hashing.Key(99));
         int slot = touch(table, 1, T0);
         table.recordNewConnection(slot, 80, T0, ports);
         touch(table, 1, T0 + window - 1);
         assertEquals(2, table.recordNewConnection(slot, 81, T0 + window - 1, ports), "80 is still in the window");
         assertEquals(0, table.rebases());
         assertEquals(T0 + window - 1, table.lastActivity(slot));
+    }
+
+    @Test
+    void atTheCapAnIdleHeadIsRetiredThoughActiveSinceItWasQueued() {
+        PairTable table = new PairTable(2, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        int idle = touch(table, 0, T0);
+        touch(table, 0, T0 + 1);
+        touch(table, 1, T0 + 2);
+        touch(table, 2, T0 + WINDOW + 10);
+        assertEquals(0, evictions(table), "pair 0 was idle: retired, not evicted");
+        assertFalse(table.holds(idle, T0) && table.born(idle) == T0);
+        assertEquals(2, table.size());
+    }
+
+    @Test
+    void queuedTimesMoveWithTheEpochSoTheSecondChanceHolds() {
+        PairTable table = new PairTable(3, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        long t = T0 + PairTable.REBASE_AFTER_MICROS - 20_000_000L;
+        touch(table, 9, T0);
+        int a = touch(table, 0, t);
+        int b = touch(table, 1, t + 1);
+        touch(table, 0, t + 2);
+        touch(table, 2, T0 + PairTable.REBASE_AFTER_MICROS + 1);
+        assertEquals(2, table.rebases());
+        assertEquals(0, evictions(table), "the first pair was idle: retired");
+        touch(table, 3, T0 + PairTable.REBASE_AFTER_MICROS + 2);
+        assertEquals(1, evictions(table));
+        assertEquals(a, touch(table, 0, T0 + PairTable.REBASE_AFTER_MICROS + 3), "active since queued: kept");
+        assertFalse(table.holds(b, t + 1) && table.born(b) == t + 1, "the second pair went");
     }
 }

@@ -33,7 +33,7 @@ class RecentSynsTest {
 
     @Test
     void growsAndKeepsEveryFresh4TupleWhateverThePair() {
-        PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
+        PairTable pairs = new PairTable(64, 4, HORIZON, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
         int tuples = 300_000;
         for (int i = 0; i < tuples; i++) {
@@ -54,7 +54,7 @@ class RecentSynsTest {
      */
     @Test
     void whileItGrowsEvery4TupleIsFoundInOneTableOrTheOther() {
-        PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
+        PairTable pairs = new PairTable(64, 4, HORIZON, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
         int capacity = syns.capacity();
         int tuples = 0;
@@ -74,7 +74,7 @@ class RecentSynsTest {
 
     @Test
     void aFormerOccupantsEntryNeverMatchesAndIsSweptAway() {
-        PairTable pairs = new PairTable(1, 4, HORIZON, false, new Hashing.Key(5));
+        PairTable pairs = new PairTable(1, 4, HORIZON, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 10, HORIZON, new Hashing.Key(5));
         int first = touch(pairs, 1, T0);
         assertFalse(seen(syns, pairs, first, 40000, T0));
@@ -94,7 +94,7 @@ class RecentSynsTest {
      */
     @Test
     void aSlotsFormerOccupantsDoNotCrowdItsBuckets() {
-        PairTable pairs = new PairTable(1, 4, HORIZON, false, new Hashing.Key(5));
+        PairTable pairs = new PairTable(1, 4, HORIZON, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 10, HORIZON, new Hashing.Key(5));
         assertAFloodNeitherGrowsNorForgets(pairs, syns, 1_000, source -> 40000);
     }
@@ -106,7 +106,7 @@ class RecentSynsTest {
      */
     @Test
     void aFloodAtThePairCapDoesNotGrowTheTable() {
-        PairTable pairs = new PairTable(1_000, 4, HORIZON, false, new Hashing.Key(5));
+        PairTable pairs = new PairTable(1_000, 4, HORIZON, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
         assertAFloodNeitherGrowsNorForgets(pairs, syns, 200_000, source -> 40000 + (source & 0xFFF));
         // The live pairs' 4-tuples are all still known.
@@ -123,7 +123,7 @@ class RecentSynsTest {
      */
     @Test
     void atTheBoundAFloodDoesNotMakeEverySynPassTheTable() {
-        PairTable pairs = new PairTable(128, 4, HORIZON, false, new Hashing.Key(9));
+        PairTable pairs = new PairTable(128, 4, HORIZON, HORIZON, false, new Hashing.Key(9));
         RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, new Hashing.Key(9));
         int syn = 40_000;
         for (int i = 0; i < syn; i++) {
@@ -144,7 +144,7 @@ class RecentSynsTest {
 
     @Test
     void expiredEntriesAreSweptSoTheTableStaysSmall() {
-        PairTable pairs = new PairTable(64, 4, HORIZON, false, new Hashing.Key(5));
+        PairTable pairs = new PairTable(64, 4, HORIZON, HORIZON, false, new Hashing.Key(5));
         RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
         // A steady 1,000 new 4-tuples a second for 5 minutes: about 60,000 are fresh at any time.
         for (int i = 0; i < 300_000; i++) {
@@ -161,7 +161,7 @@ class RecentSynsTest {
         // 4,096 asked for: 8,192 entries at most, used to three quarters. 6,143 live 4-tuples fill
         // the buckets so that many inserts must move residents; under each of 20 keys none is lost.
         for (long hashKey = 1; hashKey <= 20; hashKey++) {
-            PairTable pairs = new PairTable(16, 4, HORIZON, false, new Hashing.Key(hashKey));
+            PairTable pairs = new PairTable(16, 4, HORIZON, HORIZON, false, new Hashing.Key(hashKey));
             RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, new Hashing.Key(hashKey));
             int tuples = 8_192 / 4 * 3 - 1;
             for (int i = 0; i < tuples; i++) {
@@ -180,7 +180,7 @@ class RecentSynsTest {
 
     @Test
     void pastItsLimitItForgetsAndCountsButHoldsNoMore() {
-        PairTable pairs = new PairTable(16, 4, HORIZON, false, new Hashing.Key(9));
+        PairTable pairs = new PairTable(16, 4, HORIZON, HORIZON, false, new Hashing.Key(9));
         RecentSyns syns = new RecentSyns(pairs, 4_096, HORIZON, new Hashing.Key(9));
         int tuples = 20_000;
         for (int i = 0; i < tuples; i++) {
