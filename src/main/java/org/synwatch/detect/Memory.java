@@ -60,6 +60,16 @@ final class Memory {
         ALL.set(INT, address, value);
     }
 
+    static int getByte(long address) {
+        assert address != 0;
+        return ALL.get(ValueLayout.JAVA_BYTE, address);
+    }
+
+    static void putByte(long address, int value) {
+        assert address != 0;
+        ALL.set(ValueLayout.JAVA_BYTE, address, (byte) value);
+    }
+
     static int getChar(long address) {
         assert address != 0;
         return ALL.get(CHAR, address);

@@ -16,13 +16,10 @@ import java.util.Arrays;
  *   then          the kept ports' latest times, then the ports (2 bytes each)
  * </pre>
  *
- * A time takes 4 bytes, microseconds from the table's epoch, when the window is at most
- * {@value #COMPACT_WINDOW_LIMIT_MICROS} µs (about 18 minutes; the default is 60 s): at the default
- * threshold a record is then 62 bytes, one cache line, where 8-byte times would take two. The epoch
- * follows the clock ({@link #rebase}): every {@value #REBASE_AFTER_MICROS} µs it moves to now, and a
- * time too old to be expressed from there is kept as the oldest one can; it is older than any such
- * window or the retransmission horizon either way, so no verdict changes. Longer windows take 8-byte
- * times, and two lines.
+ * A time takes 4 bytes ({@link CompactTime}) when the window and the idle horizon are at most
+ * {@value CompactTime#LONGEST_INTERVAL_MICROS} µs (about 18 minutes; the default window is 60 s): at
+ * the default threshold a record is then 62 bytes, one cache line, where 8-byte times would take
+ * two. Longer windows take 8-byte times, and two lines.
  *
  * <p>Only the {@code portSlots} most recent distinct ports are kept: with the port of the SYN at
  * hand, enough to tell whether more than the threshold are in the window, and at the crossing they
@@ -36,6 +33,10 @@ import java.util.Arrays;
  * follows packet order only, so eviction, like everything else the detector prints, never depends
  * on the hash key.
  *
+ * <p>Beside the records, a byte per slot says whether it holds a pair and 5 bits of its generation
+ * ({@link #holdsGeneration}): what {@link RecentSyns} keeps of a pair, so it can tell its entries
+ * of departed pairs in a 64 KiB page instead of a record's line.
+ *
  * <p>Everything lives off the heap ({@link Memory}): records in pages of {@value #PAGE_SLOTS}, added
  * as the table fills, so memory follows the traffic and growth never copies a record; the index and
  * the queues in blocks that double, the old one freed at once. Single-threaded: the detector
@@ -46,10 +47,6 @@ final class PairTable {
     static final int PAGE_SHIFT = 16;
     static final int PAGE_SLOTS = 1 << PAGE_SHIFT;
     private static final int PAGE_MASK = PAGE_SLOTS - 1;
-    /** Longest window served by 4-byte times: shorter than the 2^31 µs a saturated time is old at least. */
-    static final long COMPACT_WINDOW_LIMIT_MICROS = 1L << 30;
-    /** How far the clock may run from the epoch before it moves: a time from then still fits in 31 bits. */
-    static final long REBASE_AFTER_MICROS = 1L << 30;
 
     private static final long SRC_HI = 0;
     private static final long SRC_LO = 8;
@@ -87,6 +84,8 @@ final class PairTable {
 
     /** Page addresses, sized once for the cap; filled a page at a time as the table grows. */
     private final long[] pages;
+    /** Where each page's slot bytes start ({@link #holdsGeneration}), after its records. */
+    private final long[] slotBytePages;
     /** Per position: hash in the high 32 bits, slot + 1 in the low; 0 marks an empty position. */
     private Memory.Block indexBlock;
     /** The index's address; positions 0..indexMask, 8 bytes each. */
@@ -105,7 +104,7 @@ final class PairTable {
 
     /**
      * @param idleMicros how long a pair may go without a SYN before it is retired: at least the
-     *                   window, and at most {@value #COMPACT_WINDOW_LIMIT_MICROS} µs unless the window is longer
+     *                   window, and at most {@value CompactTime#LONGEST_INTERVAL_MICROS} µs unless the window is longer
      * @param sources whether records keep the source addresses of a prefix ({@link #recordSource})
      */
     PairTable(int maxPairs, int portThreshold, long windowMicros, long idleMicros, boolean sources, Hashing.Key hashKey) {
@@ -115,7 +114,7 @@ final class PairTable {
         this.portSlots = portSlots(portThreshold);
         this.windowMicros = windowMicros;
         this.idleMicros = idleMicros;
-        this.wideTimes = idleMicros > COMPACT_WINDOW_LIMIT_MICROS;
+        this.wideTimes = idleMicros > CompactTime.LONGEST_INTERVAL_MICROS;
         this.sources = sources;
         int timeBytes = wideTimes ? 8 : 4;
         this.activityOffset = roundUp(FLAGS + 4, timeBytes);
@@ -128,6 +127,7 @@ final class PairTable {
         this.singlePort = new SlotQueue();
         this.multiPort = new SlotQueue();
         this.pages = new long[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
+        this.slotBytePages = new long[pages.length];
         addPage();
     }
 
@@ -186,15 +186,14 @@ final class PairTable {
     }
 
     private long timeAt(long address) {
-        return wideTimes ? Memory.getLong(address) : epoch + Memory.getInt(address);
+        return wideTimes ? Memory.getLong(address) : CompactTime.decode(Memory.getInt(address), epoch);
     }
 
-    /** Stores a time no later than the latest given; one too old for 4 bytes becomes the oldest they hold. */
     private void setTimeAt(long address, long time) {
         if (wideTimes) {
             Memory.putLong(address, time);
         } else {
-            Memory.putInt(address, time <= epoch + Integer.MIN_VALUE ? Integer.MIN_VALUE : (int) (time - epoch));
+            Memory.putInt(address, CompactTime.encode(time, epoch));
         }
     }
 
@@ -225,6 +224,25 @@ final class PairTable {
     private void setPortAt(long record, int i, int port, long time) {
         Memory.putChar(record + portsOffset + 2L * i, port);
         setTimeAt(record + portTimesOffset + (wideTimes ? 8L : 4L) * i, time);
+    }
+
+    private long slotByte(int slot) {
+        assert slot >= 0 && slot < slotCapacity : slot;
+        return slotBytePages[slot >>> PAGE_SHIFT] + (slot & PAGE_MASK);
+    }
+
+    /** What the slot byte says of a pair of this generation: held, and its generation's low 5 bits. */
+    private static int slotByteFor(int generation) {
+        return 0x20 | generation & 0x1F;
+    }
+
+    /**
+     * Whether {@code slot} holds a pair whose generation agrees with {@code generation} in its low 5
+     * bits: one byte read, no record. A former occupant 32 generations back passes too; {@link #holds}
+     * tells it by birth.
+     */
+    boolean holdsGeneration(int slot, int generation) {
+        return Memory.getByte(slotByte(slot)) == slotByteFor(generation);
     }
 
     /** Whether {@code slot} holds a pair, born at {@code time} or earlier. */
@@ -266,7 +284,7 @@ final class PairTable {
      * {@code now} as its latest activity.
      */
     int touch(int fam, long sHi, long sLo, long dHi, long dLo, long now) {
-        if (!wideTimes && now - epoch > REBASE_AFTER_MICROS) {
+        if (!wideTimes && CompactTime.rebaseDue(now, epoch)) {
             rebase(now);
         }
         int h = hashOf(fam, sHi, sLo, dHi, dLo);
@@ -301,6 +319,7 @@ final class PairTable {
         Memory.putLong(at + DST_HI, dHi);
         Memory.putLong(at + DST_LO, dLo);
         setFlagsAt(at, generation << GENERATION_SHIFT | fam);
+        Memory.putByte(slotByte(slot), slotByteFor(generation));
         setTimeAt(at + activityOffset, now);
         setTimeAt(at + bornOffset, now);
         insertIntoIndex(h, slot);
@@ -310,10 +329,9 @@ final class PairTable {
     }
 
     /**
-     * Moves the epoch of 4-byte times to {@code now}, each time with it. One too old to be expressed
-     * from there becomes the oldest 4 bytes hold, 2^31 µs before the epoch: it stays older than any
-     * window, the idle horizon and the retransmission horizon, as it was, so no comparison changes.
-     * A pass over the records, once per {@value #REBASE_AFTER_MICROS} µs of packet time.
+     * Moves the epoch of 4-byte times to {@code now}, and every time with it ({@link CompactTime}):
+     * a pass over the records and the queues, once per {@value CompactTime#REBASE_AFTER_MICROS} µs of
+     * packet time.
      */
     private void rebase(long now) {
         long shift = now - epoch;
@@ -324,22 +342,18 @@ final class PairTable {
             if ((flags & FAMILY_MASK) == 0) {
                 continue;   // a free record: its activity word links the free list
             }
-            shiftTime(at + activityOffset, shift);
-            shiftTime(at + bornOffset, shift);
+            CompactTime.shift(at + activityOffset, shift);
+            CompactTime.shift(at + bornOffset, shift);
             if (sources) {
-                shiftTime(at + otherSourceTimeOffset, shift);
+                CompactTime.shift(at + otherSourceTimeOffset, shift);
             }
             for (int i = 0; i < portCount(flags); i++) {
-                shiftTime(at + portTimesOffset + 4L * i, shift);
+                CompactTime.shift(at + portTimesOffset + 4L * i, shift);
             }
         }
         singlePort.shiftTimes(shift);
         multiPort.shiftTimes(shift);
         rebases++;
-    }
-
-    private static void shiftTime(long address, long shift) {
-        Memory.putInt(address, (int) Math.max(Memory.getInt(address) - shift, Integer.MIN_VALUE));
     }
 
     /**
@@ -517,6 +531,7 @@ final class PairTable {
         removeFromIndex(slot);
         long at = record(slot);
         setFlagsAt(at, flagsAt(at) & ~((1 << GENERATION_SHIFT) - 1));
+        Memory.putByte(slotByte(slot), 0);
         Memory.putInt(at + activityOffset, freeList);
         freeList = slot;
         size--;
@@ -557,10 +572,11 @@ final class PairTable {
     private void addPage() {
         // Both blocks first: a failed mapping leaves the table as it was.
         int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
-        long page = Memory.allocate(this, length * recordBytes).address();
+        long page = Memory.allocate(this, length * (recordBytes + 1)).address();
         int indexLength = Integer.highestOneBit(Math.max(slotCapacity + length, 2) - 1) << 2;
         Memory.Block newIndex = indexLength != indexMask + 1 ? Memory.allocate(this, 8L * indexLength) : null;
         pages[slotCapacity >>> PAGE_SHIFT] = page;
+        slotBytePages[slotCapacity >>> PAGE_SHIFT] = page + length * recordBytes;
         slotCapacity += length;
         if (newIndex != null) {
             Memory.Block oldBlock = indexBlock;
@@ -644,7 +660,7 @@ final class PairTable {
         /** {@link PairTable#rebase}'s part: the queued times, 4 bytes each. */
         void shiftTimes(long shift) {
             for (int i = 0; i < count; i++) {
-                shiftTime(entry((head + i) & (capacity - 1)) + 4, shift);
+                CompactTime.shift(entry((head + i) & (capacity - 1)) + 4, shift);
             }
         }
 

@@ -5,72 +5,72 @@ package org.synwatch.detect;
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs: nothing is
  * forgotten for lack of room below that, so what is printed never depends on the hash key.
  *
- * <p>A bucketed cuckoo table: 16-byte entries, four to a 64-byte bucket (one cache line), and each
+ * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
  * two lines, both known from the key alone (the detector loads them for a batch of SYNs at once),
  * and a delete is one store: no probe sequence to keep intact. When both buckets are full of live
  * entries, residents move to their other bucket (cuckoo hashing, at most {@value #MAX_MOVES}
- * moves); with four entries a bucket that finds room well past 90 % full, and the table never runs
- * above three quarters.
+ * moves); with five entries a bucket, and a hash whose two halves are independent, that finds room
+ * well past 95 % full, and the table never runs above fifteen sixteenths.
  *
  * <p>An entry names its 4-tuple by the pair's slot and both ports and says which occupant of the
- * slot wrote it, by 17 bits of the pair's generation and by its time: an entry older than the pair's
+ * slot wrote it, by 5 bits of the pair's generation and by its time: an entry older than the pair's
  * birth, or of another generation, is a former occupant's and never matches. (Mistaking one would
- * need 131,072 pairs to take the same slot within one microsecond.) The buckets depend on the slot
- * and ports alone, so the detector can load them before the pair's record; a slot's former
- * occupants therefore share them, and when both are full their entries give way first.
+ * need 32 pairs to take the same slot within one microsecond, each leaving it first: evicted after
+ * the pair cap's worth of newer pairs, or idle for a minute.) The buckets depend on the slot and ports alone, so the
+ * detector can load them before the pair's record; a slot's former occupants therefore share them,
+ * and when both are full their entries give way first.
  *
  * <pre>
  *   key    bits 59-63 generation bits 0-4, 32-58 slot + 1 (0 = empty), 16-31 source port, 0-15 destination port
- *   value  bits 52-63 generation bits 5-16, 0-51 time since the table's first SYN (142 years)
+ *   time   4 bytes ({@link CompactTime}): the horizon is shorter than what they compare exactly
  * </pre>
  *
  * <p>A cursor sweeps the table a few entries per SYN and clears expired ones; an insert also reuses
- * an expired entry in its buckets. When three quarters full, and many pairs have left since the
+ * an expired entry in its buckets. When seven eighths full, and many pairs have left since the
  * last time, a pass over the table, a few entries per SYN, clears what can never match again
  * (expired entries, and those of departed pairs); so its size follows the live pairs' 4-tuples, not
- * the pairs a flood pushed out. Three quarters full with no pass due, it doubles, up to the first
- * power of two at least {@code 2 maxSyns}. There, full to three quarters again,
+ * the pairs a flood pushed out. Seven eighths full with no pass due, it doubles, up to the first
+ * power of two of buckets that holds {@code maxSyns} at seven eighths. There, full again,
  * and only then, when a bounded search for an expired entry or one of a departed pair finds none,
  * it forgets the entry at the cursor and counts it (as it does, at the bound, for a 4-tuple the
  * moves found no room for).
- * Off the heap: 32 bytes per 4-tuple at worst, 128 MiB at the default bound.
+ * Off the heap: 16 bytes per 4-tuple at worst, 64 MiB at the default bound.
  */
 final class RecentSyns {
-    private static final int ENTRY_BYTES = 16;
-    private static final int BUCKET_SHIFT = 2;
-    private static final int BUCKET_ENTRIES = 1 << BUCKET_SHIFT;
-    private static final int FIRST_CAPACITY = 1 << 12;
+    private static final int ENTRY_BYTES = 12;
+    private static final int BUCKET_ENTRIES = 5;
+    private static final int BUCKET_SHIFT = 6;
+    private static final int FIRST_BUCKETS = 1 << 10;
     /** Entries the cursor visits per SYN: clears expired entries faster than SYNs can add them. */
     private static final int SWEEP_PER_SYN = 8;
     /**
      * Entries a pass under way ({@link #makeRoom}) checks per SYN: it ends within a sixteenth of
-     * the table's size in SYNs, so the inserts meanwhile take the table from three quarters to
-     * thirteen sixteenths at most, where the buckets still find room.
+     * the table's size in SYNs, so the inserts meanwhile take the table from seven eighths to
+     * fifteen sixteenths at most, where the buckets still find room.
      */
     private static final int PASS_PER_SYN = 16;
     /**
      * Entries of the old table moved per SYN while the table grows ({@link #grow}): done within an
-     * eighth of the old size in SYNs, so the new table, three eighths full at the start, is under
-     * half full at the end and no other growth or pass starts meanwhile.
+     * eighth of the old size in SYNs, so the new table, seven sixteenths full at the start, is at
+     * most half full at the end and no other growth or pass starts meanwhile.
      */
     private static final int MIGRATE_PER_SYN = 8;
     /** At the bound: entries searched for a removable one before one is forgotten. */
     private static final int SEARCH_AT_BOUND = 64;
     /** Residents moved to their other bucket to make room for one insert, before the table grows. */
     private static final int MAX_MOVES = 64;
-    private static final long TIME_MASK = (1L << 52) - 1;
     private static final int SLOT_BITS = 27;
     private static final long GENERATION_IN_KEY = 0x1FL << 59;
 
     private final Hashing.Key hashKey;
     private final PairTable pairs;
     private final long horizon;
-    private final int maxCapacity;
+    private final int maxBuckets;
     private Memory.Block block;
     /** The table's address: bucket b's entries start at {@code table + 64 b}. */
     private long table;
-    private int mask;
+    private int capacity;
     private int bucketMask;
     private int occupied;
     private int limit;
@@ -80,14 +80,13 @@ final class RecentSyns {
     private long passes;
     /** The next entry the pass under way checks; the table's capacity when none is. */
     private int passCursor;
-    /** Keeps the pass's loads of records ({@link #passOn}) from being optimised away. */
-    private long passSink;
     /** While the table grows, the one it grows from (of oldCapacity entries), else null; its entries from migrateCursor on are still to move. */
     private Memory.Block oldBlock;
     private int oldCapacity;
     private int oldOccupied;
     private int migrateCursor;
-    private long base = Long.MIN_VALUE;
+    /** What the entries' times count from; the first SYN moves it there. */
+    private long epoch;
     private long forgotten;
 
     RecentSyns(PairTable pairs, int maxSyns, long horizon, Hashing.Key hashKey) {
@@ -95,10 +94,15 @@ final class RecentSyns {
         if (pairs.capacity() >= 1 << SLOT_BITS) {
             throw new IllegalArgumentException("more pairs than a 4-tuple key can name: " + pairs.capacity());
         }
+        if (horizon > CompactTime.LONGEST_INTERVAL_MICROS) {
+            throw new IllegalArgumentException("a horizon longer than 4-byte times compare: " + horizon);
+        }
         this.pairs = pairs;
         this.horizon = horizon;
-        this.maxCapacity = Math.max(FIRST_CAPACITY, Integer.highestOneBit(Math.max(1, maxSyns) - 1) << 2);
-        newTable(Math.min(FIRST_CAPACITY, maxCapacity));
+        // Seven eighths of five entries a bucket: maxSyns needs 8/35 as many buckets.
+        int buckets = (int) ((8L * Math.max(1, maxSyns) + 34) / 35);
+        this.maxBuckets = Math.max(FIRST_BUCKETS, Integer.highestOneBit(buckets * 2 - 1));
+        newTable(Math.min(FIRST_BUCKETS, maxBuckets));
     }
 
     /** Entries held, fresh or awaiting the sweep, in the table it grows from too. */
@@ -107,7 +111,12 @@ final class RecentSyns {
     }
 
     int capacity() {
-        return mask + 1;
+        return capacity;
+    }
+
+    /** Entries held before the table makes room: seven eighths of its capacity. */
+    int limit() {
+        return limit;
     }
 
     /** Whether the table is growing: entries of the old one are still to move ({@link #grow}). */
@@ -131,21 +140,20 @@ final class RecentSyns {
      * SYN either way. {@code now} never decreases from one call to the next.
      */
     boolean seenWithin(int slot, int generation, long born, int srcPort, int dstPort, long now) {
-        if (base == Long.MIN_VALUE) {
-            base = now;
+        if (CompactTime.rebaseDue(now, epoch)) {
+            rebase(now);
         }
-        long time = relative(now);
+        int time = CompactTime.encode(now, epoch);
         for (int i = 0; i < SWEEP_PER_SYN; i++) {
             sweepOne(time, false);
         }
-        if (passCursor < capacity()) {
+        if (passCursor < capacity) {
             passOn(time);
         }
         for (int i = 0; i < MIGRATE_PER_SYN && oldBlock != null; i++) {
             migrateOne(time);
         }
         long key = keyOf(slot, generation, srcPort, dstPort);
-        long tag = valueTag(generation);
         long hash = hash(key);
         // One pass over each bucket: the 4-tuple's entry if there is one, else the first free or
         // expired entry, where it goes unless the table must first make room.
@@ -153,11 +161,10 @@ final class RecentSyns {
         for (int b = 0; b < 2; b++) {
             long at = bucket(b == 0 ? firstBucket(hash) : secondBucket(hash));
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
-                long entryKey = Memory.getLong(at);
-                if (entryKey == key) {
-                    long previous = Memory.getLong(at + 8);
-                    Memory.putLong(at + 8, tag | time);
-                    return retransmission(previous, tag, born, time);
+                if (Memory.getLong(at) == key) {
+                    int previous = timeAt(at);
+                    setTimeAt(at, time);
+                    return retransmission(previous, born, time);
                 }
                 if (room == 0 && vacant(at, time)) {
                     room = at;
@@ -166,31 +173,30 @@ final class RecentSyns {
         }
         // While the table grows, the 4-tuple may still be in the old one: it moves over now.
         long old = oldBlock == null ? 0 : oldEntry(key, hash);
-        long previous = 0;
+        int previous = 0;
         if (old != 0) {
-            previous = Memory.getLong(old + 8);
+            previous = timeAt(old);
             Memory.putLong(old, 0L);
             oldOccupied--;
         }
         if (occupied >= limit) {
             makeRoom(time);
-            insert(key, tag | time, time);   // the table may have grown: find the place again
+            insert(key, time, time);   // the table may have grown: find the place again
         } else if (room != 0) {
-            store(room, key, tag | time);
+            store(room, key, time);
         } else {
-            insert(key, tag | time, time);
+            insert(key, time, time);
         }
-        return old != 0 && retransmission(previous, tag, born, time);
+        return old != 0 && retransmission(previous, born, time);
     }
 
     /**
-     * Whether a SYN at {@code time} repeats the one an entry written as {@code previous} recorded:
-     * from the same occupant of the slot (its {@code tag}, and not before it was {@code born}), less
-     * than the horizon before.
+     * Whether a SYN at {@code time} repeats the one its entry recorded at {@code previous}: less than
+     * the horizon before, and not before the pair was {@code born} (else a former occupant of the
+     * slot wrote it, with the same 5 bits of generation).
      */
-    private boolean retransmission(long previous, long tag, long born, long time) {
-        long seen = previous & TIME_MASK;
-        return (previous & ~TIME_MASK) == tag && seen >= relative(born) && time - seen < horizon;
+    private boolean retransmission(int previous, long born, int time) {
+        return CompactTime.decode(previous, epoch) >= born && (long) time - previous < horizon;
     }
 
     /**
@@ -198,7 +204,7 @@ final class RecentSyns {
      * table's, masked to its half as many.
      */
     private long oldEntry(long key, long hash) {
-        int oldBucketMask = (oldCapacity >>> BUCKET_SHIFT) - 1;
+        int oldBucketMask = oldCapacity / BUCKET_ENTRIES - 1;
         for (int b = 0; b < 2; b++) {
             long at = bucketIn(oldBlock.address(), (b == 0 ? firstBucket(hash) : secondBucket(hash)) & oldBucketMask);
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
@@ -221,27 +227,49 @@ final class RecentSyns {
     }
 
     /**
-     * At the limit. If a quarter of the table's size in pairs has departed since the last pass
-     * began, a pass starts that clears every entry that can never match again: expired, or of a
-     * departed pair. A spoofed flood at the pair cap leaves one of the latter per pair it pushes
-     * out; without the pass they would double the table up to its bound (128 MiB by default) while
-     * the live 4-tuples stay at the pair cap. The pass goes {@value #PASS_PER_SYN} entries per SYN
-     * ({@link #passOn}), inserts going on meanwhile: done at once, it stalled the detector 80 ms at
-     * 2,097,152 entries, half of what the ring holds at 400,000 SYNs a second. The departures it
-     * waits for take a SYN each (a few, when idle pairs retire), so it costs little per SYN. With no
-     * pass due, the table grows, and at its bound it forgets.
+     * Moves the epoch of the entries' times to {@code now}, and every time with it
+     * ({@link CompactTime}): a pass over the table (and the one it grows from), once per
+     * {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time.
      */
-    private void makeRoom(long time) {
-        if (passCursor < capacity()) {
+    private void rebase(long now) {
+        long shift = now - epoch;
+        epoch = now;
+        for (int pos = 0; pos < capacity; pos++) {
+            if (keyAt(pos) != 0) {
+                CompactTime.shift(entry(pos) + 8, shift);
+            }
+        }
+        for (int pos = migrateCursor; oldBlock != null && pos < oldCapacity; pos++) {
+            long at = entryIn(oldBlock.address(), pos);
+            if (Memory.getLong(at) != 0) {
+                CompactTime.shift(at + 8, shift);
+            }
+        }
+    }
+
+    /**
+     * At the limit. If a sixteenth of the table's size in pairs has departed since the last pass
+     * began, a pass starts that clears every entry that can never match again: expired, or of a
+     * departed pair (told by its slot's byte, {@link PairTable#holdsGeneration}: no record read). A
+     * spoofed flood at the pair cap leaves one of the latter per pair it pushes out; without the
+     * pass they would double the table up to its bound (64 MiB by default) while the live 4-tuples
+     * stay at the pair cap. The pass goes {@value #PASS_PER_SYN} entries per SYN ({@link #passOn}),
+     * inserts going on meanwhile: done at once, it stalled the detector 80 ms at 2,097,152 entries,
+     * half of what the ring holds at 400,000 SYNs a second. The departures it waits for take a SYN
+     * each (a few, when idle pairs retire), so a pass costs at most 16 entries checked per
+     * departure. With no pass due, the table grows, and at its bound it forgets.
+     */
+    private void makeRoom(int time) {
+        if (passCursor < capacity) {
             return;
         }
-        if (pairs.departures() - departuresAtPass >= capacity() / 4) {
+        if (pairs.departures() - departuresAtPass >= capacity / 16) {
             passCursor = 0;
             departuresAtPass = pairs.departures();
             passes++;
             return;
         }
-        if (capacity() < maxCapacity) {
+        if (bucketMask + 1 < maxBuckets) {
             grow(time);
             return;
         }
@@ -250,12 +278,11 @@ final class RecentSyns {
         }
         while (occupied >= limit) {
             while (keyAt(cursor) == 0) {
-                cursor = (cursor + 1) & mask;
+                cursor = next(cursor);
             }
             // Counted only if it could still have matched: an expired entry, or one of a departed pair, is no loss.
-            long key = keyAt(cursor);
-            long value = valueAt(cursor);
-            if (!expired(value, time) && pairHolds(key, value)) {
+            long at = entry(cursor);
+            if (!expired(timeAt(at), time) && pairHolds(Memory.getLong(at))) {
                 forgotten++;
             }
             clear(cursor);
@@ -267,7 +294,7 @@ final class RecentSyns {
      * else in the place of a resident, which moves to its own other bucket, and so on. If the moves
      * run out, the table grows; at its bound, the entry left without a place is forgotten and counted.
      */
-    private void insert(long key, long value, long time) {
+    private void insert(long key, int entryTime, int time) {
         long hash = hash(key);
         int b = firstBucket(hash);
         long at = room(b, time);
@@ -287,38 +314,38 @@ final class RecentSyns {
         for (int move = 0; at == 0 && move < MAX_MOVES; move++) {
             // Bucket b is full of live entries: take a resident's place (a different position each
             // move, so that no two entries swap back and forth) and find the resident a place.
-            long victim = bucket(b) + (long) (move & (BUCKET_ENTRIES - 1)) * ENTRY_BYTES;
+            long victim = bucket(b) + (long) (move % BUCKET_ENTRIES) * ENTRY_BYTES;
             long residentKey = Memory.getLong(victim);
-            long residentValue = Memory.getLong(victim + 8);
+            int residentTime = timeAt(victim);
             Memory.putLong(victim, key);
-            Memory.putLong(victim + 8, value);
+            setTimeAt(victim, entryTime);
             key = residentKey;
-            value = residentValue;
+            entryTime = residentTime;
             long residentHash = hash(key);
             b = firstBucket(residentHash) == b ? secondBucket(residentHash) : firstBucket(residentHash);
             at = room(b, time);
         }
         if (at != 0) {
-            store(at, key, value);
-        } else if (capacity() < maxCapacity) {
+            store(at, key, entryTime);
+        } else if (bucketMask + 1 < maxBuckets) {
             grow(time);
-            insert(key, value, time);
+            insert(key, entryTime, time);
         } else {
             forgotten++;
         }
     }
 
     /** Writes an entry into a free place, or over an expired or departed one. */
-    private void store(long at, long key, long value) {
+    private void store(long at, long key, int entryTime) {
         if (Memory.getLong(at) == 0) {
             occupied++;
         }
         Memory.putLong(at, key);
-        Memory.putLong(at + 8, value);
+        setTimeAt(at, entryTime);
     }
 
     /** A free or expired entry of bucket {@code b}, or 0. */
-    private long room(int b, long time) {
+    private long room(int b, int time) {
         long at = bucket(b);
         for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
             if (vacant(at, time)) {
@@ -329,15 +356,15 @@ final class RecentSyns {
     }
 
     /** Whether the entry at {@code at} may take a new 4-tuple: free, or expired. */
-    private boolean vacant(long at, long time) {
-        return Memory.getLong(at) == 0 || expired(Memory.getLong(at + 8), time);
+    private boolean vacant(long at, int time) {
+        return Memory.getLong(at) == 0 || expired(timeAt(at), time);
     }
 
     /** An entry of bucket {@code b} whose pair is gone (its slot freed, or taken by another pair), or 0. */
     private long departed(int b) {
         long at = bucket(b);
         for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
-            if (!pairHolds(Memory.getLong(at), Memory.getLong(at + 8))) {
+            if (!pairHolds(Memory.getLong(at))) {
                 return at;
             }
         }
@@ -345,54 +372,46 @@ final class RecentSyns {
     }
 
     /** Visits the entry at the cursor: clears it if expired (or its pair is gone, when asked to check), and moves on. */
-    private void sweepOne(long time, boolean checkPair) {
+    private void sweepOne(int time, boolean checkPair) {
         clearIfDead(cursor, time, checkPair);
-        cursor = (cursor + 1) & mask;
+        cursor = next(cursor);
     }
 
-    /**
-     * The pass under way ({@link #makeRoom}): checks its next {@value #PASS_PER_SYN} entries. It
-     * first loads the records of their pairs, all at once, so that their cache misses overlap.
-     */
-    private void passOn(long time) {
-        int end = Math.min(passCursor + PASS_PER_SYN, capacity());
-        long sink = 0;
-        for (int pos = passCursor; pos < end; pos++) {
-            long key = keyAt(pos);
-            if (key != 0 && !expired(valueAt(pos), time)) {
-                sink += pairs.loadRecord(slotOf(key));
-            }
-        }
-        passSink += sink;
+    /** The pass under way ({@link #makeRoom}): checks its next {@value #PASS_PER_SYN} entries. */
+    private void passOn(int time) {
+        int end = Math.min(passCursor + PASS_PER_SYN, capacity);
         for (; passCursor < end; passCursor++) {
             clearIfDead(passCursor, time, true);
         }
     }
 
-    private void clearIfDead(int pos, long time, boolean checkPair) {
-        long key = keyAt(pos);
+    private void clearIfDead(int pos, int time, boolean checkPair) {
+        long at = entry(pos);
+        long key = Memory.getLong(at);
         if (key != 0) {
-            long value = valueAt(pos);
-            if (expired(value, time) || checkPair && !pairHolds(key, value)) {
+            int entryTime = timeAt(at);
+            if (expired(entryTime, time) || checkPair && !pairHolds(key)) {
                 clear(pos);
             }
         }
     }
 
-    /** Whether an entry with this value was last seen a horizon or more before {@code time}. */
-    private boolean expired(long value, long time) {
-        return time - (value & TIME_MASK) >= horizon;
+    /** Whether an entry last seen at {@code entryTime} is a horizon or more before {@code time}. */
+    private boolean expired(int entryTime, int time) {
+        return (long) time - entryTime >= horizon;
     }
 
     private static int slotOf(long key) {
         return (int) (key >>> 32 & ((1L << SLOT_BITS) - 1)) - 1;
     }
 
-    private boolean pairHolds(long key, long value) {
-        int slot = slotOf(key);
-        int generation = pairs.generation(slot);
-        return keyOf(slot, generation, 0, 0) == (key & ~0xFFFFFFFFL) && valueTag(generation) == (value & ~TIME_MASK)
-                && pairs.holds(slot, base + (value & TIME_MASK));
+    /**
+     * Whether the entry's pair is still in the table, as far as the slot's byte tells: a former
+     * occupant 32 generations back passes, and its entries wait for the sweep (a lookup tells them
+     * by the pair's birth).
+     */
+    private boolean pairHolds(long key) {
+        return pairs.holdsGeneration(slotOf(key), (int) (key >>> 59));
     }
 
     /**
@@ -402,22 +421,22 @@ final class RecentSyns {
      * holds 160 ms at 400,000 SYNs a second. A growth while one is under way (an insert's moves ran
      * out) first moves what is left.
      */
-    private void grow(long time) {
+    private void grow(int time) {
         while (oldBlock != null) {
             migrateOne(time);
         }
         oldBlock = block;
-        oldCapacity = capacity();
+        oldCapacity = capacity;
         oldOccupied = occupied;
         migrateCursor = 0;
-        newTable(2 * oldCapacity);
+        newTable(2 * (bucketMask + 1));
     }
 
     /** Moves the old table's next entry into the table, unless expired; frees the old table after its last. */
-    private void migrateOne(long time) {
-        long at = oldBlock.address() + (long) migrateCursor * ENTRY_BYTES;
+    private void migrateOne(int time) {
+        long at = entryIn(oldBlock.address(), migrateCursor);
         long key = Memory.getLong(at);
-        long value = Memory.getLong(at + 8);
+        int entryTime = timeAt(at);
         Memory.putLong(at, 0L);
         if (++migrateCursor == oldCapacity) {
             oldBlock.free();
@@ -425,26 +444,26 @@ final class RecentSyns {
         }
         if (key != 0) {
             oldOccupied--;
-            if (!expired(value, time)) {
-                insert(key, value, time);   // may grow again, which first moves the rest: all state is re-read
+            if (!expired(entryTime, time)) {
+                insert(key, entryTime, time);   // may grow again, which first moves the rest: all state is re-read
             }
         }
     }
 
-    /** Points the table at a fresh, empty block of {@code capacity} entries. */
-    private void newTable(int capacity) {
-        block = Memory.allocate(this, (long) capacity * ENTRY_BYTES);
+    /** Points the table at a fresh, empty block of {@code buckets} buckets. */
+    private void newTable(int buckets) {
+        block = Memory.allocate(this, (long) buckets << BUCKET_SHIFT);
         table = block.address();
-        mask = capacity - 1;
-        bucketMask = (capacity >>> BUCKET_SHIFT) - 1;
-        limit = capacity / 4 * 3;
+        capacity = buckets * BUCKET_ENTRIES;
+        bucketMask = buckets - 1;
+        limit = capacity / 8 * 7;
         passCursor = capacity;
         occupied = 0;
         cursor = 0;
     }
 
-    private long relative(long now) {
-        return Math.min(now - base, TIME_MASK);
+    private int next(int pos) {
+        return pos + 1 == capacity ? 0 : pos + 1;
     }
 
     private long bucket(int b) {
@@ -454,21 +473,30 @@ final class RecentSyns {
 
     /** The address of bucket {@code b} of the table at {@code table}. */
     private static long bucketIn(long table, int b) {
-        return table + ((long) b << (BUCKET_SHIFT + 4));
+        return table + ((long) b << BUCKET_SHIFT);
     }
 
-    /** The address of the entry at {@code pos}: its key, then its value. */
+    /** The address of the entry at {@code pos} of the table at {@code table}: its key, then its time. */
+    private static long entryIn(long table, int pos) {
+        return bucketIn(table, pos / BUCKET_ENTRIES) + (long) (pos % BUCKET_ENTRIES) * ENTRY_BYTES;
+    }
+
     private long entry(int pos) {
-        assert pos >= 0 && pos <= mask : pos;
-        return table + (long) pos * ENTRY_BYTES;
+        assert pos >= 0 && pos < capacity : pos;
+        return entryIn(table, pos);
     }
 
     private long keyAt(int pos) {
         return Memory.getLong(entry(pos));
     }
 
-    private long valueAt(int pos) {
-        return Memory.getLong(entry(pos) + 8);
+    /** The time of the entry at {@code at}. */
+    private static int timeAt(long at) {
+        return Memory.getInt(at + 8);
+    }
+
+    private static void setTimeAt(long at, int time) {
+        Memory.putInt(at + 8, time);
     }
 
     private void clear(int pos) {
@@ -478,10 +506,6 @@ final class RecentSyns {
 
     private static long keyOf(int slot, int generation, int srcPort, int dstPort) {
         return (long) (generation & 0x1F) << 59 | (long) (slot + 1) << 32 | (long) srcPort << 16 | dstPort;
-    }
-
-    private static long valueTag(int generation) {
-        return (long) (generation >>> 5 & 0xFFF) << 52;
     }
 
     /** The keyed hash whose halves pick a 4-tuple's two buckets: of its slot and ports, not the generation. */

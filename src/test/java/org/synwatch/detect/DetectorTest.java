@@ -529,7 +529,7 @@ class DetectorTest {
                     rules.onSyn(syn);
                     d.onSyn(syn);
                 }
-                assertTrue(now - T0 > 300 * PairTable.REBASE_AFTER_MICROS, "hundreds of epochs");
+                assertTrue(now - T0 > 300 * CompactTime.REBASE_AFTER_MICROS, "hundreds of epochs");
                 long scans = rules.verdicts.stream().filter(v -> v.startsWith("scan")).count();
                 assertTrue(scans > 1_000 && rules.verdicts.size() - scans < 95_000, "scans and retransmissions: " + scans
                         + ", " + (rules.verdicts.size() - scans) + " new connections");

@@ -105,7 +105,7 @@ class PairTableTest {
     @Test
     void atTheDefaultThresholdARecordIsOneCacheLine() {
         assertEquals(64, new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99)).recordBytes());
-        assertEquals(96, new PairTable(CAP, 3, 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS, 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS, false, new Hashing.Key(99)).recordBytes(),
+        assertEquals(96, new PairTable(CAP, 3, 2 * CompactTime.LONGEST_INTERVAL_MICROS, 2 * CompactTime.LONGEST_INTERVAL_MICROS, false, new Hashing.Key(99)).recordBytes(),
                 "8-byte times past the compact limit");
     }
 
@@ -144,13 +144,13 @@ class PairTableTest {
     @Test
     void timesStayExactAcrossTheEpochsMoves() {
         PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
-        long t = T0 + PairTable.REBASE_AFTER_MICROS - 30_000_000L;
+        long t = T0 + CompactTime.REBASE_AFTER_MICROS - 30_000_000L;
         touch(table, 0, T0);
         int slot = touch(table, 1, t);
         table.recordNewConnection(slot, 80, t, ports);
         table.recordNewConnection(slot, 81, t + 1, ports);
         assertEquals(0, table.rebases() - 1, "only the first SYN's");
-        touch(table, 2, T0 + PairTable.REBASE_AFTER_MICROS + 1);
+        touch(table, 2, T0 + CompactTime.REBASE_AFTER_MICROS + 1);
         assertEquals(2, table.rebases(), "the epoch moved between the pair's ports and its next one");
         assertEquals(t, table.born(slot));
         assertEquals(3, table.recordNewConnection(slot, 82, t + WINDOW - 1, ports), "80 is a microsecond inside the window");
@@ -165,9 +165,9 @@ class PairTableTest {
         table.recordNewConnection(slot, 80, T0, ports);
         table.recordNewConnection(slot, 81, T0, ports);
         table.startEpisode(slot);
-        long later = T0 + 10 * PairTable.REBASE_AFTER_MICROS;
+        long later = T0 + 10 * CompactTime.REBASE_AFTER_MICROS;
         touch(table, 2, later);
-        assertTrue(table.lastActivity(slot) <= later - PairTable.COMPACT_WINDOW_LIMIT_MICROS, "saturated, still old");
+        assertTrue(table.lastActivity(slot) <= later - CompactTime.LONGEST_INTERVAL_MICROS, "saturated, still old");
         assertTrue(table.holds(slot, later - WINDOW), "born before any time within the horizon");
         table.tidy(later, 10);
         assertFalse(table.holds(slot, later), "retired as idle");
@@ -176,7 +176,7 @@ class PairTableTest {
 
     @Test
     void windowsPastTheCompactLimitKeepEightByteTimes() {
-        long window = 2 * PairTable.COMPACT_WINDOW_LIMIT_MICROS;
+        long window = 2 * CompactTime.LONGEST_INTERVAL_MICROS;
         PairTable table = new PairTable(CAP, 3, window, window, false, new Hashing.Key(99));
         int slot = touch(table, 1, T0);
         table.recordNewConnection(slot, 80, T0, ports);
@@ -201,17 +201,17 @@ class PairTableTest {
     @Test
     void queuedTimesMoveWithTheEpochSoTheSecondChanceHolds() {
         PairTable table = new PairTable(3, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
-        long t = T0 + PairTable.REBASE_AFTER_MICROS - 20_000_000L;
+        long t = T0 + CompactTime.REBASE_AFTER_MICROS - 20_000_000L;
         touch(table, 9, T0);
         int a = touch(table, 0, t);
         int b = touch(table, 1, t + 1);
         touch(table, 0, t + 2);
-        touch(table, 2, T0 + PairTable.REBASE_AFTER_MICROS + 1);
+        touch(table, 2, T0 + CompactTime.REBASE_AFTER_MICROS + 1);
         assertEquals(2, table.rebases());
         assertEquals(0, evictions(table), "the first pair was idle: retired");
-        touch(table, 3, T0 + PairTable.REBASE_AFTER_MICROS + 2);
+        touch(table, 3, T0 + CompactTime.REBASE_AFTER_MICROS + 2);
         assertEquals(1, evictions(table));
-        assertEquals(a, touch(table, 0, T0 + PairTable.REBASE_AFTER_MICROS + 3), "active since queued: kept");
+        assertEquals(a, touch(table, 0, T0 + CompactTime.REBASE_AFTER_MICROS + 3), "active since queued: kept");
         assertFalse(table.holds(b, t + 1) && table.born(b) == t + 1, "the second pair went");
     }
 }
