@@ -60,7 +60,7 @@ final class PairTable {
     private static final int PORT_COUNT_SHIFT = 8;
     private static final int PORT_COUNT_MASK = 0x7F << PORT_COUNT_SHIFT;
     private static final int GENERATION_SHIFT = 15;
-    /** Generations run through 17 bits, 0 left out: all that {@link RecentSyns} keeps of one. */
+    /** Generations run through the flags' 17 bits, 0 left out; {@link RecentSyns} and the slot bytes keep the low 5. */
     private static final int GENERATION_MASK = 0x1FFFF;
 
     private final Hashing.Key hashKey;
@@ -238,16 +238,11 @@ final class PairTable {
 
     /**
      * Whether {@code slot} holds a pair whose generation agrees with {@code generation} in its low 5
-     * bits: one byte read, no record. A former occupant 32 generations back passes too; {@link #holds}
-     * tells it by birth.
+     * bits: one byte read, no record. A former occupant 32 generations back passes too; its birth
+     * ({@link #born}) tells it apart.
      */
     boolean holdsGeneration(int slot, int generation) {
         return Memory.getByte(slotByte(slot)) == slotByteFor(generation);
-    }
-
-    /** Whether {@code slot} holds a pair, born at {@code time} or earlier. */
-    boolean holds(int slot, long time) {
-        return (flagsAt(record(slot)) & FAMILY_MASK) != 0 && born(slot) <= time;
     }
 
     boolean episodeActive(int slot) {

@@ -67,7 +67,8 @@ class PairTableTest {
         assertEquals(CAP, table.slotCapacity(), "no page beyond the cap");
         assertEquals(gone, slot, "the evicted pair's slot is reused");
         assertNotEquals(generation, table.generation(slot));
-        assertFalse(table.holds(gone, T0 + CAP), "born after that time: another pair");
+        assertEquals(T0 + CAP + 1, table.born(slot), "another pair, born then");
+        assertFalse(table.holdsGeneration(gone, generation));
         assertEquals(slots[0], touch(table, 0, T0 + CAP + 2), "pair 0 was kept");
         // Pair 1 comes back as a new pair, evicting pair 2.
         assertEquals(slots[2], touch(table, 1, T0 + CAP + 3));
@@ -95,11 +96,12 @@ class PairTableTest {
     void idlePairsAreRetiredFromTheHeadsOfTheQueues() {
         PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int slot = touch(table, 7, T0);
+        int generation = table.generation(slot);
         touch(table, 8, T0 + WINDOW);
         table.tidy(T0 + WINDOW, 10);
-        assertFalse(table.holds(slot, T0), "the slot is free");
+        assertFalse(table.holdsGeneration(slot, generation), "the slot is free");
         assertEquals(1, table.size());
-        assertTrue(table.holds(touch(table, 8, T0 + WINDOW + 1), T0 + WINDOW));
+        assertEquals(T0 + WINDOW, table.born(touch(table, 8, T0 + WINDOW + 1)), "pair 8 stays");
     }
 
     @Test
@@ -168,9 +170,10 @@ class PairTableTest {
         long later = T0 + 10 * CompactTime.REBASE_AFTER_MICROS;
         touch(table, 2, later);
         assertTrue(table.lastActivity(slot) <= later - CompactTime.LONGEST_INTERVAL_MICROS, "saturated, still old");
-        assertTrue(table.holds(slot, later - WINDOW), "born before any time within the horizon");
+        assertTrue(table.born(slot) <= later - WINDOW, "born before any time within the horizon");
+        int generation = table.generation(slot);
         table.tidy(later, 10);
-        assertFalse(table.holds(slot, later), "retired as idle");
+        assertFalse(table.holdsGeneration(slot, generation), "retired as idle");
         assertEquals(1, table.size());
     }
 
@@ -190,11 +193,12 @@ class PairTableTest {
     void atTheCapAnIdleHeadIsRetiredThoughActiveSinceItWasQueued() {
         PairTable table = new PairTable(2, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int idle = touch(table, 0, T0);
+        int generation = table.generation(idle);
         touch(table, 0, T0 + 1);
         touch(table, 1, T0 + 2);
         touch(table, 2, T0 + WINDOW + 10);
         assertEquals(0, evictions(table), "pair 0 was idle: retired, not evicted");
-        assertFalse(table.holds(idle, T0) && table.born(idle) == T0);
+        assertFalse(table.holdsGeneration(idle, generation));
         assertEquals(2, table.size());
     }
 
@@ -205,6 +209,7 @@ class PairTableTest {
         touch(table, 9, T0);
         int a = touch(table, 0, t);
         int b = touch(table, 1, t + 1);
+        int generation = table.generation(b);
         touch(table, 0, t + 2);
         touch(table, 2, T0 + CompactTime.REBASE_AFTER_MICROS + 1);
         assertEquals(2, table.rebases());
@@ -212,6 +217,6 @@ class PairTableTest {
         touch(table, 3, T0 + CompactTime.REBASE_AFTER_MICROS + 2);
         assertEquals(1, evictions(table));
         assertEquals(a, touch(table, 0, T0 + CompactTime.REBASE_AFTER_MICROS + 3), "active since queued: kept");
-        assertFalse(table.holds(b, t + 1) && table.born(b) == t + 1, "the second pair went");
+        assertFalse(table.holdsGeneration(b, generation), "the second pair went");
     }
 }
