@@ -1,5 +1,6 @@
 package org.synwatch.detect;
 
+import java.util.Arrays;
 import org.synwatch.config.Cidr;
 import org.synwatch.config.DetectionSettings;
 import org.synwatch.packet.SingleWriterCounter;
@@ -139,6 +140,7 @@ public final class Detector implements DetectorStats {
             scans.increment();
             int sourceBits = !byPrefix || pairs.singleSource(scanner, now)
                     ? (syn.family == SynHeader.IPV4 ? 32 : 128) : ipv6Prefix;
+            Arrays.sort(scanPorts, 0, ports);
             listener.portScan(syn, sourceBits, scanPorts, ports);
         }
     }

@@ -1,7 +1,5 @@
 package org.synwatch.detect;
 
-import java.util.Arrays;
-
 /**
  * The (source, destination) pairs: one record per pair, found through one probe of a keyed-hash
  * index. A record holds everything one SYN needs, in one cache line at the default threshold:
@@ -426,7 +424,8 @@ final class PairTable {
      * Records a new connection to {@code port} at {@code now} and returns how many distinct ports the
      * pair reached in the window (now - window, now], this one included: all of them up to one more
      * than {@code portSlots}. When that is more than the threshold, copies those ports into
-     * {@code ports}, ascending (room for {@code portSlots + 1}): at the crossing, the window's ports.
+     * {@code ports}, in no particular order (room for {@code portSlots + 1}): at the crossing, the
+     * window's ports.
      * The pair's scan episode ends first if it had no new connection for a full window (then none of
      * its ports is in the window). Past {@code portSlots} ports, the stalest gives way.
      */
@@ -459,7 +458,6 @@ final class PairTable {
             if (match == NONE) {
                 ports[kept] = port;
             }
-            Arrays.sort(ports, 0, reached);
         }
         if (match != NONE) {
             setPortAt(at, match, port, now);

@@ -42,22 +42,22 @@ final class RecentSyns {
     private static final int BUCKET_ENTRIES = 5;
     private static final int BUCKET_SHIFT = 6;
     private static final int FIRST_BUCKETS = 1 << 10;
-    /** Entries the cursor visits per SYN: clears expired entries faster than SYNs can add them. */
-    private static final int SWEEP_PER_SYN = 8;
+    /** Buckets the cursor visits per SYN (ten entries): clears expired entries faster than SYNs can add them. */
+    private static final int SWEEP_PER_SYN = 2;
     /**
-     * Entries a pass under way ({@link #makeRoom}) checks per SYN: it ends within a sixteenth of
-     * the table's size in SYNs, so the inserts meanwhile take the table from seven eighths to
-     * fifteen sixteenths at most, where the buckets still find room.
+     * Buckets a pass under way ({@link #makeRoom}) checks per SYN (fifteen entries): it ends within
+     * a fifteenth of the table's size in SYNs, so the inserts meanwhile take the table from seven
+     * eighths to 94 % at most, where the buckets still find room.
      */
-    private static final int PASS_PER_SYN = 16;
+    private static final int PASS_PER_SYN = 3;
     /**
-     * Entries of the old table moved per SYN while the table grows ({@link #grow}): done within an
-     * eighth of the old size in SYNs, so the new table, seven sixteenths full at the start, is at
-     * most half full at the end and no other growth or pass starts meanwhile.
+     * Buckets of the old table moved per SYN while the table grows ({@link #grow}), ten entries:
+     * done within a tenth of the old size in SYNs, so the new table, seven sixteenths full at the
+     * start, is under half full at the end and no other growth or pass starts meanwhile.
      */
-    private static final int MIGRATE_PER_SYN = 8;
-    /** At the bound: entries searched for a removable one before one is forgotten. */
-    private static final int SEARCH_AT_BOUND = 64;
+    private static final int MIGRATE_PER_SYN = 2;
+    /** At the bound: buckets searched for a removable entry before one is forgotten. */
+    private static final int SEARCH_AT_BOUND = 13;
     /** Residents moved to their other bucket to make room for one insert, before the table grows. */
     private static final int MAX_MOVES = 64;
     private static final int SLOT_BITS = 27;
@@ -74,17 +74,21 @@ final class RecentSyns {
     private int bucketMask;
     private int occupied;
     private int limit;
+    /** The bucket the sweep visits next. */
     private int cursor;
     /** {@link PairTable#departures()} when the last pass began: fewer since, and a pass can't free enough. */
     private long departuresAtPass;
     private long passes;
-    /** The next entry the pass under way checks; the table's capacity when none is. */
+    /** The next bucket the pass under way checks; the table's bucket count when none is. */
     private int passCursor;
-    /** While the table grows, the one it grows from (of oldCapacity entries), else null; its entries from migrateCursor on are still to move. */
+    /** While the table grows, the one it grows from (of oldBuckets buckets), else null; its buckets from migrateCursor on are still to move. */
     private Memory.Block oldBlock;
-    private int oldCapacity;
+    private int oldBuckets;
     private int oldOccupied;
     private int migrateCursor;
+    /** A bucket's entries on their way from the old table ({@link #migrateOne}). */
+    private final long[] movingKeys = new long[BUCKET_ENTRIES];
+    private final int[] movingTimes = new int[BUCKET_ENTRIES];
     /** What the entries' times count from; the first SYN moves it there. */
     private long epoch;
     private long forgotten;
@@ -147,7 +151,7 @@ final class RecentSyns {
         for (int i = 0; i < SWEEP_PER_SYN; i++) {
             sweepOne(time, false);
         }
-        if (passCursor < capacity) {
+        if (passCursor <= bucketMask) {
             passOn(time);
         }
         for (int i = 0; i < MIGRATE_PER_SYN && oldBlock != null; i++) {
@@ -204,7 +208,7 @@ final class RecentSyns {
      * table's, masked to its half as many.
      */
     private long oldEntry(long key, long hash) {
-        int oldBucketMask = oldCapacity / BUCKET_ENTRIES - 1;
+        int oldBucketMask = oldBuckets - 1;
         for (int b = 0; b < 2; b++) {
             long at = bucketIn(oldBlock.address(), (b == 0 ? firstBucket(hash) : secondBucket(hash)) & oldBucketMask);
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
@@ -234,15 +238,19 @@ final class RecentSyns {
     private void rebase(long now) {
         long shift = now - epoch;
         epoch = now;
-        for (int pos = 0; pos < capacity; pos++) {
-            if (keyAt(pos) != 0) {
-                CompactTime.shift(entry(pos) + 8, shift);
-            }
+        shiftTimes(table, 0, bucketMask + 1, shift);
+        if (oldBlock != null) {
+            shiftTimes(oldBlock.address(), migrateCursor, oldBuckets, shift);
         }
-        for (int pos = migrateCursor; oldBlock != null && pos < oldCapacity; pos++) {
-            long at = entryIn(oldBlock.address(), pos);
-            if (Memory.getLong(at) != 0) {
-                CompactTime.shift(at + 8, shift);
+    }
+
+    private static void shiftTimes(long table, int fromBucket, int toBucket, long shift) {
+        for (int b = fromBucket; b < toBucket; b++) {
+            long at = bucketIn(table, b);
+            for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+                if (Memory.getLong(at) != 0) {
+                    CompactTime.shift(at + 8, shift);
+                }
             }
         }
     }
@@ -253,14 +261,14 @@ final class RecentSyns {
      * departed pair (told by its slot's byte, {@link PairTable#holdsGeneration}: no record read). A
      * spoofed flood at the pair cap leaves one of the latter per pair it pushes out; without the
      * pass they would double the table up to its bound (64 MiB by default) while the live 4-tuples
-     * stay at the pair cap. The pass goes {@value #PASS_PER_SYN} entries per SYN ({@link #passOn}),
+     * stay at the pair cap. The pass goes {@value #PASS_PER_SYN} buckets per SYN ({@link #passOn}),
      * inserts going on meanwhile: done at once, it stalled the detector 80 ms at 2,097,152 entries,
      * half of what the ring holds at 400,000 SYNs a second. The departures it waits for take a SYN
      * each (a few, when idle pairs retire), so a pass costs at most 16 entries checked per
      * departure. With no pass due, the table grows, and at its bound it forgets.
      */
     private void makeRoom(int time) {
-        if (passCursor < capacity) {
+        if (passCursor <= bucketMask) {
             return;
         }
         if (pairs.departures() - departuresAtPass >= capacity / 16) {
@@ -277,15 +285,19 @@ final class RecentSyns {
             sweepOne(time, true);
         }
         while (occupied >= limit) {
-            while (keyAt(cursor) == 0) {
-                cursor = next(cursor);
+            long at = bucket(cursor);
+            for (int i = 0; i < BUCKET_ENTRIES && occupied >= limit; i++, at += ENTRY_BYTES) {
+                // Counted only if it could still have matched: an expired entry, or one of a departed pair, is no loss.
+                if (Memory.getLong(at) != 0) {
+                    if (!expired(timeAt(at), time) && pairHolds(Memory.getLong(at))) {
+                        forgotten++;
+                    }
+                    clear(at);
+                }
             }
-            // Counted only if it could still have matched: an expired entry, or one of a departed pair, is no loss.
-            long at = entry(cursor);
-            if (!expired(timeAt(at), time) && pairHolds(Memory.getLong(at))) {
-                forgotten++;
+            if (occupied >= limit) {
+                cursor = (cursor + 1) & bucketMask;
             }
-            clear(cursor);
         }
     }
 
@@ -371,27 +383,26 @@ final class RecentSyns {
         return 0;
     }
 
-    /** Visits the entry at the cursor: clears it if expired (or its pair is gone, when asked to check), and moves on. */
+    /** Visits the bucket at the cursor: clears what expired (or whose pair is gone, when asked to check), and moves on. */
     private void sweepOne(int time, boolean checkPair) {
-        clearIfDead(cursor, time, checkPair);
-        cursor = next(cursor);
+        clearDead(bucket(cursor), time, checkPair);
+        cursor = (cursor + 1) & bucketMask;
     }
 
-    /** The pass under way ({@link #makeRoom}): checks its next {@value #PASS_PER_SYN} entries. */
+    /** The pass under way ({@link #makeRoom}): checks its next {@value #PASS_PER_SYN} buckets. */
     private void passOn(int time) {
-        int end = Math.min(passCursor + PASS_PER_SYN, capacity);
+        int end = Math.min(passCursor + PASS_PER_SYN, bucketMask + 1);
         for (; passCursor < end; passCursor++) {
-            clearIfDead(passCursor, time, true);
+            clearDead(bucket(passCursor), time, true);
         }
     }
 
-    private void clearIfDead(int pos, int time, boolean checkPair) {
-        long at = entry(pos);
-        long key = Memory.getLong(at);
-        if (key != 0) {
-            int entryTime = timeAt(at);
-            if (expired(entryTime, time) || checkPair && !pairHolds(key)) {
-                clear(pos);
+    private void clearDead(long bucket, int time, boolean checkPair) {
+        long at = bucket;
+        for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+            long key = Memory.getLong(at);
+            if (key != 0 && (expired(timeAt(at), time) || checkPair && !pairHolds(key))) {
+                clear(at);
             }
         }
     }
@@ -415,7 +426,7 @@ final class RecentSyns {
     }
 
     /**
-     * Doubles the table. The old one's entries move over {@value #MIGRATE_PER_SYN} per SYN
+     * Doubles the table. The old one's buckets move over {@value #MIGRATE_PER_SYN} per SYN
      * ({@link #migrateOne}), and a 4-tuple is looked for in both meanwhile: moving them all at once
      * stalled the detector for 99 ms at 2,097,152 entries and 292 ms at 8,388,608, where the ring
      * holds 160 ms at 400,000 SYNs a second. A growth while one is under way (an insert's moves ran
@@ -426,26 +437,36 @@ final class RecentSyns {
             migrateOne(time);
         }
         oldBlock = block;
-        oldCapacity = capacity;
+        oldBuckets = bucketMask + 1;
         oldOccupied = occupied;
         migrateCursor = 0;
-        newTable(2 * (bucketMask + 1));
+        newTable(2 * oldBuckets);
     }
 
-    /** Moves the old table's next entry into the table, unless expired; frees the old table after its last. */
+    /**
+     * Moves the old table's next bucket into the table, but what expired; frees the old table after
+     * its last. The entries are taken out first: an insert may grow the table again, which first
+     * moves the rest.
+     */
     private void migrateOne(int time) {
-        long at = entryIn(oldBlock.address(), migrateCursor);
-        long key = Memory.getLong(at);
-        int entryTime = timeAt(at);
-        Memory.putLong(at, 0L);
-        if (++migrateCursor == oldCapacity) {
+        long at = bucketIn(oldBlock.address(), migrateCursor);
+        int moving = 0;
+        for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+            long key = Memory.getLong(at);
+            if (key != 0) {
+                movingKeys[moving] = key;
+                movingTimes[moving++] = timeAt(at);
+                Memory.putLong(at, 0L);
+            }
+        }
+        oldOccupied -= moving;
+        if (++migrateCursor == oldBuckets) {
             oldBlock.free();
             oldBlock = null;
         }
-        if (key != 0) {
-            oldOccupied--;
-            if (!expired(entryTime, time)) {
-                insert(key, entryTime, time);   // may grow again, which first moves the rest: all state is re-read
+        for (int i = 0; i < moving; i++) {
+            if (!expired(movingTimes[i], time)) {
+                insert(movingKeys[i], movingTimes[i], time);
             }
         }
     }
@@ -457,13 +478,9 @@ final class RecentSyns {
         capacity = buckets * BUCKET_ENTRIES;
         bucketMask = buckets - 1;
         limit = capacity / 8 * 7;
-        passCursor = capacity;
+        passCursor = buckets;
         occupied = 0;
         cursor = 0;
-    }
-
-    private int next(int pos) {
-        return pos + 1 == capacity ? 0 : pos + 1;
     }
 
     private long bucket(int b) {
@@ -476,20 +493,6 @@ final class RecentSyns {
         return table + ((long) b << BUCKET_SHIFT);
     }
 
-    /** The address of the entry at {@code pos} of the table at {@code table}: its key, then its time. */
-    private static long entryIn(long table, int pos) {
-        return bucketIn(table, pos / BUCKET_ENTRIES) + (long) (pos % BUCKET_ENTRIES) * ENTRY_BYTES;
-    }
-
-    private long entry(int pos) {
-        assert pos >= 0 && pos < capacity : pos;
-        return entryIn(table, pos);
-    }
-
-    private long keyAt(int pos) {
-        return Memory.getLong(entry(pos));
-    }
-
     /** The time of the entry at {@code at}. */
     private static int timeAt(long at) {
         return Memory.getInt(at + 8);
@@ -499,8 +502,8 @@ final class RecentSyns {
         Memory.putInt(at + 8, time);
     }
 
-    private void clear(int pos) {
-        Memory.putLong(entry(pos), 0L);
+    private void clear(long at) {
+        Memory.putLong(at, 0L);
         occupied--;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.synwatch.packet.SynHeader;
 
@@ -22,6 +23,12 @@ class PairTableTest {
 
     /** Room for the ports a table of the default threshold lists at the crossing. */
     private final int[] ports = new int[PairTable.portSlots(3) + 1];
+
+    private static int[] sorted(int[] ports) {
+        int[] copy = ports.clone();
+        Arrays.sort(copy);
+        return copy;
+    }
 
     private static long evictions(PairTable table) {
         return table.evictions(DetectorStats.Eviction.SINGLE_PORT) + table.evictions(DetectorStats.Eviction.MULTI_PORT);
@@ -119,13 +126,13 @@ class PairTableTest {
             assertEquals(port / 10, table.recordNewConnection(slot, port, T0 + port, ports));
         }
         assertEquals(4, table.recordNewConnection(slot, 40, T0 + 40, ports));
-        assertArrayEquals(new int[] {10, 20, 30, 40}, ports);
+        assertArrayEquals(new int[] {10, 20, 30, 40}, sorted(ports));
         // Port 10 gave way to 40; with 50, ports 20..50 are the four most recent.
         assertEquals(4, table.recordNewConnection(slot, 50, T0 + 50, ports));
-        assertArrayEquals(new int[] {20, 30, 40, 50}, ports);
+        assertArrayEquals(new int[] {20, 30, 40, 50}, sorted(ports));
         // One window after 20 was last reached, only 30, 40, 50 and the new one remain.
         assertEquals(4, table.recordNewConnection(slot, 5, T0 + 20 + WINDOW, ports));
-        assertArrayEquals(new int[] {5, 30, 40, 50}, ports);
+        assertArrayEquals(new int[] {5, 30, 40, 50}, sorted(ports));
         assertEquals(2, table.recordNewConnection(slot, 30, T0 + 50 + WINDOW, ports), "30 again, and 5");
     }
 
@@ -137,7 +144,7 @@ class PairTableTest {
         assertEquals(1, table.recordNewConnection(scanner, 22, T0, two));
         assertEquals(2, table.recordNewConnection(scanner, 23, T0 + 1, two));
         assertEquals(3, table.recordNewConnection(scanner, 24, T0 + 2, two));
-        assertArrayEquals(new int[] {22, 23, 24}, two);
+        assertArrayEquals(new int[] {22, 23, 24}, sorted(two));
         touch(table, 1, T0 + 3);
         touch(table, 2, T0 + 4);
         assertEquals(scanner, touch(table, 0, T0 + 5), "the single-port pair went, not the scanner");
