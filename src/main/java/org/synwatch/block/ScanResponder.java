@@ -78,6 +78,9 @@ public final class ScanResponder implements ScanListener {
             gate.count(BlockStats.Result.DRY_RUN);
             writer.blocked(timeMicros, source, timeoutSeconds, true, origin);
         } else {
+            // The blocker thread prints "Blocked" as soon as nft is done: what this thread has
+            // formatted (the scan line) goes out first, once per source blocked.
+            writer.flush();
             blocker.submit(timeMicros, source, timeoutSeconds, origin);
         }
         return true;

@@ -33,6 +33,7 @@ import org.synwatch.config.OutputFormat;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventWriter;
 import org.synwatch.report.Observer;
+import org.synwatch.testing.Syns;
 
 /** The blocker's recovery, counting and logging against a stand-in for nft: no root needed. */
 class BlockerTest {
@@ -261,5 +262,23 @@ class BlockerTest {
         assertEquals(2, gate.blockedSources());
         clock.addAndGet(3600L * 1_000_000_000L);
         assertEquals(1, gate.blockedSources(), "an element without a timeout stays");
+    }
+
+    /** The detector's writer flushes at the end of its batch; a scan it hands on goes out before the blocker's line. */
+    @Test
+    void theScanLineGoesOutBeforeTheBlockedLine() throws Exception {
+        EventWriter detectorLines = new EventWriter(new EventOutput(out), ZoneOffset.UTC, OutputFormat.TEXT,
+                Observer.local(Optional.empty()));
+        ScanResponder responder = new ScanResponder(detectorLines,
+                new BlockSettings(BlockSettings.Mode.ENFORCE, 3600, List.of()), gate, blocker, 128);
+        blocker.start();
+        int before = nft.scripts().size();
+        responder.portScan(Syns.syn(T0, "192.0.2.77", 40000, "10.0.0.5", 83), 32, new int[] {80, 81, 82, 83}, 4);
+        for (int i = 0; i < 500 && nft.scripts().size() == before; i++) {
+            Thread.sleep(2);
+        }
+        blocker.close();
+        assertEquals(List.of("2021-04-28 15:28:05: Port scan detected: 192.0.2.77 -> 10.0.0.5 on ports 80,81,82,83",
+                "2021-04-28 15:28:05: Blocked 192.0.2.77 for 1h"), lines());
     }
 }
