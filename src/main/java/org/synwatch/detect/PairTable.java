@@ -82,6 +82,7 @@ final class PairTable {
 
     /** Page addresses, sized once for the cap; filled a page at a time as the table grows. */
     private final long[] pages;
+    private final Memory.Block[] pageBlocks;
     /** Where each page's slot bytes start ({@link #holdsGeneration}), after its records. */
     private final long[] slotBytePages;
     /** Per position: hash in the high 32 bits, slot + 1 in the low; 0 marks an empty position. */
@@ -126,6 +127,7 @@ final class PairTable {
         this.multiPort = new SlotQueue();
         this.pages = new long[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
         this.slotBytePages = new long[pages.length];
+        this.pageBlocks = new Memory.Block[pages.length];
         addPage();
     }
 
@@ -324,11 +326,20 @@ final class PairTable {
     /**
      * Moves the epoch of 4-byte times to {@code now}, and every time with it ({@link CompactTime}):
      * a pass over the records and the queues, once per {@value CompactTime#REBASE_AFTER_MICROS} µs of
-     * packet time.
+     * packet time. After a silence (or a clock step) that leaves every pair idle, the table starts
+     * over instead: so a capture whose every SYN jumps the clock can't make each one pay a pass over
+     * a full table, and a quiet night gives the memory back.
      */
     private void rebase(long now) {
         long shift = now - epoch;
+        // Every time held is at most epoch + REBASE_AFTER_MICROS: the latest SYN's.
+        boolean allIdle = now - idleMicros >= epoch + CompactTime.REBASE_AFTER_MICROS;
         epoch = now;
+        rebases++;
+        if (allIdle) {
+            startOver();
+            return;
+        }
         for (int slot = 0; slot < usedSlots; slot++) {
             long at = record(slot);
             int flags = flagsAt(at);
@@ -346,7 +357,25 @@ final class PairTable {
         }
         singlePort.shiftTimes(shift);
         multiPort.shiftTimes(shift);
-        rebases++;
+    }
+
+    /** Retires every pair at once and gives back all memory but the first page's. */
+    private void startOver() {
+        departures += size;
+        size = 0;
+        usedSlots = 0;
+        freeList = NONE;
+        for (int page = 0; page < pages.length && pageBlocks[page] != null; page++) {
+            pageBlocks[page].free();
+            pageBlocks[page] = null;
+        }
+        slotCapacity = 0;
+        indexBlock.free();
+        indexBlock = null;
+        indexMask = -1;
+        singlePort.startOver();
+        multiPort.startOver();
+        addPage();
     }
 
     /**
@@ -565,10 +594,12 @@ final class PairTable {
     private void addPage() {
         // Both blocks first: a failed mapping leaves the table as it was.
         int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
-        long page = Memory.allocate(this, length * (recordBytes + 1)).address();
+        Memory.Block pageBlock = Memory.allocate(this, length * (recordBytes + 1));
+        long page = pageBlock.address();
         int indexLength = Integer.highestOneBit(Math.max(slotCapacity + length, 2) - 1) << 2;
         Memory.Block newIndex = indexLength != indexMask + 1 ? Memory.allocate(this, 8L * indexLength) : null;
         pages[slotCapacity >>> PAGE_SHIFT] = page;
+        pageBlocks[slotCapacity >>> PAGE_SHIFT] = pageBlock;
         slotBytePages[slotCapacity >>> PAGE_SHIFT] = page + length * recordBytes;
         slotCapacity += length;
         if (newIndex != null) {
@@ -648,6 +679,16 @@ final class PairTable {
             long at = entry((head + count++) & (capacity - 1));
             Memory.putInt(at, slot);
             setTimeAt(at + 4, time);
+        }
+
+        /** Empty, and back to its first size. */
+        void startOver() {
+            block.free();
+            capacity = 16;
+            block = Memory.allocate(this, (long) entryBytes * capacity);
+            ring = block.address();
+            head = 0;
+            count = 0;
         }
 
         /** {@link PairTable#rebase}'s part: the queued times, 4 bytes each. */

@@ -233,11 +233,24 @@ final class RecentSyns {
     /**
      * Moves the epoch of the entries' times to {@code now}, and every time with it
      * ({@link CompactTime}): a pass over the table (and the one it grows from), once per
-     * {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time.
+     * {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time. After a silence (or a clock step)
+     * past which every entry has expired, the table starts over at its first size instead.
      */
     private void rebase(long now) {
         long shift = now - epoch;
+        // Every time held is at most epoch + REBASE_AFTER_MICROS: the latest SYN's.
+        boolean allExpired = now - horizon >= epoch + CompactTime.REBASE_AFTER_MICROS;
         epoch = now;
+        if (allExpired) {
+            if (oldBlock != null) {
+                oldBlock.free();
+                oldBlock = null;
+                oldOccupied = 0;
+            }
+            block.free();
+            newTable(Math.min(FIRST_BUCKETS, maxBuckets));
+            return;
+        }
         shiftTimes(table, 0, bucketMask + 1, shift);
         if (oldBlock != null) {
             shiftTimes(oldBlock.address(), migrateCursor, oldBuckets, shift);

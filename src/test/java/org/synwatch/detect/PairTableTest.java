@@ -173,15 +173,37 @@ class PairTableTest {
         int slot = touch(table, 1, T0);
         table.recordNewConnection(slot, 80, T0, ports);
         table.recordNewConnection(slot, 81, T0, ports);
-        table.startEpisode(slot);
-        long later = T0 + 10 * CompactTime.REBASE_AFTER_MICROS;
+        // Two moves of the epoch, each just past its reach, and no tidying between: the pair's
+        // times fall out of what 4 bytes express, though not every pair is idle at either move.
+        long later = T0 + 2 * CompactTime.REBASE_AFTER_MICROS + 2;
+        touch(table, 2, T0 + CompactTime.REBASE_AFTER_MICROS + 1);
         touch(table, 2, later);
+        assertEquals(3, table.rebases());
+        assertEquals(2, table.size(), "no start over: pair 2 was active");
         assertTrue(table.lastActivity(slot) <= later - CompactTime.LONGEST_INTERVAL_MICROS, "saturated, still old");
         assertTrue(table.born(slot) <= later - WINDOW, "born before any time within the horizon");
+        assertEquals(1, table.recordNewConnection(slot, 82, later, ports), "80 and 81 are out of the window");
         int generation = table.generation(slot);
-        table.tidy(later, 10);
+        table.tidy(later + 1, 10);
         assertFalse(table.holdsGeneration(slot, generation), "retired as idle");
         assertEquals(1, table.size());
+    }
+
+    @Test
+    void afterASilenceThatLeavesEveryPairIdleTheTableStartsOver() {
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        for (int source = 0; source < CAP; source++) {
+            touch(table, source, T0 + source);
+        }
+        assertEquals(CAP, table.slotCapacity());
+        long later = T0 + CAP + WINDOW + CompactTime.REBASE_AFTER_MICROS;
+        int slot = touch(table, 0, later);
+        assertEquals(1, table.size());
+        assertEquals(PairTable.PAGE_SLOTS, table.slotCapacity(), "the memory of all pages but one is given back");
+        assertEquals(CAP, table.departures(), "every pair retired");
+        assertEquals(0, evictions(table));
+        assertEquals(later, table.born(slot), "pair 0 is new");
+        assertEquals(slot, touch(table, 0, later + 1));
     }
 
     @Test

@@ -224,4 +224,22 @@ class RecentSynsTest {
         int slot = touch(pairs, 63, past + tuples);
         assertFalse(seen(syns, pairs, slot, 1, past + tuples), "seen 18 minutes before: expired");
     }
+
+    @Test
+    void afterASilenceThatLeavesEveryEntryExpiredTheTableStartsOverSmall() {
+        PairTable pairs = new PairTable(64, 4, HORIZON, HORIZON, false, new Hashing.Key(5));
+        RecentSyns syns = new RecentSyns(pairs, 1 << 20, HORIZON, new Hashing.Key(5));
+        int first = syns.capacity();
+        for (int i = 0; i < 100_000; i++) {
+            seen(syns, pairs, touch(pairs, i % 64, T0 + i), i / 64, T0 + i);
+        }
+        assertTrue(syns.capacity() > first);
+        long later = T0 + 100_000 + HORIZON + CompactTime.REBASE_AFTER_MICROS;
+        int slot = touch(pairs, 0, later);
+        assertFalse(seen(syns, pairs, slot, 0, later));
+        assertEquals(first, syns.capacity());
+        assertEquals(1, syns.occupied());
+        assertEquals(0, syns.forgotten());
+        assertTrue(seen(syns, pairs, slot, 0, later + 1));
+    }
 }
