@@ -324,19 +324,20 @@ final class PairTable {
     }
 
     /**
-     * Moves the epoch of 4-byte times to {@code now}, and every time with it ({@link CompactTime}):
-     * a pass over the records and the queues, once per {@value CompactTime#REBASE_AFTER_MICROS} µs of
-     * packet time. After a silence (or a clock step) that leaves every pair idle, the table starts
-     * over instead: so a capture whose every SYN jumps the clock can't make each one pay a pass over
-     * a full table, and a quiet night gives the memory back.
+     * Moves the epoch of 4-byte times to {@code now}, once per
+     * {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time: first retires the pairs idle by
+     * then, as {@link #tidy} would, then rewrites every time left ({@link CompactTime}) in one pass
+     * over the records and the queues. If no pair is left, the table starts over: so a quiet night
+     * gives the memory back, and a capture whose SYNs jump the clock can't make each jump pay a pass
+     * over a full table.
      */
     private void rebase(long now) {
+        singlePort.retireIdle(now - idleMicros);
+        multiPort.retireIdle(now - idleMicros);
         long shift = now - epoch;
-        // Every time held is at most epoch + REBASE_AFTER_MICROS: the latest SYN's.
-        boolean allIdle = now - idleMicros >= epoch + CompactTime.REBASE_AFTER_MICROS;
         epoch = now;
         rebases++;
-        if (allIdle) {
+        if (size == 0) {
             startOver();
             return;
         }
@@ -359,10 +360,8 @@ final class PairTable {
         multiPort.shiftTimes(shift);
     }
 
-    /** Retires every pair at once and gives back all memory but the first page's. */
+    /** Empty again: gives back all memory but the first page's. */
     private void startOver() {
-        departures += size;
-        size = 0;
         usedSlots = 0;
         freeList = NONE;
         for (int page = 0; page < pages.length && pageBlocks[page] != null; page++) {
@@ -689,6 +688,24 @@ final class PairTable {
             ring = block.address();
             head = 0;
             count = 0;
+        }
+
+        /** Retires the queued pairs idle since {@code cutoff} or earlier; the others keep their order. */
+        void retireIdle(long cutoff) {
+            int kept = 0;
+            for (int i = 0; i < count; i++) {
+                long from = entry((head + i) & (capacity - 1));
+                int slot = Memory.getInt(from);
+                if (lastActivity(slot) <= cutoff) {
+                    remove(slot);
+                } else {
+                    long to = entry((head + kept++) & (capacity - 1));
+                    long queuedAt = timeAt(from + 4);
+                    Memory.putInt(to, slot);
+                    setTimeAt(to + 4, queuedAt);
+                }
+            }
+            count = kept;
         }
 
         /** {@link PairTable#rebase}'s part: the queued times, 4 bytes each. */

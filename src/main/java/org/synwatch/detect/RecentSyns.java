@@ -231,38 +231,69 @@ final class RecentSyns {
     }
 
     /**
-     * Moves the epoch of the entries' times to {@code now}, and every time with it
-     * ({@link CompactTime}): a pass over the table (and the one it grows from), once per
-     * {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time. After a silence (or a clock step)
-     * past which every entry has expired, the table starts over at its first size instead.
+     * Moves the epoch of the entries' times to {@code now}, once per
+     * {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time: one pass over the table (and the one
+     * it grows from) that drops what has expired and rewrites the rest for the new epoch
+     * ({@link CompactTime}). If what is left would fit the first size, the table starts over at
+     * that size: so a quiet spell gives the memory back, and a capture whose SYNs jump the clock
+     * can't make each jump pay a pass over a large, empty table.
      */
     private void rebase(long now) {
-        long shift = now - epoch;
-        // Every time held is at most epoch + REBASE_AFTER_MICROS: the latest SYN's.
-        boolean allExpired = now - horizon >= epoch + CompactTime.REBASE_AFTER_MICROS;
+        long previousEpoch = epoch;
         epoch = now;
-        if (allExpired) {
-            if (oldBlock != null) {
-                oldBlock.free();
-                oldBlock = null;
-                oldOccupied = 0;
-            }
-            block.free();
-            newTable(Math.min(FIRST_BUCKETS, maxBuckets));
-            return;
-        }
-        shiftTimes(table, 0, bucketMask + 1, shift);
+        occupied -= rewriteLive(table, 0, bucketMask + 1, previousEpoch, now);
         if (oldBlock != null) {
-            shiftTimes(oldBlock.address(), migrateCursor, oldBuckets, shift);
+            oldOccupied -= rewriteLive(oldBlock.address(), migrateCursor, oldBuckets, previousEpoch, now);
+        }
+        int first = Math.min(FIRST_BUCKETS, maxBuckets);
+        if (occupied() <= first * BUCKET_ENTRIES / 16 * 7 && (bucketMask + 1 > first || oldBlock != null)) {
+            Memory.Block from = block;
+            int fromBuckets = bucketMask + 1;
+            Memory.Block older = oldBlock;
+            int olderFrom = migrateCursor;
+            oldBlock = null;
+            oldOccupied = 0;
+            newTable(first);
+            moveAll(from.address(), 0, fromBuckets);
+            from.free();
+            if (older != null) {
+                moveAll(older.address(), olderFrom, oldBuckets);
+                older.free();
+            }
         }
     }
 
-    private static void shiftTimes(long table, int fromBucket, int toBucket, long shift) {
+    /**
+     * Clears the entries of buckets {@code fromBucket..toBucket} of the table at {@code table} that
+     * have expired at {@code now}, rewrites the others' times for the epoch {@code now}, and returns
+     * how many it cleared.
+     */
+    private int rewriteLive(long table, int fromBucket, int toBucket, long previousEpoch, long now) {
+        int cleared = 0;
         for (int b = fromBucket; b < toBucket; b++) {
             long at = bucketIn(table, b);
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
                 if (Memory.getLong(at) != 0) {
-                    CompactTime.shift(at + 8, shift);
+                    long seen = CompactTime.decode(timeAt(at), previousEpoch);
+                    if (now - seen >= horizon) {
+                        Memory.putLong(at, 0L);
+                        cleared++;
+                    } else {
+                        setTimeAt(at, CompactTime.encode(seen, now));
+                    }
+                }
+            }
+        }
+        return cleared;
+    }
+
+    /** Inserts every entry of buckets {@code fromBucket..toBucket} of the table at {@code from} into this one. */
+    private void moveAll(long from, int fromBucket, int toBucket) {
+        for (int b = fromBucket; b < toBucket; b++) {
+            long at = bucketIn(from, b);
+            for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
+                if (Memory.getLong(at) != 0) {
+                    insert(Memory.getLong(at), timeAt(at), 0);
                 }
             }
         }

@@ -173,18 +173,21 @@ class PairTableTest {
         int slot = touch(table, 1, T0);
         table.recordNewConnection(slot, 80, T0, ports);
         table.recordNewConnection(slot, 81, T0, ports);
-        // Two moves of the epoch, each just past its reach, and no tidying between: the pair's
-        // times fall out of what 4 bytes express, though not every pair is idle at either move.
-        long later = T0 + 2 * CompactTime.REBASE_AFTER_MICROS + 2;
-        touch(table, 2, T0 + CompactTime.REBASE_AFTER_MICROS + 1);
+        // Pair 1 stays active (a SYN 10 s before each move of the epoch), while its birth and its
+        // ports' times fall out of what 4 bytes express after two moves.
+        long reach = CompactTime.REBASE_AFTER_MICROS;
+        touch(table, 1, T0 + reach - 10_000_000L);
+        touch(table, 2, T0 + reach + 1);
+        touch(table, 1, T0 + 2 * reach - 10_000_000L);
+        long later = T0 + 2 * reach + 2;
         touch(table, 2, later);
         assertEquals(3, table.rebases());
-        assertEquals(2, table.size(), "no start over: pair 2 was active");
-        assertTrue(table.lastActivity(slot) <= later - CompactTime.LONGEST_INTERVAL_MICROS, "saturated, still old");
-        assertTrue(table.born(slot) <= later - WINDOW, "born before any time within the horizon");
+        assertEquals(2, table.size(), "both pairs were active");
+        assertTrue(table.born(slot) <= later - CompactTime.LONGEST_INTERVAL_MICROS, "saturated, still old");
+        assertEquals(T0 + 2 * reach - 10_000_000L, table.lastActivity(slot), "recent times stay exact");
         assertEquals(1, table.recordNewConnection(slot, 82, later, ports), "80 and 81 are out of the window");
         int generation = table.generation(slot);
-        table.tidy(later + 1, 10);
+        table.tidy(later + 55_000_000L, 10);
         assertFalse(table.holdsGeneration(slot, generation), "retired as idle");
         assertEquals(1, table.size());
     }
