@@ -251,4 +251,22 @@ class PairTableTest {
         assertEquals(a, touch(table, 0, T0 + CompactTime.REBASE_AFTER_MICROS + 3), "active since queued: kept");
         assertFalse(table.holdsGeneration(b, generation), "the second pair went");
     }
+
+    /**
+     * A capture that jumps the clock past the epoch's reach with one pair still active: the move
+     * retires every idle pair at once, so the next move's pass is over two records, not the table.
+     */
+    @Test
+    void aMoveOfTheEpochRetiresTheIdlePairsAtOnce() {
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        for (int source = 0; source < CAP; source++) {
+            touch(table, source, T0 + source);
+        }
+        long reach = CompactTime.REBASE_AFTER_MICROS;
+        touch(table, 0, T0 + reach - 10_000_000L);
+        touch(table, CAP, T0 + reach + 1);
+        assertEquals(2, table.size());
+        assertEquals(CAP - 1, table.departures());
+        assertEquals(0, evictions(table));
+    }
 }
