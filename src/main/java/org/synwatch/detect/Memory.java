@@ -19,6 +19,7 @@ final class Memory {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfChar CHAR = ValueLayout.JAVA_CHAR_UNALIGNED;
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
 
     private Memory() {
     }
@@ -62,12 +63,12 @@ final class Memory {
 
     static int getByte(long address) {
         assert address != 0;
-        return ALL.get(ValueLayout.JAVA_BYTE, address);
+        return ALL.get(BYTE, address);
     }
 
     static void putByte(long address, int value) {
         assert address != 0;
-        ALL.set(ValueLayout.JAVA_BYTE, address, (byte) value);
+        ALL.set(BYTE, address, (byte) value);
     }
 
     static int getChar(long address) {

@@ -82,6 +82,7 @@ final class PairTable {
 
     /** Page addresses, sized once for the cap; filled a page at a time as the table grows. */
     private final long[] pages;
+    /** The pages' blocks, to free when the table starts over; {@link #record} reads only {@link #pages}. */
     private final Memory.Block[] pageBlocks;
     /** Where each page's slot bytes start ({@link #holdsGeneration}), after its records. */
     private final long[] slotBytePages;

@@ -17,9 +17,9 @@ package org.synwatch.detect;
  * slot wrote it, by 5 bits of the pair's generation and by its time: an entry older than the pair's
  * birth, or of another generation, is a former occupant's and never matches. (Mistaking one would
  * need 32 pairs to take the same slot within one microsecond, each leaving it first: evicted after
- * the pair cap's worth of newer pairs, or idle for a minute.) The buckets depend on the slot and ports alone, so the
- * detector can load them before the pair's record; a slot's former occupants therefore share them,
- * and when both are full their entries give way first.
+ * the pair cap's worth of newer pairs, or idle for a minute.) The buckets depend on the slot and
+ * ports alone, so the detector can load them before the pair's record; a slot's former occupants
+ * therefore share them, and when both are full their entries give way first.
  *
  * <pre>
  *   key    bits 59-63 generation bits 0-4, 32-58 slot + 1 (0 = empty), 16-31 source port, 0-15 destination port
@@ -70,7 +70,6 @@ final class RecentSyns {
     private Memory.Block block;
     /** The table's address: bucket b's entries start at {@code table + 64 b}. */
     private long table;
-    private int capacity;
     private int bucketMask;
     private int occupied;
     private int limit;
@@ -115,7 +114,7 @@ final class RecentSyns {
     }
 
     int capacity() {
-        return capacity;
+        return (bucketMask + 1) * BUCKET_ENTRIES;
     }
 
     /** Entries held before the table makes room: seven eighths of its capacity. */
@@ -315,7 +314,7 @@ final class RecentSyns {
         if (passCursor <= bucketMask) {
             return;
         }
-        if (pairs.departures() - departuresAtPass >= capacity / 16) {
+        if (pairs.departures() - departuresAtPass >= capacity() / 16) {
             passCursor = 0;
             departuresAtPass = pairs.departures();
             passes++;
@@ -519,9 +518,8 @@ final class RecentSyns {
     private void newTable(int buckets) {
         block = Memory.allocate(this, (long) buckets << BUCKET_SHIFT);
         table = block.address();
-        capacity = buckets * BUCKET_ENTRIES;
         bucketMask = buckets - 1;
-        limit = capacity / 8 * 7;
+        limit = capacity() / 8 * 7;
         passCursor = buckets;
         occupied = 0;
         cursor = 0;
