@@ -49,7 +49,17 @@ public final class Detector implements DetectorStats {
     private final int ipv6Prefix;
     private final long ipv6MaskHi;
     private final long ipv6MaskLo;
-    private final int[] upcomingHashes = new int[MAX_LOOKAHEAD];
+    /**
+     * What {@link #lookahead} computed for each SYN of its run, which {@link #onSyn} reuses when the
+     * SYN at hand is the run's next: the pair's hash, the slot its index then named and that
+     * slot's 4-tuple hash (valid only if the pair still has that slot). Any other SYN is hashed anew.
+     */
+    private final SynHeader[] prepared = new SynHeader[MAX_LOOKAHEAD];
+    private final int[] preparedPairHashes = new int[MAX_LOOKAHEAD];
+    private final int[] preparedSlots = new int[MAX_LOOKAHEAD];
+    private final long[] preparedTupleHashes = new long[MAX_LOOKAHEAD];
+    private int preparedCount;
+    private int nextPrepared;
     /** What the look-ahead read: kept so that the compiler can't drop the reads. */
     private long lookaheadSink;
     private long latest = Long.MIN_VALUE;
@@ -103,23 +113,39 @@ public final class Detector implements DetectorStats {
         for (int i = 0; i < count; i++) {
             SynHeader syn = upcoming[i];
             int h = pairs.hashOf(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo);
-            upcomingHashes[i] = h;
+            prepared[i] = syn;
+            preparedPairHashes[i] = h;
             sink += pairs.indexEntryAt(h);
         }
         for (int i = 0; i < count; i++) {
-            int slot = PairTable.slotIfFor(pairs.indexEntryAt(upcomingHashes[i]), upcomingHashes[i]);
+            int h = preparedPairHashes[i];
+            int slot = PairTable.slotIfFor(pairs.indexEntryAt(h), h);
+            preparedSlots[i] = slot;
             if (slot != PairTable.NONE) {
-                sink += pairs.loadRecord(slot) + recentSyns.prefetch(slot, upcoming[i].srcPort, upcoming[i].dstPort);
+                long tupleHash = recentSyns.hashOf(slot, upcoming[i].srcPort, upcoming[i].dstPort);
+                preparedTupleHashes[i] = tupleHash;
+                sink += pairs.loadRecord(slot) + recentSyns.prefetch(tupleHash);
             }
         }
+        preparedCount = count;
+        nextPrepared = 0;
         lookaheadSink += sink;
     }
 
     public void onSyn(SynHeader syn) {
         long now = clock(syn.timestampMicros);
         pairs.tidy(now, TIDY_STEPS_PER_SYN);
-        int slot = pairs.touch(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo, now);
-        boolean retransmission = recentSyns.seenWithin(slot, pairs.generation(slot), pairs.born(slot),
+        int run = nextPrepared;
+        boolean isPrepared = run < preparedCount && prepared[run] == syn;
+        if (isPrepared) {
+            nextPrepared = run + 1;
+        }
+        int pairHash = isPrepared ? preparedPairHashes[run]
+                : pairs.hashOf(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo);
+        int slot = pairs.touch(pairHash, syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo, now);
+        long tupleHash = isPrepared && preparedSlots[run] == slot ? preparedTupleHashes[run]
+                : recentSyns.hashOf(slot, syn.srcPort, syn.dstPort);
+        boolean retransmission = recentSyns.seenWithin(tupleHash, slot, pairs.generation(slot), pairs.born(slot),
                 syn.srcPort, syn.dstPort, now);
         if (retransmission) {
             retransmissions.increment();

@@ -280,10 +280,14 @@ final class PairTable {
      * {@code now} as its latest activity.
      */
     int touch(int fam, long sHi, long sLo, long dHi, long dLo, long now) {
+        return touch(hashOf(fam, sHi, sLo, dHi, dLo), fam, sHi, sLo, dHi, dLo, now);
+    }
+
+    /** {@link #touch}, given the pair's {@link #hashOf hash}: the look-ahead computed it already. */
+    int touch(int h, int fam, long sHi, long sLo, long dHi, long dLo, long now) {
         if (!wideTimes && CompactTime.rebaseDue(now, epoch)) {
             rebase(now);
         }
-        int h = hashOf(fam, sHi, sLo, dHi, dLo);
         for (int pos = h & indexMask; ; pos = (pos + 1) & indexMask) {
             long entry = indexAt(pos);
             if (entry == 0) {

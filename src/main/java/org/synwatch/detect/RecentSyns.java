@@ -143,6 +143,11 @@ final class RecentSyns {
      * SYN either way. {@code now} never decreases from one call to the next.
      */
     boolean seenWithin(int slot, int generation, long born, int srcPort, int dstPort, long now) {
+        return seenWithin(hashOf(slot, srcPort, dstPort), slot, generation, born, srcPort, dstPort, now);
+    }
+
+    /** {@link #seenWithin}, given the 4-tuple's {@link #hashOf hash}: the look-ahead computed it already. */
+    boolean seenWithin(long hash, int slot, int generation, long born, int srcPort, int dstPort, long now) {
         if (CompactTime.rebaseDue(now, epoch)) {
             rebase(now);
         }
@@ -157,7 +162,6 @@ final class RecentSyns {
             migrateOne(time);
         }
         long key = keyOf(slot, generation, srcPort, dstPort);
-        long hash = hash(key);
         // One pass over each bucket: the 4-tuple's entry if there is one, else the first free or
         // expired entry, where it goes unless the table must first make room.
         long room = 0;
@@ -220,12 +224,15 @@ final class RecentSyns {
     }
 
     /**
-     * Reads the first word of both buckets this 4-tuple may live in: loads the lines {@link #seenWithin}
-     * reads. The buckets don't depend on the pair's generation, so the slot alone (from the pair
-     * index) names them, before the pair's record is read.
+     * The hash that names a 4-tuple's two buckets. It doesn't depend on the pair's generation, so the
+     * slot alone (from the pair index) gives it, before the pair's record is read.
      */
-    long prefetch(int slot, int srcPort, int dstPort) {
-        long hash = hash(keyOf(slot, 0, srcPort, dstPort));
+    long hashOf(int slot, int srcPort, int dstPort) {
+        return hash(keyOf(slot, 0, srcPort, dstPort));
+    }
+
+    /** Reads the first word of both buckets of a 4-tuple's {@link #hashOf hash}: loads the lines {@link #seenWithin} reads. */
+    long prefetch(long hash) {
         return Memory.getLong(bucket(firstBucket(hash))) ^ Memory.getLong(bucket(secondBucket(hash)));
     }
 

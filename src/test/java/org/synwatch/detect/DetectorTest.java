@@ -277,6 +277,24 @@ class DetectorTest {
         assertTrue(plain.equals(withLookahead), "the same lines in the same order");
     }
 
+    @Test
+    void aPairThatMovesSlotAfterTheLookAheadIsHashedForItsNewSlot() {
+        DetectionSettings twoPairs = new DetectionSettings(3, 60 * SECOND, 2, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS,
+                DetectionSettings.DEFAULT_IPV6_PREFIX);
+        Detector d = new Detector(twoPairs, writer, 5L);
+        d.onSyn(syn(T0, "192.0.2.1", 1000, "10.0.0.5", 80));        // pair P, slot 0
+        d.onSyn(syn(T0 + 1, "192.0.2.2", 1000, "10.0.0.5", 80));    // pair R, slot 1
+        // Shown together: when P's SYN comes, the look-ahead's slot for it is gone. Q evicted P, the
+        // oldest, and took its slot; P comes back in R's.
+        SynHeader[] run = {syn(T0 + 2, "192.0.2.3", 1000, "10.0.0.5", 80), syn(T0 + 3, "192.0.2.1", 2000, "10.0.0.5", 80)};
+        d.lookahead(run, run.length);
+        d.onSyn(run[0]);
+        d.onSyn(run[1]);
+        d.onSyn(syn(T0 + SECOND, "192.0.2.1", 2000, "10.0.0.5", 80));
+        assertEquals(4, lines().size(), "the last SYN repeats P's 4-tuple: found where P's new slot puts it");
+        assertEquals(1, d.retransmissions());
+    }
+
     private List<String> replay(Detector d) {
         return replay(d, 0);
     }
