@@ -29,7 +29,9 @@ package org.synwatch.detect;
  * can't push out a slow scan. A pair active since it was queued gets a second chance at the back
  * (the CLOCK algorithm): a SYN only writes its pair's activity time, no list to relink. Queue order
  * follows packet order only, so eviction, like everything else the detector prints, never depends
- * on the hash key.
+ * on the hash key. Known flaw, not yet mended: a pair sent to the back is stamped with its last
+ * activity, which may be older than stamps already queued; retiring stops at the first head that
+ * isn't idle, so an idle pair can wait behind a live one, and at the cap the live one goes first.
  *
  * <p>Beside the records, a byte per slot says whether it holds a pair and 5 bits of its generation
  * ({@link #holdsGeneration}): what {@link RecentSyns} keeps of a pair, so it can tell its entries

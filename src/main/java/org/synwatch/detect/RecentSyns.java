@@ -2,8 +2,12 @@ package org.synwatch.detect;
 
 /**
  * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
- * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs: nothing is
- * forgotten for lack of room below that, so what is printed never depends on the hash key.
+ * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs, so what is
+ * printed never depends on the hash key; provided that the table's room beyond {@code maxSyns} (the
+ * rounding up to a power of two of buckets: 9 % at the default bound) holds the expired and
+ * departed entries not cleared yet. Known flaw, not yet mended: at a bound the table holds exactly
+ * (4,480 times a power of two) or just below one, an expired entry the sweep hasn't reached can
+ * keep its room while a live 4-tuple is forgotten (and counted).
  *
  * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
