@@ -80,13 +80,16 @@ public final class PcapHandle implements AutoCloseable {
     private final MemorySegment dataOut;
     private final String source;
     private final boolean offline;
+    /** Whether reads come from a regular file, which never waits long: see {@link FileReads}. */
+    private final boolean regularFile;
     private long header;
     private boolean closed;
 
-    private PcapHandle(MemorySegment pcap, String source, boolean offline) {
+    private PcapHandle(MemorySegment pcap, String source, boolean offline, boolean regularFile) {
         this.pcap = pcap;
         this.source = source;
         this.offline = offline;
+        this.regularFile = regularFile;
         this.headerOut = MemorySegment.ofAddress(arena.allocate(ValueLayout.ADDRESS).address());
         this.dataOut = MemorySegment.ofAddress(arena.allocate(ValueLayout.ADDRESS).address());
     }
@@ -120,7 +123,7 @@ public final class PcapHandle implements AutoCloseable {
                 throw new PcapException(PcapException.Problem.OTHER, "pcap_create(" + device + "): " + errbuf.getString(0));
             }
         }
-        PcapHandle handle = new PcapHandle(pcap, device, false);
+        PcapHandle handle = new PcapHandle(pcap, device, false, false);
         try {
             handle.check("pcap_set_snaplen", pcap_set_snaplen(pcap, snaplen));
             handle.check("pcap_set_promisc", pcap_set_promisc(pcap, 0));
@@ -151,7 +154,9 @@ public final class PcapHandle implements AutoCloseable {
             if (pcap.equals(MemorySegment.NULL)) {
                 throw new PcapException(openFailure(file), "pcap_open_offline(" + file + "): " + errbuf.getString(0));
             }
-            return new PcapHandle(pcap, file.toString(), true);
+            // libpcap reads "-" as standard input, whatever a file of that name.
+            boolean regularFile = !file.toString().equals("-") && Files.isRegularFile(file);
+            return new PcapHandle(pcap, file.toString(), true, regularFile);
         }
     }
 
@@ -192,7 +197,7 @@ public final class PcapHandle implements AutoCloseable {
 
     /** Reads the next packet: {@link #PACKET}, {@link #TIMEOUT} on a quiet link, or {@link #END}. */
     public int next() throws PcapException {
-        int status = offline ? FileReads.next(pcap, headerOut, dataOut) : pcap_next_ex(pcap, headerOut, dataOut);
+        int status = regularFile ? FileReads.next(pcap, headerOut, dataOut) : pcap_next_ex(pcap, headerOut, dataOut);
         if (status == PACKET) {
             header = MEMORY.get(ValueLayout.JAVA_LONG, headerOut.address());
             return PACKET;
@@ -209,10 +214,12 @@ public final class PcapHandle implements AutoCloseable {
     }
 
     /**
-     * pcap_next_ex for a file, as a critical downcall: it skips the switch of thread state around the
-     * call (0.2-0.3 s of the capture thread's 2.4 s CPU in a 10M-packet replay). Reading a file
-     * waits for the disk at most and never calls back into Java, so holding off a safepoint that
-     * long is harmless; a live read may wait in poll for ever, so it keeps the ordinary downcall.
+     * pcap_next_ex for a regular file, as a critical downcall: it skips the switch of thread state
+     * around the call (0.2-0.3 s of the capture thread's 2.4 s CPU in a 10M-packet replay), and so
+     * holds off any safepoint, and with it every other thread, until the call returns. A regular
+     * file's read waits for the disk at most and never calls back into Java. A pipe's (standard
+     * input, a FIFO: {@code tcpdump -w - | synwatch -r -}) or a live read may wait for ever, so
+     * they keep the ordinary downcall.
      */
     private static final class FileReads {
         private static final MethodHandle NEXT = Linker.nativeLinker().downcallHandle(
