@@ -192,11 +192,11 @@ final class RecentSyns {
         }
         if (occupied >= limit) {
             makeRoom(time);
-            insert(key, time, time);   // the table may have grown: find the place again
+            insert(key, hash, time, time);   // the table may have grown: find the place again
         } else if (room != 0) {
             store(room, key, time);
         } else {
-            insert(key, time, time);
+            insert(key, hash, time, time);
         }
         return old != 0 && retransmission(previous, born, time);
     }
@@ -303,7 +303,8 @@ final class RecentSyns {
             long at = bucketIn(from, b);
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
                 if (Memory.getLong(at) != 0) {
-                    insert(Memory.getLong(at), timeAt(at), 0);
+                    long key = Memory.getLong(at);
+                    insert(key, hash(key), timeAt(at), 0);
                 }
             }
         }
@@ -359,9 +360,9 @@ final class RecentSyns {
      * Stores a 4-tuple that is in neither of its buckets: in a free or expired entry of one of them,
      * else in the place of a resident, which moves to its own other bucket, and so on. If the moves
      * run out, the table grows; at its bound, the entry left without a place is forgotten and counted.
+     * {@code hash} is the key's {@link #hash}, which the caller has at hand.
      */
-    private void insert(long key, int entryTime, int time) {
-        long hash = hash(key);
+    private void insert(long key, long hash, int entryTime, int time) {
         int b = firstBucket(hash);
         long at = room(b, time);
         if (at == 0) {
@@ -387,15 +388,15 @@ final class RecentSyns {
             setTimeAt(victim, entryTime);
             key = residentKey;
             entryTime = residentTime;
-            long residentHash = hash(key);
-            b = firstBucket(residentHash) == b ? secondBucket(residentHash) : firstBucket(residentHash);
+            hash = hash(key);
+            b = firstBucket(hash) == b ? secondBucket(hash) : firstBucket(hash);
             at = room(b, time);
         }
         if (at != 0) {
             store(at, key, entryTime);
         } else if (bucketMask + 1 < maxBuckets) {
             grow(time);
-            insert(key, entryTime, time);
+            insert(key, hash, entryTime, time);
         } else {
             forgotten++;
         }
@@ -520,7 +521,7 @@ final class RecentSyns {
         }
         for (int i = 0; i < moving; i++) {
             if (!expired(movingTimes[i], time)) {
-                insert(movingKeys[i], movingTimes[i], time);
+                insert(movingKeys[i], hash(movingKeys[i]), movingTimes[i], time);
             }
         }
     }
