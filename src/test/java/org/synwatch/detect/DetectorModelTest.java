@@ -3,6 +3,7 @@ package org.synwatch.detect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.synwatch.testing.Syns.syn;
 
 import java.lang.reflect.Field;
 import java.util.ArrayDeque;
@@ -352,19 +353,6 @@ class DetectorModelTest {
                 throw new AssertionError(e);
             }
         }
-    }
-
-    private static SynHeader syn(long stamp, int family, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo, int dstPort) {
-        SynHeader syn = new SynHeader();
-        syn.timestampMicros = stamp;
-        syn.family = family;
-        syn.srcHi = srcHi;
-        syn.srcLo = srcLo;
-        syn.dstHi = dstHi;
-        syn.dstLo = dstLo;
-        syn.srcPort = srcPort;
-        syn.dstPort = dstPort;
-        return syn;
     }
 
     /** A random-looking interface identifier, distinct for each {@code n}. */

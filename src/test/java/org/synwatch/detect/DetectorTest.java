@@ -7,14 +7,8 @@ import static org.synwatch.testing.Syns.syn;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.synwatch.config.DetectionSettings;
@@ -467,100 +461,30 @@ class DetectorTest {
         assertEquals(0, (published(d).evictedPairs(DetectorStats.Eviction.SINGLE_PORT) + published(d).evictedPairs(DetectorStats.Eviction.MULTI_PORT)), "expiry is not eviction");
     }
 
-    /** The rules as {@link Detector}'s comment states them, in plain maps: no bound, no layout, no epoch. */
-    private static final class Rules {
-        private final int threshold;
-        private final long window;
-        private final Map<String, Long> latestSyn = new HashMap<>();
-        private final Map<String, Map<Integer, Long>> ports = new HashMap<>();
-        private final Set<String> episodes = new HashSet<>();
-        private final List<String> verdicts = new ArrayList<>();
-
-        Rules(int threshold, long window) {
-            this.threshold = threshold;
-            this.window = window;
-        }
-
-        void onSyn(SynHeader syn) {
-            long now = syn.timestampMicros;
-            Long previous = latestSyn.put(tuple(syn), now);
-            if (previous != null && now - previous < Detector.RETRANSMISSION_HORIZON_MICROS) {
-                return;
-            }
-            verdicts.add("new " + tuple(syn) + " at " + now);
-            String pair = syn.srcLo + ">" + syn.dstLo;
-            Map<Integer, Long> reached = ports.computeIfAbsent(pair, p -> new HashMap<>());
-            reached.values().removeIf(time -> time <= now - window);
-            if (reached.isEmpty()) {
-                episodes.remove(pair);
-            }
-            reached.put(syn.dstPort, now);
-            if (reached.size() > threshold && episodes.add(pair)) {
-                verdicts.add("scan " + pair + " on " + new TreeSet<>(reached.keySet()));
-            }
-        }
-
-        static String tuple(SynHeader syn) {
-            return syn.srcLo + ":" + syn.srcPort + ">" + syn.dstLo + ":" + syn.dstPort;
-        }
-    }
-
     @Test
     void overDaysOfPacketTimeTheVerdictsAreTheRulesOwn() {
         // 60 s and 17 min keep 4-byte times, moved to a new epoch every 18 minutes of packet time,
-        // and the gaps of up to 5 h leave times too old for them; 30 min takes 8-byte times.
+        // and the gaps of up to 5 h leave times too old for them; 30 min takes 8-byte times. The
+        // rules in plain maps and the harness that compares verdicts after every SYN: DetectorModelTest's.
         for (long window : new long[] {60 * SECOND, 17 * 60 * SECOND, 30 * 60 * SECOND}) {
             for (int threshold : new int[] {1, 3}) {
-                Rules rules = new Rules(threshold, window);
-                List<String> verdicts = new ArrayList<>();
-                Detector d = new Detector(new DetectionSettings(threshold, window, 1_000,
-                        DetectionSettings.DEFAULT_MAX_TRACKED_SYNS, DetectionSettings.DEFAULT_IPV6_PREFIX),
-                        new ScanListener() {
-                            @Override
-                            public void newConnection(SynHeader syn) {
-                                verdicts.add("new " + Rules.tuple(syn) + " at " + syn.timestampMicros);
-                            }
-
-                            @Override
-                            public void portScan(SynHeader syn, int sourceBits, int[] ports, int count) {
-                                TreeSet<Integer> listed = new TreeSet<>();
-                                for (int i = 0; i < count; i++) {
-                                    listed.add(ports[i]);
-                                }
-                                verdicts.add("scan " + syn.srcLo + ">" + syn.dstLo + " on " + listed);
-                            }
-                        });
+                DetectorModelTest.Harness h = new DetectorModelTest.Harness("days of packet time,",
+                        new DetectionSettings(threshold, window, 1_000, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS,
+                                DetectionSettings.DEFAULT_IPV6_PREFIX), false, window + threshold);
                 Random random = new Random(window + threshold);
-                long now = T0;
-                for (int i = 0; i < 100_000; i++) {
+                long[] now = {T0};
+                h.run(() -> {
                     double gap = random.nextDouble();
-                    now += gap < 0.97 ? random.nextLong(SECOND)
+                    now[0] += gap < 0.97 ? random.nextLong(SECOND)
                             : gap < 0.99 ? random.nextLong(10 * SECOND, 70 * SECOND)
                             : random.nextLong(20 * 60 * SECOND, 5 * 3600 * SECOND);
-                    SynHeader syn = new SynHeader();
-                    syn.timestampMicros = now;
-                    syn.family = SynHeader.IPV4;
-                    syn.srcLo = 0xC6336400L + random.nextInt(5);
-                    syn.dstLo = 0x0A000005L + random.nextInt(2);
-                    syn.srcPort = 40000 + random.nextInt(2);
-                    syn.dstPort = 1 + random.nextInt(8);
-                    rules.onSyn(syn);
-                    d.onSyn(syn);
-                }
-                assertTrue(now - T0 > 300 * CompactTime.REBASE_AFTER_MICROS, "hundreds of epochs");
-                long scans = rules.verdicts.stream().filter(v -> v.startsWith("scan")).count();
-                assertTrue(scans > 1_000 && rules.verdicts.size() - scans < 95_000, "scans and retransmissions: " + scans
-                        + ", " + (rules.verdicts.size() - scans) + " new connections");
-                int first = 0;
-                while (first < verdicts.size() && first < rules.verdicts.size()
-                        && verdicts.get(first).equals(rules.verdicts.get(first))) {
-                    first++;
-                }
-                int at = first;
-                assertEquals(rules.verdicts.size(), at, () -> "window " + window + ", threshold " + threshold
-                        + ", verdict " + at + ": " + rules.verdicts.subList(at, Math.min(at + 3, rules.verdicts.size()))
-                        + " but the detector's " + verdicts.subList(at, Math.min(at + 3, verdicts.size())));
-                assertEquals(rules.verdicts.size(), verdicts.size());
+                    return syn(now[0], SynHeader.IPV4, 0, 0xC6336400L + random.nextInt(5), 40000 + random.nextInt(2),
+                            0, 0x0A000005L + random.nextInt(2), 1 + random.nextInt(8));
+                }, 100_000);
+                h.assertCountsAgree();
+                assertTrue(now[0] - T0 > 300 * CompactTime.REBASE_AFTER_MICROS, "hundreds of epochs");
+                assertTrue(h.rules.scans > 1_000 && h.rules.newConnections < 95_000, "scans and retransmissions: "
+                        + h.rules.scans + ", " + h.rules.newConnections + " new connections");
             }
         }
     }

@@ -11,22 +11,27 @@ public final class Syns {
     }
 
     public static SynHeader syn(long micros, String src, int srcPort, String dst, int dstPort) {
-        SynHeader syn = new SynHeader();
-        syn.timestampMicros = micros;
         byte[] s = bytes(src);
         byte[] d = bytes(dst);
-        syn.family = s.length == 4 ? SynHeader.IPV4 : SynHeader.IPV6;
         if (s.length == 4) {
-            syn.srcLo = Integer.toUnsignedLong(ByteBuffer.wrap(s).getInt());
-            syn.dstLo = Integer.toUnsignedLong(ByteBuffer.wrap(d).getInt());
-        } else {
-            ByteBuffer sb = ByteBuffer.wrap(s);
-            ByteBuffer db = ByteBuffer.wrap(d);
-            syn.srcHi = sb.getLong();
-            syn.srcLo = sb.getLong();
-            syn.dstHi = db.getLong();
-            syn.dstLo = db.getLong();
+            return syn(micros, SynHeader.IPV4, 0, Integer.toUnsignedLong(ByteBuffer.wrap(s).getInt()), srcPort,
+                    0, Integer.toUnsignedLong(ByteBuffer.wrap(d).getInt()), dstPort);
         }
+        ByteBuffer sb = ByteBuffer.wrap(s);
+        ByteBuffer db = ByteBuffer.wrap(d);
+        return syn(micros, SynHeader.IPV6, sb.getLong(), sb.getLong(), srcPort, db.getLong(), db.getLong(), dstPort);
+    }
+
+    /** From the header's own fields: for tests that draw addresses as numbers. */
+    public static SynHeader syn(long micros, int family, long srcHi, long srcLo, int srcPort, long dstHi, long dstLo,
+                                int dstPort) {
+        SynHeader syn = new SynHeader();
+        syn.timestampMicros = micros;
+        syn.family = family;
+        syn.srcHi = srcHi;
+        syn.srcLo = srcLo;
+        syn.dstHi = dstHi;
+        syn.dstLo = dstLo;
         syn.srcPort = srcPort;
         syn.dstPort = dstPort;
         return syn;
