@@ -302,8 +302,8 @@ final class RecentSyns {
         for (int b = fromBucket; b < toBucket; b++) {
             long at = bucketIn(from, b);
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
-                if (Memory.getLong(at) != 0) {
-                    long key = Memory.getLong(at);
+                long key = Memory.getLong(at);
+                if (key != 0) {
                     insert(key, hash(key), timeAt(at), 0);
                 }
             }
