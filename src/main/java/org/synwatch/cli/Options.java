@@ -183,7 +183,7 @@ final class Options {
     @Option(names = "--max-tracked-syns", paramLabel = "N", order = DETECTION + 4,
             defaultValue = "" + DetectionSettings.DEFAULT_MAX_TRACKED_SYNS, description =
             "connection 4-tuples of the last 60 s remembered exactly, "
-            + "to tell retransmissions (default ${DEFAULT-VALUE}; 16 bytes each at most)")
+            + "to tell retransmissions (default ${DEFAULT-VALUE}; 16 bytes each, up to 32 for some N)")
     void maxTrackedSyns(String value) throws ConfigException {
         maxTrackedSyns = Values.integer("--max-tracked-syns", value, 1, DetectionSettings.MAX_TRACKED_SYNS_LIMIT);
     }

@@ -17,7 +17,7 @@ public record DetectionSettings(int portThreshold, long windowMicros, int maxTra
     public static final int MAX_TRACKED_PAIRS_LIMIT = 100_000_000;
     public static final long MAX_WINDOW_MICROS = 24L * 3600 * 1_000_000;
     public static final int DEFAULT_MAX_TRACKED_SYNS = 4_194_304;
-    /** 16 bytes a 4-tuple at worst: 4 GiB here. */
+    /** 4 GiB of 4-tuple table here: 16 bytes a 4-tuple (a bound just past what a power of two of buckets holds gets up to 32). */
     public static final int MAX_TRACKED_SYNS_LIMIT = 1 << 28;
     /** Every IPv6 address is a source of its own: the rule as scanlogd and Zeek state it. */
     public static final int DEFAULT_IPV6_PREFIX = 128;

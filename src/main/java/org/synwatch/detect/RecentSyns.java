@@ -3,11 +3,10 @@ package org.synwatch.detect;
 /**
  * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs, so what is
- * printed never depends on the hash key; provided that the table's room beyond {@code maxSyns} (the
- * rounding up to a power of two of buckets: 9 % at the default bound) holds the expired and
- * departed entries not cleared yet. Known flaw, not yet mended: at a bound the table holds exactly
- * (4,480 times a power of two) or just below one, an expired entry the sweep hasn't reached can
- * keep its room while a live 4-tuple is forgotten (and counted).
+ * printed never depends on the hash key. The one exception needs more than twice a pass's length
+ * of 4-tuples (699,052 at the default bound) to expire, or their pairs to leave, within about as
+ * many SYNs, while the bound is all but full of live ones ({@link #makeRoom}); then a live one may
+ * be forgotten, and is counted.
  *
  * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
@@ -15,7 +14,7 @@ package org.synwatch.detect;
  * and a delete is one store: no probe sequence to keep intact. When both buckets are full of live
  * entries, residents move to their other bucket (cuckoo hashing, at most {@value #MAX_MOVES}
  * moves); with five entries a bucket, and a hash whose two halves are independent, that finds room
- * well past 95 % full, and the table never runs above fifteen sixteenths.
+ * well past 95 % full, and the table never runs above 95 % (seven eighths and a pass's length).
  *
  * <p>An entry names its 4-tuple by the pair's slot and both ports and says which occupant of the
  * slot wrote it, by 5 bits of the pair's generation and by its time: an entry older than the pair's
@@ -34,12 +33,12 @@ package org.synwatch.detect;
  * an expired entry in its buckets. When seven eighths full, and many pairs have left since the
  * last time, a pass over the table, a few entries per SYN, clears what can never match again
  * (expired entries, and those of departed pairs); so its size follows the live pairs' 4-tuples, not
- * the pairs a flood pushed out. Seven eighths full with no pass due, it doubles, up to the first
- * power of two of buckets that holds {@code maxSyns} at seven eighths. There, full again,
- * and only then, when a bounded search for an expired entry or one of a departed pair finds none,
- * it forgets the entry at the cursor and counts it (as it does, at the bound, for a 4-tuple the
- * moves found no room for).
- * Off the heap: 16 bytes per 4-tuple at worst, 64 MiB at the default bound.
+ * the pairs a flood pushed out. Seven eighths full with no pass due, it doubles, up to its bound:
+ * the first power of two of buckets that holds {@code maxSyns} at seven eighths with a pass's
+ * length to spare ({@link #bucketsFor}). There, passes run back to back while it is seven eighths
+ * full, and only at the ceiling, a pass's length above that, is an entry forgotten.
+ * Off the heap: 64 MiB at the default bound, 16 bytes per 4-tuple; at worst 32 (a bound just
+ * past what a power of two of buckets holds).
  */
 final class RecentSyns {
     private static final int ENTRY_BYTES = 12;
@@ -77,6 +76,8 @@ final class RecentSyns {
     private int bucketMask;
     private int occupied;
     private int limit;
+    /** At the bound, where an entry is forgotten to make room: the limit and a pass's length ({@link #makeRoom}). */
+    private int ceiling;
     /** The bucket the sweep visits next. */
     private int cursor;
     /** {@link PairTable#departures()} when the last pass began: fewer since, and a pass can't free enough. */
@@ -106,10 +107,32 @@ final class RecentSyns {
         }
         this.pairs = pairs;
         this.horizon = horizon;
-        // Seven eighths of five entries a bucket: maxSyns needs 8/35 as many buckets.
-        int buckets = (int) ((8L * Math.max(1, maxSyns) + 34) / 35);
-        this.maxBuckets = Math.max(FIRST_BUCKETS, Integer.highestOneBit(buckets * 2 - 1));
-        newTable(Math.min(FIRST_BUCKETS, maxBuckets));
+        this.maxBuckets = bucketsFor(maxSyns);
+        newTable(FIRST_BUCKETS);
+    }
+
+    /**
+     * The buckets of the table at the bound: the first power of two whose limit leaves, beyond
+     * {@code maxSyns}, room for what one pass's SYNs can insert ({@link #passLength}). So with
+     * fewer than {@code maxSyns} live 4-tuples, a table at its limit holds more dead entries than a
+     * pass lets in, and the pass clears them before the ceiling is reached ({@link #makeRoom}).
+     */
+    static int bucketsFor(int maxSyns) {
+        int buckets = FIRST_BUCKETS;
+        while (limitOf(buckets) - passLength(buckets) < maxSyns) {
+            buckets *= 2;
+        }
+        return buckets;
+    }
+
+    /** Seven eighths of a table's entries. */
+    private static int limitOf(int buckets) {
+        return buckets * BUCKET_ENTRIES / 8 * 7;
+    }
+
+    /** SYNs a pass over a table takes, and so the most entries inserted while it runs. */
+    static int passLength(int buckets) {
+        return (buckets + PASS_PER_SYN - 1) / PASS_PER_SYN;
     }
 
     /** Entries held, fresh or awaiting the sweep, in the table it grows from too. */
@@ -255,7 +278,7 @@ final class RecentSyns {
         if (oldBlock != null) {
             oldOccupied -= rewriteLive(oldBlock.address(), migrateCursor, oldBuckets, previousEpoch, now);
         }
-        int first = Math.min(FIRST_BUCKETS, maxBuckets);
+        int first = FIRST_BUCKETS;
         if (occupied() <= first * BUCKET_ENTRIES / 16 * 7 && (bucketMask + 1 > first || oldBlock != null)) {
             Memory.Block from = block;
             int fromBuckets = bucketMask + 1;
@@ -320,28 +343,41 @@ final class RecentSyns {
      * inserts going on meanwhile: done at once, it stalled the detector 80 ms at 2,097,152 entries,
      * half of what the ring holds at 400,000 SYNs a second. The departures it waits for take a SYN
      * each (a few, when idle pairs retire), so a pass costs at most 16 entries checked per
-     * departure. With no pass due, the table grows, and at its bound it forgets.
+     * departure. With no pass due, the table grows.
+     *
+     * <p>At the bound, a pass starts whenever none is under way (so at most {@value #PASS_PER_SYN}
+     * buckets a SYN, whatever the load), and inserts go on above the limit
+     * up to the ceiling, a pass's length more. Fewer than {@code maxSyns} live 4-tuples at the limit
+     * leave more than a pass's length of dead entries ({@link #bucketsFor}); the pass clears those
+     * dead when it starts, so the ceiling is reached only if more than that many died while passes
+     * ran, or if the bound is full of live ones. Only there is an entry forgotten: after a bounded
+     * search for a dead one, the one at the cursor, counted if it could still have matched. An
+     * unbounded search would let a table full of live 4-tuples cost its whole size per SYN.
      */
     private void makeRoom(int time) {
-        if (passCursor <= bucketMask) {
-            return;
-        }
-        if (pairs.departures() - departuresAtPass >= capacity() / 16) {
+        boolean atBound = bucketMask + 1 == maxBuckets;
+        if (passCursor > bucketMask) {
+            if (!atBound && pairs.departures() - departuresAtPass < capacity() / 16) {
+                grow(time);
+                return;
+            }
             passCursor = 0;
             departuresAtPass = pairs.departures();
             passes++;
-            return;
         }
-        if (bucketMask + 1 < maxBuckets) {
-            grow(time);
-            return;
+        if (atBound && occupied >= ceiling) {
+            forgetOne(time);
         }
-        for (int i = 0; i < SEARCH_AT_BOUND && occupied >= limit; i++) {
+    }
+
+    /** At the ceiling: makes room for one entry, forgetting a live one if a short search finds no dead one. */
+    private void forgetOne(int time) {
+        for (int i = 0; i < SEARCH_AT_BOUND && occupied >= ceiling; i++) {
             sweepOne(time, true);
         }
-        while (occupied >= limit) {
+        while (occupied >= ceiling) {
             long at = bucket(cursor);
-            for (int i = 0; i < BUCKET_ENTRIES && occupied >= limit; i++, at += ENTRY_BYTES) {
+            for (int i = 0; i < BUCKET_ENTRIES && occupied >= ceiling; i++, at += ENTRY_BYTES) {
                 // Counted only if it could still have matched: an expired entry, or one of a departed pair, is no loss.
                 if (Memory.getLong(at) != 0) {
                     if (!expired(timeAt(at), time) && pairHolds(Memory.getLong(at))) {
@@ -350,7 +386,7 @@ final class RecentSyns {
                     clear(at);
                 }
             }
-            if (occupied >= limit) {
+            if (occupied >= ceiling) {
                 cursor = (cursor + 1) & bucketMask;
             }
         }
@@ -531,7 +567,8 @@ final class RecentSyns {
         block = Memory.allocate(this, (long) buckets << BUCKET_SHIFT);
         table = block.address();
         bucketMask = buckets - 1;
-        limit = capacity() / 8 * 7;
+        limit = limitOf(buckets);
+        ceiling = limit + passLength(buckets);
         passCursor = buckets;
         occupied = 0;
         cursor = 0;

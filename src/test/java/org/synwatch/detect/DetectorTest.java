@@ -220,6 +220,32 @@ class DetectorTest {
         assertTrue(published(d).trackedSyns() <= 2L * bound, "held " + published(d).trackedSyns());
     }
 
+    /**
+     * Ten 4-tuples expire just as the table would reach its limit, the rest stay live: a bound
+     * that the table's limit once held exactly (4,480 entries of 1,024 buckets) forgot a live
+     * 4-tuple here, because no search reached the ten before one had to go. Now every bound has
+     * room beyond it for what a pass lets in ({@link RecentSyns#bucketsFor}).
+     */
+    @Test
+    void expiredEntriesNotYetSweptNeverTakeTheRoomOfLiveOnesBelowTheBound() {
+        int bound = 4_480;
+        Detector d = detector(3, 60 * SECOND, 10, bound);
+        for (int port = 1; port <= 10; port++) {
+            d.onSyn(syn(T0, "192.0.2.1", port, "10.0.0.5", 443));
+        }
+        for (int port = 11; port <= bound; port++) {
+            d.onSyn(syn(T0 + SECOND, "192.0.2.1", port, "10.0.0.5", 443));
+        }
+        d.onSyn(syn(T0 + 60 * SECOND, "192.0.2.1", bound + 1, "10.0.0.5", 443));
+        for (int port = 11; port <= bound + 1; port++) {
+            d.onSyn(syn(T0 + 60 * SECOND + SECOND / 2, "192.0.2.1", port, "10.0.0.5", 443));
+        }
+        assertEquals(bound + 1, d.newConnections(SynHeader.IPV4));
+        assertEquals(bound + 1 - 10, d.retransmissions());
+        assertEquals(0, published(d).forgottenSyns());
+        assertEquals(bound + 1, lines().size());
+    }
+
     @Test
     void exactAtThreeAndAHalfMillionLive4TuplesOverOneHundredThousandPairs() {
         Detector d = defaults();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.IntUnaryOperator;
 import org.junit.jupiter.api.Test;
+import org.synwatch.config.DetectionSettings;
 import org.synwatch.packet.SynHeader;
 
 class RecentSynsTest {
@@ -117,9 +118,9 @@ class RecentSynsTest {
     }
 
     /**
-     * Live 4-tuples hold the table at its bound while a flood pushes pairs out: a full pass frees
-     * little then, so it must stay rare (at most one per sixteenth of the table's size in departures),
-     * or each SYN would cost the whole table.
+     * Live 4-tuples hold the table at its bound while a flood pushes pairs out. Passes run back to
+     * back there, each over its full length ({@link RecentSyns#passLength}): a few buckets a SYN,
+     * never the whole table.
      */
     @Test
     void atTheBoundAFloodDoesNotMakeEverySynPassTheTable() {
@@ -139,7 +140,8 @@ class RecentSynsTest {
         assertEquals(5_120, syns.capacity());
         assertTrue(syns.forgotten() > 0, "the busy pairs' 4-tuples overflow the bound");
         assertTrue(pairs.departures() > syn / 2 - 128, "departures " + pairs.departures());
-        assertTrue(syns.passes() <= pairs.departures() / (5_120 / 16), "passes " + syns.passes());
+        assertTrue(syns.passes() >= syn / RecentSyns.passLength(1_024) / 2, "passes " + syns.passes());
+        assertTrue(syns.passes() <= syn / RecentSyns.passLength(1_024) + 1, "passes " + syns.passes());
     }
 
     @Test
@@ -180,6 +182,27 @@ class RecentSynsTest {
         }
     }
 
+    /**
+     * A bound's table leaves a pass's length of room beyond it, so dead entries can't take a live
+     * one's: the first power of two of buckets whose limit, less a pass's length, holds the bound.
+     * The default's is the 64 MiB it was.
+     */
+    @Test
+    void everyBoundHasAPassOfRoomBeyondIt() {
+        assertEquals(4_480 - 342, 1_024 * 5 / 8 * 7 - RecentSyns.passLength(1_024));
+        assertEquals(1_024, RecentSyns.bucketsFor(1));
+        assertEquals(1_024, RecentSyns.bucketsFor(4_138));
+        assertEquals(2_048, RecentSyns.bucketsFor(4_139));
+        assertEquals(2_048, RecentSyns.bucketsFor(4_480));
+        assertEquals(1 << 20, RecentSyns.bucketsFor(DetectionSettings.DEFAULT_MAX_TRACKED_SYNS));
+        for (int bound = 1; bound <= DetectionSettings.MAX_TRACKED_SYNS_LIMIT; bound = bound * 3 / 2 + 1) {
+            int buckets = RecentSyns.bucketsFor(bound);
+            assertTrue(buckets * 5 / 8 * 7 - RecentSyns.passLength(buckets) >= bound, "bound " + bound);
+            assertTrue(buckets == 1_024 || (buckets / 2) * 5 / 8 * 7 - RecentSyns.passLength(buckets / 2) < bound,
+                    "bound " + bound);
+        }
+    }
+
     @Test
     void pastItsLimitItForgetsAndCountsButHoldsNoMore() {
         PairTable pairs = new PairTable(16, 4, HORIZON, HORIZON, false, new Hashing.Key(9));
@@ -190,8 +213,8 @@ class RecentSynsTest {
             seen(syns, pairs, slot, i / 16, T0 + i);
         }
         assertEquals(5_120, syns.capacity(), "never past the bound");
-        assertTrue(syns.occupied() <= 4_480, "held " + syns.occupied());
-        assertTrue(syns.forgotten() >= tuples - 4_480, "forgotten " + syns.forgotten());
+        assertEquals(4_480 + RecentSyns.passLength(1_024), syns.occupied(), "held up to the ceiling");
+        assertTrue(syns.forgotten() >= tuples - 4_480 - RecentSyns.passLength(1_024), "forgotten " + syns.forgotten());
         // The latest 4-tuples are the ones kept: the one just added is known.
         int slot = touch(pairs, (tuples - 1) % 16, T0 + tuples);
         assertTrue(seen(syns, pairs, slot, (tuples - 1) / 16, T0 + tuples));
