@@ -23,15 +23,16 @@ package org.synwatch.detect;
  * hand, enough to tell whether more than the threshold are in the window, and at the crossing they
  * are exactly the window's ports.
  *
- * <p>Eviction at the cap: pairs wait in two first-in first-out queues, those with one port in the
- * window and those with two or more (potential scanners). The oldest single-port pair goes first;
- * a multi-port pair only when no single-port pair is left, so a flood of spoofed one-SYN sources
- * can't push out a slow scan. A pair active since it was queued gets a second chance at the back
- * (the CLOCK algorithm): a SYN only writes its pair's activity time, no list to relink. Queue order
- * follows packet order only, so eviction, like everything else the detector prints, never depends
- * on the hash key. Known flaw, not yet mended: a pair sent to the back is stamped with its last
- * activity, which may be older than stamps already queued; retiring stops at the first head that
- * isn't idle, so an idle pair can wait behind a live one, and at the cap the live one goes first.
+ * <p>Eviction at the cap: idle pairs (no SYN for the idle horizon) retire first, uncounted; then
+ * the single-port pair (at most one port in the window) whose last activity is oldest goes; a
+ * multi-port pair (a potential scanner) only when no single-port pair is left, the one whose ports
+ * leave the window first. So a flood of spoofed one-SYN sources can't push out a slow scan. Pairs
+ * wait in two orders ({@link SlotOrder}): single-port pairs by the activity they were queued with,
+ * multi-port ones by when their second-latest port leaves the window ({@link #multiPortUntil}). A
+ * SYN only writes its pair's activity time, no list to relink; a pair found first with a later
+ * activity, or another kind, goes back where it belongs then (as in the CLOCK algorithm, but in
+ * exact order: a queued time never runs ahead of the pair's own). Order follows packet order only,
+ * so eviction, like everything else the detector prints, never depends on the hash key.
  *
  * <p>Beside the records, a byte per slot says whether it holds a pair and 5 bits of its generation
  * ({@link #holdsGeneration}): what {@link RecentSyns} keeps of a pair, so it can tell its entries
@@ -39,7 +40,7 @@ package org.synwatch.detect;
  *
  * <p>Everything lives off the heap ({@link Memory}): records in pages of {@value #PAGE_SLOTS}, added
  * as the table fills, so memory follows the traffic and growth never copies a record; the index and
- * the queues in blocks that double, the old one freed at once. Single-threaded: the detector
+ * the orders in blocks that double, the old one freed at once. Single-threaded: the detector
  * thread owns it, and the times it is given never decrease.
  */
 final class PairTable {
@@ -94,8 +95,10 @@ final class PairTable {
     private long index;
     private int indexMask = -1;
 
-    private final SlotQueue singlePort;
-    private final SlotQueue multiPort;
+    /** Pairs with at most one port in the window, by the last activity they were queued with. */
+    private final SlotOrder singlePort;
+    /** Pairs with two or more, by when they were to stop having two ({@link #multiPortUntil}). */
+    private final SlotOrder multiPort;
     private int slotCapacity;
     private int usedSlots;
     private int freeList = NONE;
@@ -126,8 +129,8 @@ final class PairTable {
         this.portTimesOffset = sources ? otherSourceTimeOffset + timeBytes : bornOffset + timeBytes;
         this.portsOffset = portTimesOffset + (long) timeBytes * portSlots;
         this.recordBytes = roundUp(portsOffset + 2L * portSlots, 32);
-        this.singlePort = new SlotQueue();
-        this.multiPort = new SlotQueue();
+        this.singlePort = new SlotOrder();
+        this.multiPort = new SlotOrder();
         this.pages = new long[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
         this.slotBytePages = new long[pages.length];
         this.pageBlocks = new Memory.Block[pages.length];
@@ -385,74 +388,120 @@ final class PairTable {
     }
 
     /**
-     * Retires pairs idle for {@code idleMicros} at {@code now} from the heads of both queues, at most
-     * {@code steps} from each. A head queued after the cutoff can't be idle: the queue says so
-     * without reading the record, so this costs next to nothing per SYN.
+     * Settles the first {@code steps} pairs of each order that are due at {@code now}: a
+     * single-port pair queued an idle horizon ago retires if idle, else goes back in order with its
+     * latest activity; a multi-port pair whose ports were to leave the window by now joins the
+     * single-port ones (or retires, if idle), else is queued for when they now leave. The first
+     * time of each order says whether anything is due without reading a record, so this costs next
+     * to nothing per SYN.
      */
     void tidy(long now, int steps) {
         long cutoff = now - idleMicros;
-        tidy(singlePort, cutoff, now, steps);
-        tidy(multiPort, cutoff, now, steps);
-    }
-
-    private void tidy(SlotQueue queue, long cutoff, long now, int steps) {
-        for (int i = 0; i < steps && !queue.isEmpty() && queue.headQueuedAt() <= cutoff; i++) {
-            int slot = queue.peek();
-            if (lastActivity(slot) <= cutoff) {
-                queue.poll();
-                remove(slot);
-            } else {
-                requeue(queue, windowPorts(slot, now) >= 2);
-            }
+        for (int i = 0; i < steps && !singlePort.isEmpty() && singlePort.firstTime() <= cutoff; i++) {
+            settleFirstSinglePort(now);
+        }
+        for (int i = 0; i < steps && !multiPort.isEmpty() && multiPort.firstTime() <= now; i++) {
+            settleFirstMultiPort(now);
         }
     }
 
     /**
-     * The oldest single-port pair not active since it was queued goes; a multi-port pair only when
-     * none is left. A head found idle is retired instead, as {@link #tidy} would: so which pair goes
-     * never depends on whether it was active since it was queued long ago, which a rebase can't tell.
+     * Makes room for one pair. An idle pair retires if there is one; else the single-port pair
+     * whose last activity is oldest goes; a multi-port pair only when none is left, the one whose
+     * ports leave the window first. First every multi-port pair whose ports have left the window
+     * joins the single-port ones, so each order holds exactly its kind.
      */
     private void evictOne(long now) {
-        while (true) {
-            SlotQueue queue = singlePort.isEmpty() ? multiPort : singlePort;
-            int slot = queue.peek();
-            if (lastActivity(slot) <= now - idleMicros) {
-                queue.poll();
-                remove(slot);
-                return;
-            }
-            boolean multi = windowPorts(slot, now) >= 2;
-            if (lastActivity(slot) == queue.headQueuedAt() && multi == (queue == multiPort)) {
-                queue.poll();
-                evictions[(multi ? DetectorStats.Eviction.MULTI_PORT : DetectorStats.Eviction.SINGLE_PORT).ordinal()]++;
-                remove(slot);
-                return;
-            }
-            requeue(queue, multi);
+        while (!multiPort.isEmpty() && multiPort.firstTime() <= now) {
+            settleFirstMultiPort(now);
         }
+        while (size == maxPairs && !singlePort.isEmpty()) {
+            if (settleFirstSinglePort(now)) {
+                evict(singlePort, DetectorStats.Eviction.SINGLE_PORT);
+            }
+        }
+        while (size == maxPairs) {
+            if (settleFirstMultiPort(now)) {
+                evict(multiPort, DetectorStats.Eviction.MULTI_PORT);
+            }
+        }
+    }
+
+    private void evict(SlotOrder order, DetectorStats.Eviction kind) {
+        evictions[kind.ordinal()]++;
+        remove(order.poll());
     }
 
     /**
-     * Moves the head of {@code queue} to the back of the queue it belongs in now, stamped with its
-     * latest activity: a second chance for a pair active since it was queued (the CLOCK algorithm).
-     * {@code multi}: whether that head has two or more ports in the window now.
+     * Puts the first pair of the single-port order where it belongs at {@code now}, and returns
+     * whether that is first: a single-port pair with no SYN since it was queued. One idle by now
+     * retires; one with two ports in the window now joins the multi-port order; one active since it
+     * was queued goes back in order, with its latest activity. Queued times never run ahead of a
+     * pair's activity, so the first that stays first has the oldest activity of its order.
      */
-    private void requeue(SlotQueue queue, boolean multi) {
-        int slot = queue.poll();
-        (multi ? multiPort : singlePort).add(slot, lastActivity(slot));
+    private boolean settleFirstSinglePort(long now) {
+        int slot = singlePort.first();
+        long last = lastActivity(slot);
+        if (last <= now - idleMicros) {
+            remove(singlePort.poll());
+            return false;
+        }
+        long until = multiPortUntil(slot);
+        if (until > now) {
+            multiPort.add(singlePort.poll(), until);
+            return false;
+        }
+        if (last > singlePort.firstTime()) {
+            singlePort.add(singlePort.poll(), last);
+            return false;
+        }
+        return true;
     }
 
-    private int windowPorts(int slot, long now) {
+    /**
+     * {@link #settleFirstSinglePort}'s counterpart: a pair whose ports have left the window by
+     * {@code now} joins the single-port order with its latest activity (or retires, if idle); one
+     * that reached another port since it was queued goes back in order, with when its ports now
+     * leave. Returns whether the first stays first.
+     */
+    private boolean settleFirstMultiPort(long now) {
+        int slot = multiPort.first();
+        long until = multiPortUntil(slot);
+        if (until <= now) {
+            long last = lastActivity(multiPort.poll());
+            if (last <= now - idleMicros) {
+                remove(slot);
+            } else {
+                singlePort.add(slot, last);
+            }
+            return false;
+        }
+        if (until > multiPort.firstTime()) {
+            multiPort.add(multiPort.poll(), until);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Until when the pair has two or more ports in the window if it reaches no new one: its
+     * second-latest port's time plus the window. Long ago for a pair with fewer than two ports.
+     */
+    private long multiPortUntil(int slot) {
         long at = record(slot);
-        long cutoff = now - windowMicros;
         int count = portCount(flagsAt(at));
-        int inWindow = 0;
+        long latest = Long.MIN_VALUE;
+        long second = Long.MIN_VALUE;
         for (int i = 0; i < count; i++) {
-            if (portTimeAt(at, i) > cutoff) {
-                inWindow++;
+            long time = portTimeAt(at, i);
+            if (time > latest) {
+                second = latest;
+                latest = time;
+            } else if (time > second) {
+                second = time;
             }
         }
-        return inWindow;
+        return second == Long.MIN_VALUE ? Long.MIN_VALUE : second + windowMicros;
     }
 
     /**
@@ -647,100 +696,279 @@ final class PairTable {
     }
 
     /**
-     * First-in first-out slots, each with the time it was queued: off-heap rings of entries (the slot,
-     * then the time, as wide as the records' times) that double as the table fills, the old ring
-     * freed at once.
+     * Slots in the order of a time each was queued with, the earliest first: a ring for the times
+     * that come in order (a new pair's, stamped now), and a heap for those that don't (a
+     * pair sent back with its latest activity, older than the ring's last; a multi-port pair with
+     * when its ports leave the window). A flood of new pairs costs the ring's constant time; only
+     * pairs sent back pay the heap's logarithm. The first is the earlier of the ring's head and
+     * the heap's top, the ring's on a tie, so the order follows packet order alone.
      */
-    private final class SlotQueue {
-        private final int entryBytes = wideTimes ? 12 : 8;
-        private int capacity = 16;
-        private Memory.Block block = Memory.allocate(this, (long) entryBytes * capacity);
-        private long ring = block.address();
-        private int head;
-        private int count;
+    private final class SlotOrder {
+        private final SlotRing inOrder = new SlotRing();
+        private final SlotHeap outOfOrder = new SlotHeap();
+        /** Whether the first is the heap's top; and its time, {@link Long#MAX_VALUE} when empty: read per SYN ({@link #tidy}), so kept at hand. */
+        private boolean heapFirst;
+        private long firstTime = Long.MAX_VALUE;
 
         boolean isEmpty() {
-            return count == 0;
+            return firstTime == Long.MAX_VALUE;
         }
 
-        int peek() {
-            return Memory.getInt(entry(head));
+        int first() {
+            return heapFirst ? outOfOrder.slotAt(0) : inOrder.slotAt(inOrder.head);
         }
 
-        long headQueuedAt() {
-            return timeAt(entry(head) + 4);
+        long firstTime() {
+            return firstTime;
         }
 
         int poll() {
-            int slot = peek();
-            head = (head + 1) & (capacity - 1);
+            int slot = heapFirst ? outOfOrder.poll() : inOrder.poll();
+            findFirst();
+            return slot;
+        }
+
+        void add(int slot, long time) {
+            if (inOrder.count == 0) {
+                inOrder.add(slot, time);
+                findFirst();
+            } else if (time >= inOrder.tailTime()) {
+                inOrder.add(slot, time);   // behind the ring's head: the first stays
+            } else {
+                outOfOrder.add(slot, time);
+                if (time < firstTime) {
+                    heapFirst = true;
+                    firstTime = time;
+                }
+            }
+        }
+
+        /** Retires the queued pairs idle since {@code cutoff} or earlier; the others keep their order. */
+        void retireIdle(long cutoff) {
+            inOrder.retireIdle(cutoff);
+            outOfOrder.retireIdle(cutoff);
+            findFirst();
+        }
+
+        /** {@link PairTable#rebase}'s part: the queued times, 4 bytes each. */
+        void shiftTimes(long shift) {
+            inOrder.shiftTimes(shift);
+            outOfOrder.shiftTimes(shift);
+            findFirst();
+        }
+
+        /** Empty, and back to its first size. */
+        void startOver() {
+            inOrder.startOver();
+            outOfOrder.startOver();
+            findFirst();
+        }
+
+        private void findFirst() {
+            heapFirst = inOrder.count == 0 || outOfOrder.count != 0 && outOfOrder.timeAt(0) < inOrder.headTime();
+            firstTime = heapFirst ? (outOfOrder.count == 0 ? Long.MAX_VALUE : outOfOrder.timeAt(0)) : inOrder.headTime();
+        }
+    }
+
+    /**
+     * Entries of a slot and a time (as wide as the records' times), off the heap in a block that
+     * doubles when full, the old one freed at once. {@link #position} maps the i-th entry to where
+     * it is stored.
+     */
+    private abstract class SlotEntries {
+        private final int entryBytes = wideTimes ? 12 : 8;
+        int capacity = 16;
+        private Memory.Block block = Memory.allocate(this, (long) entryBytes * capacity);
+        private long base = block.address();
+        int count;
+
+        abstract int position(int i);
+
+        /** After {@link #ensureRoom} or {@link #startOver}: the entries are stored from position 0 on. */
+        abstract void storedFromZero();
+
+        /** After {@link #retireIdle} has left out some entries, keeping the others' positions in order. */
+        abstract void leftOut();
+
+        final int slotAt(int position) {
+            return Memory.getInt(entry(position));
+        }
+
+        final long timeAt(int position) {
+            return PairTable.this.timeAt(entry(position) + 4);
+        }
+
+        final void set(int position, int slot, long time) {
+            Memory.putInt(entry(position), slot);
+            setTimeAt(entry(position) + 4, time);
+        }
+
+        /** Copies an entry as stored, without decoding its time. */
+        final void copy(int to, int from) {
+            copy(entry(to), entry(from));
+        }
+
+        private void copy(long to, long from) {
+            Memory.putInt(to, Memory.getInt(from));
+            if (wideTimes) {
+                Memory.putLong(to + 4, Memory.getLong(from + 4));
+            } else {
+                Memory.putInt(to + 4, Memory.getInt(from + 4));
+            }
+        }
+
+        final void ensureRoom() {
+            if (count < capacity) {
+                return;
+            }
+            Memory.Block oldBlock = block;
+            long old = base;
+            block = Memory.allocate(this, (long) entryBytes * 2 * capacity);
+            base = block.address();
+            for (int i = 0; i < count; i++) {
+                copy(entry(i), old + (long) entryBytes * position(i));
+            }
+            capacity *= 2;
+            oldBlock.free();
+            storedFromZero();
+        }
+
+        final void retireIdle(long cutoff) {
+            int kept = 0;
+            for (int i = 0; i < count; i++) {
+                int from = position(i);
+                int slot = slotAt(from);
+                if (lastActivity(slot) <= cutoff) {
+                    remove(slot);
+                } else {
+                    copy(position(kept++), from);
+                }
+            }
+            count = kept;
+            leftOut();
+        }
+
+        final void shiftTimes(long shift) {
+            for (int i = 0; i < count; i++) {
+                CompactTime.shift(entry(position(i)) + 4, shift);
+            }
+        }
+
+        final void startOver() {
+            block.free();
+            capacity = 16;
+            block = Memory.allocate(this, (long) entryBytes * capacity);
+            base = block.address();
+            count = 0;
+            storedFromZero();
+        }
+
+        private long entry(int position) {
+            assert position >= 0 && position < capacity : position;
+            return base + (long) entryBytes * position;
+        }
+    }
+
+    /** First in, first out: the times come in order. */
+    private final class SlotRing extends SlotEntries {
+        int head;
+
+        @Override
+        int position(int i) {
+            return (head + i) & (capacity - 1);
+        }
+
+        @Override
+        void storedFromZero() {
+            head = 0;
+        }
+
+        @Override
+        void leftOut() {
+        }
+
+        long headTime() {
+            return timeAt(head);
+        }
+
+        long tailTime() {
+            return timeAt(position(count - 1));
+        }
+
+        int poll() {
+            int slot = slotAt(head);
+            head = position(1);
             count--;
             return slot;
         }
 
         void add(int slot, long time) {
-            if (count == capacity) {
-                grow();
+            ensureRoom();
+            set(position(count++), slot, time);
+        }
+    }
+
+    /**
+     * A min-heap by time, four children a node: half the levels of a binary heap, and a node's
+     * children in one or two cache lines, so a removal from a heap of many pairs waits for fewer
+     * misses. The times come in any order.
+     */
+    private final class SlotHeap extends SlotEntries {
+        @Override
+        int position(int i) {
+            return i;
+        }
+
+        @Override
+        void storedFromZero() {
+        }
+
+        /** Restores the heap's order over what is left. */
+        @Override
+        void leftOut() {
+            for (int i = (count - 2) / 4; i >= 0; i--) {
+                siftDown(i, slotAt(i), timeAt(i));
             }
-            long at = entry((head + count++) & (capacity - 1));
-            Memory.putInt(at, slot);
-            setTimeAt(at + 4, time);
         }
 
-        /** Empty, and back to its first size. */
-        void startOver() {
-            block.free();
-            capacity = 16;
-            block = Memory.allocate(this, (long) entryBytes * capacity);
-            ring = block.address();
-            head = 0;
-            count = 0;
+        int poll() {
+            int slot = slotAt(0);
+            if (--count > 0) {
+                siftDown(0, slotAt(count), timeAt(count));
+            }
+            return slot;
         }
 
-        /** Retires the queued pairs idle since {@code cutoff} or earlier; the others keep their order. */
-        void retireIdle(long cutoff) {
-            int kept = 0;
-            for (int i = 0; i < count; i++) {
-                long from = entry((head + i) & (capacity - 1));
-                int slot = Memory.getInt(from);
-                if (lastActivity(slot) <= cutoff) {
-                    remove(slot);
-                } else {
-                    long to = entry((head + kept++) & (capacity - 1));
-                    long queuedAt = timeAt(from + 4);
-                    Memory.putInt(to, slot);
-                    setTimeAt(to + 4, queuedAt);
+        void add(int slot, long time) {
+            ensureRoom();
+            int i = count++;
+            while (i > 0 && timeAt((i - 1) >>> 2) > time) {
+                copy(i, (i - 1) >>> 2);
+                i = (i - 1) >>> 2;
+            }
+            set(i, slot, time);
+        }
+
+        /** Stores the entry ({@code slot}, {@code time}) at {@code i} or below, where the heap's order puts it. */
+        private void siftDown(int i, int slot, long time) {
+            while (4 * i + 1 < count) {
+                int first = 4 * i + 1;
+                int least = first;
+                long leastTime = timeAt(first);
+                for (int child = first + 1; child < Math.min(first + 4, count); child++) {
+                    long childTime = timeAt(child);
+                    if (childTime < leastTime) {
+                        least = child;
+                        leastTime = childTime;
+                    }
                 }
+                if (leastTime >= time) {
+                    break;
+                }
+                copy(i, least);
+                i = least;
             }
-            count = kept;
-        }
-
-        /** {@link PairTable#rebase}'s part: the queued times, 4 bytes each. */
-        void shiftTimes(long shift) {
-            for (int i = 0; i < count; i++) {
-                CompactTime.shift(entry((head + i) & (capacity - 1)) + 4, shift);
-            }
-        }
-
-        private void grow() {
-            Memory.Block oldBlock = block;
-            long old = ring;
-            int oldCapacity = capacity;
-            block = Memory.allocate(this, (long) entryBytes * 2 * capacity);
-            capacity *= 2;
-            ring = block.address();
-            for (int i = 0; i < count; i++) {
-                long from = old + (long) entryBytes * ((head + i) & (oldCapacity - 1));
-                Memory.putInt(entry(i), Memory.getInt(from));
-                setTimeAt(entry(i) + 4, timeAt(from + 4));
-            }
-            head = 0;
-            oldBlock.free();
-        }
-
-        private long entry(int i) {
-            assert i >= 0 && i < capacity : i;
-            return ring + (long) entryBytes * i;
+            set(i, slot, time);
         }
     }
 }

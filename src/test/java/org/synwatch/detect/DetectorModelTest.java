@@ -614,16 +614,17 @@ class DetectorModelTest {
     static Stream<Arguments> churnCases() {
         return Stream.of(
                 Arguments.of(MINUTE, 64, 48, true, 24),
-                Arguments.of(5 * MINUTE, 48, 48, false, 24));
+                Arguments.of(5 * MINUTE, 48, 48, false, 24),
+                Arguments.of(MINUTE, 128, 48, true, 47),
+                Arguments.of(17 * MINUTE, 64, 48, false, 47));
     }
 
     /**
      * (b): at most {@code activeLimit} pairs (fewer than the cap) active within any idle horizon,
      * max(window, 60 s), while thousands pass through: idle pairs make room for new ones, no pair
      * is evicted before it is idle (checked after every SYN), and so no verdict changes. With 24
-     * of 48 the table never runs full, and pairs leave only by retiring. (Rows that run it full,
-     * 47 of 48, fail today: the CLOCK queues' requeue stamps can leave idle pairs behind a live
-     * head, which is then evicted first. Issue 15's closing note has the reproducer.)
+     * of 48 the table never runs full, and pairs leave only by retiring; with 47 of 48 it is full
+     * most of the time, and each new pair finds the one idle pair to retire, wherever it was queued.
      */
     @ParameterizedTest(name = "window {0} µs, /{1}, {2} pairs, look-ahead {3}, at most {4} active")
     @MethodSource("churnCases")

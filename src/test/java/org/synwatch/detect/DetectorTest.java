@@ -246,6 +246,26 @@ class DetectorTest {
         assertEquals(bound + 1, lines().size());
     }
 
+    /**
+     * At the pair cap an idle pair goes before a live one. Pairs .1 and .2, active again at 30 s and
+     * 31 s, once went back in the queue behind .4 (queued at 50 s) with those older times; retiring
+     * stopped at .4, which was live, so at 100 s the full table evicted .4 while .1 and .2 sat idle,
+     * and .4's retransmission at 105 s printed as new.
+     */
+    @Test
+    void atTheCapAnIdlePairGoesBeforeALiveOneWhereverItWasQueued() {
+        Detector d = detector(3, 60 * SECOND, 5, 4_480);
+        long[] times = {0, 0, 30, 31, 50, 65, 91, 100, 105};
+        String[] sources = {".1", ".2", ".1", ".2", ".4", ".3", ".5", ".6", ".4"};
+        int[] ports = {1000, 1000, 1001, 1001, 1000, 1000, 1000, 1000, 1000};
+        for (int i = 0; i < times.length; i++) {
+            d.onSyn(syn(T0 + times[i] * SECOND, "192.0.2" + sources[i], ports[i], "10.0.0.5", 80));
+        }
+        assertEquals(8, d.newConnections(SynHeader.IPV4));
+        assertEquals(1, d.retransmissions(), "192.0.2.4:1000 again, 55 s later");
+        assertEquals(0, published(d).evictedPairs(DetectorStats.Eviction.SINGLE_PORT), "idle pairs made the room");
+    }
+
     @Test
     void exactAtThreeAndAHalfMillionLive4TuplesOverOneHundredThousandPairs() {
         Detector d = defaults();
