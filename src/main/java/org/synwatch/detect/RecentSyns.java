@@ -3,10 +3,11 @@ package org.synwatch.detect;
 /**
  * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs, so what is
- * printed never depends on the hash key. The one exception needs more than twice a pass's length
- * of 4-tuples (699,052 at the default bound) to expire, or their pairs to leave, within about as
- * many SYNs, while the bound is all but full of live ones ({@link #makeRoom}); then a live one may
- * be forgotten, and is counted.
+ * printed never depends on the hash key ({@link #makeRoom} says why). Two exceptions, where a live
+ * one may be forgotten below the bound, and is counted: a pass's length (349,526 at the default
+ * bound) of entries of departed pairs whose slots pairs of the same 5 bits of generation took
+ * within the horizon, which a pass can't tell from live ones; and an insert whose cuckoo moves run
+ * out at the bound.
  *
  * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
@@ -346,13 +347,17 @@ final class RecentSyns {
      * departure. With no pass due, the table grows.
      *
      * <p>At the bound, a pass starts whenever none is under way (so at most {@value #PASS_PER_SYN}
-     * buckets a SYN, whatever the load), and inserts go on above the limit
-     * up to the ceiling, a pass's length more. Fewer than {@code maxSyns} live 4-tuples at the limit
-     * leave more than a pass's length of dead entries ({@link #bucketsFor}); the pass clears those
-     * dead when it starts, so the ceiling is reached only if more than that many died while passes
-     * ran, or if the bound is full of live ones. Only there is an entry forgotten: after a bounded
-     * search for a dead one, the one at the cursor, counted if it could still have matched. An
-     * unbounded search would let a table full of live 4-tuples cost its whole size per SYN.
+     * buckets a SYN, whatever the load), and inserts go on above the limit up to the ceiling, a
+     * pass's length more; only there is an entry forgotten: after a bounded search for a dead one,
+     * the one at the cursor, counted if it could still have matched. Why no live one is forgotten
+     * while fewer than {@code maxSyns} are live: a pass starts at the limit, since the table grows
+     * by at most one entry a SYN. The limit is a pass's length above {@code maxSyns}
+     * ({@link #bucketsFor}), so more than a pass's length of its entries are dead then, and the pass
+     * clears every one by its end, while its SYNs let in at most a pass's length of new ones (or
+     * bring expired ones back): it never reaches the ceiling, and ends below the limit, so the next
+     * pass starts at the limit again. (After more than {@code maxSyns} were live, that holds again
+     * from the second pass that begins with fewer.) An unbounded search would let a table full of
+     * live 4-tuples cost its whole size per SYN.
      */
     private void makeRoom(int time) {
         boolean atBound = bucketMask + 1 == maxBuckets;
