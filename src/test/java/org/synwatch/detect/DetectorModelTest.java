@@ -9,6 +9,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +30,8 @@ import org.synwatch.packet.SynHeader;
  * Randomized differential tests: the rules of {@link Detector}'s class comment, in plain maps
  * ({@link Rules}), checked verdict by verdict against the detector where
  * {@code DetectorTest.overDaysOfPacketTimeTheVerdictsAreTheRulesOwn} does not reach: IPv6 source
- * prefixes, pair churn at the pair cap, the 4-tuple bound, and the look-ahead. Fixed seeds: every
+ * prefixes, pair churn below the pair cap, the 4-tuple bound, the look-ahead, and eviction at the
+ * cap (which pair goes, and what goes with it). Fixed seeds: every
  * run sees the same SYNs. Each case also checks that its traffic exercised what it is there for.
  */
 class DetectorModelTest {
@@ -61,6 +63,16 @@ class DetectorModelTest {
         /** Per (prefix pair, source port, destination port): the address and clock of its latest SYN. */
         private final Map<String, Object[]> siblings = new HashMap<>();
         final List<String> verdicts = new ArrayList<>();
+        /**
+         * With a pair cap ({@link #withCap}; per-address pairs only): each held pair's latest SYN,
+         * and its 4-tuples, which leave with it. A pair idle for {@code idle} counts as gone: it has
+         * no port in the window and no 4-tuple within the horizon, whether the table retired it yet
+         * or not.
+         */
+        private int cap;
+        private long idle;
+        private final Map<String, Long> held = new HashMap<>();
+        private final Map<String, Set<String>> tuplesOf = new HashMap<>();
 
         long newConnections;
         long retransmissions;
@@ -81,6 +93,55 @@ class DetectorModelTest {
             this.prefix = settings.ipv6PrefixLength();
         }
 
+        /**
+         * Models the pair cap too: a SYN whose pair isn't held, with the cap's worth of pairs active
+         * within the idle horizon, evicts one, with its ports, episode and 4-tuples: the
+         * single-port pair (at most one port in the window) whose latest SYN is oldest, else the
+         * pair whose second-latest port is oldest. Only for traffic whose SYNs all have distinct
+         * stamps, per-address pairs only (no IPv6 prefix), so that the rule names one pair.
+         */
+        Rules withCap(int maxPairs) {
+            this.cap = maxPairs;
+            this.idle = Math.max(window, HORIZON);
+            return this;
+        }
+
+        long evictions;
+        long multiPortEvictions;
+
+        private void holdPair(String pair, long now) {
+            if (!held.containsKey(pair) || held.get(pair) <= now - idle) {
+                List<String> gone = held.entrySet().stream().filter(e -> e.getValue() <= now - idle).map(Map.Entry::getKey).toList();
+                gone.forEach(this::forget);
+                if (held.size() == cap) {
+                    List<String> singles = held.keySet().stream().filter(p -> secondLatestPort(p) + window <= now).toList();
+                    String victim = singles.isEmpty()
+                            ? held.keySet().stream().min(Comparator.comparingLong(this::secondLatestPort)).orElseThrow()
+                            : singles.stream().min(Comparator.comparingLong(held::get)).orElseThrow();
+                    evictions++;
+                    multiPortEvictions += singles.isEmpty() ? 1 : 0;
+                    forget(victim);
+                }
+            }
+            held.put(pair, now);
+        }
+
+        private long secondLatestPort(String pair) {
+            List<Long> times = new ArrayList<>(ports.getOrDefault(pair, Map.of()).values());
+            times.sort(Comparator.reverseOrder());
+            return times.size() < 2 ? Long.MIN_VALUE / 2 : times.get(1);
+        }
+
+        private void forget(String pair) {
+            held.remove(pair);
+            ports.remove(pair);
+            episodes.remove(pair);
+            for (String tuple : tuplesOf.getOrDefault(pair, Set.of())) {
+                latestSyn.remove(tuple);
+            }
+            tuplesOf.remove(pair);
+        }
+
         void onSyn(SynHeader syn) {
             if (syn.timestampMicros < previousStamp) {
                 clockSteps++;
@@ -99,6 +160,10 @@ class DetectorModelTest {
             Object[] sibling = null;
             if (byPrefix) {
                 sibling = siblings.put(pair + "#" + syn.srcPort + "#" + syn.dstPort, new Object[] {source, now});
+            }
+            if (cap > 0) {
+                holdPair(pair, now);
+                tuplesOf.computeIfAbsent(pair, p -> new HashSet<>()).add(tuple);
             }
             Long previous = latestSyn.put(tuple, now);
             if (previous != null && now - previous < HORIZON) {
@@ -151,6 +216,7 @@ class DetectorModelTest {
          */
         private void prune(long now) {
             latestSyn.values().removeIf(time -> now - time >= HORIZON);
+            tuplesOf.values().forEach(tuples -> tuples.retainAll(latestSyn.keySet()));
             siblings.values().removeIf(seen -> now - (Long) seen[1] >= HORIZON);
             ports.entrySet().removeIf(entry -> {
                 boolean stale = entry.getValue().values().stream().allMatch(time -> time <= now - window);
@@ -650,6 +716,87 @@ class DetectorModelTest {
         assertTrue(prefix == 128 || h.rules.ipv6PrefixScans >= 30, counts);
         assertTrue(h.epochMoves >= 100, counts);
         assertTrue(!lookahead || h.shownSyns >= 100_000, counts);
+    }
+
+    // ================================================================== (e) eviction at the cap
+
+    /**
+     * Case (e)'s traffic, every stamp distinct and later than the last: one-SYN sources; clients,
+     * each to one port, opening new 4-tuples and repeating recent ones; scanners, each reaching a
+     * new port of its target now and then. For a quarter of the time more scanners than the cap
+     * are at work, so the table fills with potential scanners and one of them must go. Gaps
+     * mostly under 0.2 s, now and then a silence of about a minute.
+     */
+    static final class CapTraffic implements Supplier<SynHeader> {
+        private final Random r;
+        private final int scannersInAStorm;
+        private long wall = T0;
+        private long syns;
+        private final long[][] clientPorts = new long[24][4];
+        private final int[] scannerPorts = new int[96];
+
+        CapTraffic(long seed, int scannersInAStorm) {
+            this.r = new Random(seed);
+            this.scannersInAStorm = scannersInAStorm;
+        }
+
+        @Override
+        public SynHeader get() {
+            double p = r.nextDouble();
+            wall += 1 + (p < 0.998 ? r.nextLong(200_000) : r.nextLong(40 * SECOND, 80 * SECOND));
+            boolean storm = ++syns / 5_000 % 4 == 3;
+            int dice = r.nextInt(100);
+            if (storm ? dice < 70 : dice < 10) {
+                int scanner = r.nextInt(storm ? scannersInAStorm : 6);
+                return syn(wall, scanner % 3 == 0 ? SynHeader.IPV6 : SynHeader.IPV4, scanner % 3 == 0 ? 0x20010db8cccc0000L : 0,
+                        0xCB007100L + scanner, 40000, scanner % 3 == 0 ? V6_SERVERS : 0, 0x0A000005L, 1 + scannerPorts[scanner]++ % 1_000);
+            }
+            if (dice < (storm ? 85 : 50)) {
+                int client = r.nextInt(clientPorts.length);
+                long[] recent = clientPorts[client];
+                int at = r.nextInt(recent.length);
+                if (recent[at] == 0 || r.nextInt(3) == 0) {
+                    recent[at] = 1024 + r.nextInt(60_000);   // a new 4-tuple; else it repeats one
+                }
+                return syn(wall, SynHeader.IPV4, 0, 0xC6120000L + client, (int) recent[at], 0, 0x0A000001L + client % 3, 443);
+            }
+            return syn(wall, SynHeader.IPV4, 0, 0x64400000L + r.nextInt(1 << 22), 1024 + r.nextInt(60_000), 0, 0x0A000005L, 80);
+        }
+    }
+
+    static Stream<Arguments> capCases() {
+        return Stream.of(
+                Arguments.of(3, MINUTE, 32, true),
+                Arguments.of(3, MINUTE, 32, false),
+                Arguments.of(2, 5 * MINUTE, 48, true),
+                Arguments.of(1, 30 * SECOND, 24, false));
+    }
+
+    /**
+     * (e): the table at its cap most of the time, evicting live pairs: the rules' choice of pair
+     * (the model in {@link Rules#withCap}) and what leaves with it (ports, episode, 4-tuples, so a
+     * repeat prints as new) give the detector's verdicts, SYN by SYN.
+     */
+    @ParameterizedTest(name = "threshold {0}, window {1} µs, {2} pairs, look-ahead {3}")
+    @MethodSource("capCases")
+    void atTheCapTheEvictedPairsAreTheRulesOwn(int threshold, long window, int maxPairs, boolean lookahead) {
+        DetectionSettings settings = new DetectionSettings(threshold, window, maxPairs, DetectionSettings.DEFAULT_MAX_TRACKED_SYNS, 128);
+        long seed = threshold * 1_000L + maxPairs;
+        Harness h = new Harness("(e)", settings, lookahead, seed);
+        h.rules.withCap(maxPairs);
+        h.run(new CapTraffic(seed, maxPairs + 8), 120_000);
+        h.assertCountsAgree();
+        Detector d = h.published();
+        long single = d.evictedPairs(DetectorStats.Eviction.SINGLE_PORT);
+        long multi = d.evictedPairs(DetectorStats.Eviction.MULTI_PORT);
+        String counts = h.what + ": evicted " + single + " single-port, " + multi + " multi-port (the rules: "
+                + h.rules.evictions + ", " + h.rules.multiPortEvictions + " multi-port); " + h.rules.scans + " scans, "
+                + h.rules.retransmissions + " retransmissions";
+        System.out.println(counts);
+        assertEquals(h.rules.evictions, single + multi, counts);
+        assertEquals(h.rules.multiPortEvictions, multi, counts);
+        assertTrue(single >= 20_000 && multi >= 50, counts);
+        assertTrue(h.rules.scans >= 200 && h.rules.retransmissions >= 2_000, counts);
     }
 
     // ================================================================== (c) the 4-tuple bound
