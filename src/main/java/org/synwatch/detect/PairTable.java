@@ -106,6 +106,8 @@ final class PairTable {
     private int nextGeneration = 1;
     private final long[] evictions = new long[DetectorStats.Eviction.values().length];
     private long departures;
+    /** When a pair was last evicted (not retired), {@link Long#MIN_VALUE} before the first. */
+    private long lastEviction = Long.MIN_VALUE;
 
     /**
      * @param idleMicros how long a pair may go without a SYN before it is retired: at least the
@@ -155,6 +157,15 @@ final class PairTable {
 
     long evictions(DetectorStats.Eviction kind) {
         return evictions[kind.ordinal()];
+    }
+
+    /**
+     * Whether a pair was evicted (not retired) after {@code time}. A retired pair was idle for the
+     * idle horizon, no shorter than {@link RecentSyns}'s: so only an eviction since then can have
+     * left a 4-tuple entry unexpired behind.
+     */
+    boolean evictedSince(long time) {
+        return lastEviction > time;
     }
 
     /** Pairs that have left the table, evicted or retired, since it was made. */
@@ -417,18 +428,19 @@ final class PairTable {
         }
         while (size == maxPairs && !singlePort.isEmpty()) {
             if (settleFirstSinglePort(now)) {
-                evict(singlePort, DetectorStats.Eviction.SINGLE_PORT);
+                evict(singlePort, DetectorStats.Eviction.SINGLE_PORT, now);
             }
         }
         while (size == maxPairs) {
             if (settleFirstMultiPort(now)) {
-                evict(multiPort, DetectorStats.Eviction.MULTI_PORT);
+                evict(multiPort, DetectorStats.Eviction.MULTI_PORT, now);
             }
         }
     }
 
-    private void evict(SlotOrder order, DetectorStats.Eviction kind) {
+    private void evict(SlotOrder order, DetectorStats.Eviction kind, long now) {
         evictions[kind.ordinal()]++;
+        lastEviction = now;
         remove(order.poll());
     }
 

@@ -410,10 +410,12 @@ final class RecentSyns {
             b = secondBucket(hash);
             at = room(b, time);
         }
-        if (at == 0) {
+        if (at == 0 && pairs.evictedSince(CompactTime.decode(time, epoch) - horizon)) {
             // Both full of unexpired entries: one of a departed pair can go first. A slot's former
             // occupants share its buckets (they don't depend on the generation), so a flood that
-            // cycles pairs through one slot with the same ports would otherwise fill them.
+            // cycles pairs through one slot with the same ports would otherwise fill them. Only an
+            // eviction leaves such an entry unexpired: a pair retires idle for the horizon at least,
+            // so without one within the horizon there is none to find (and no slot byte to read).
             at = departed(firstBucket(hash));
             if (at == 0) {
                 at = departed(b);
