@@ -11,16 +11,18 @@ import java.util.Arrays;
 /** An ASCII byte buffer that formats numbers and addresses without allocating. */
 public final class LineBuffer {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    /** "00" to "99": numbers below 100,000 (ports, octets) are written two digits per division. */
-    private static final byte[] DIGIT_PAIRS = new byte[200];
+    /**
+     * "0000" to "9999", little-endian in an int: a number below 100,000 (a port) is written with one
+     * store, after its first digit if it has five, shifted past its leading zeros if it has fewer.
+     */
+    private static final int[] FOUR_DIGITS = new int[10_000];
     /** Per octet value: its digits and a '.', little-endian in the low four bytes; above them, how many digits. */
     private static final long[] OCTETS = new long[256];
     private static final VarHandle INT_AT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
-        for (int i = 0; i < 100; i++) {
-            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
-            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        for (int i = 0; i < 10_000; i++) {
+            FOUR_DIGITS[i] = '0' + i / 1_000 | ('0' + i / 100 % 10) << 8 | ('0' + i / 10 % 10) << 16 | ('0' + i % 10) << 24;
         }
         for (int octet = 0; octet < 256; octet++) {
             String text = octet + ".";
@@ -83,23 +85,18 @@ public final class LineBuffer {
         return this;
     }
 
-    /** 0 to 99,999, the ports and octets of every line: two digits per division, from a table. */
+    /** 0 to 99,999, the ports of every line: one table lookup and one store of four bytes. */
     private LineBuffer appendSmall(int value) {
-        int digits = value < 10 ? 1 : value < 100 ? 2 : value < 1_000 ? 3 : value < 10_000 ? 4 : 5;
-        ensure(digits);
-        int at = length + digits;
-        length = at;
-        while (value >= 100) {
-            int pair = value % 100;
-            value /= 100;
-            bytes[--at] = DIGIT_PAIRS[2 * pair + 1];
-            bytes[--at] = DIGIT_PAIRS[2 * pair];
-        }
-        if (value >= 10) {
-            bytes[--at] = DIGIT_PAIRS[2 * value + 1];
-            bytes[--at] = DIGIT_PAIRS[2 * value];
+        ensure(5);
+        if (value >= 10_000) {
+            bytes[length++] = (byte) ('0' + value / 10_000);
+            INT_AT.set(bytes, length, FOUR_DIGITS[value % 10_000]);
+            length += 4;
         } else {
-            bytes[--at] = (byte) ('0' + value);
+            int digits = value < 10 ? 1 : value < 100 ? 2 : value < 1_000 ? 3 : 4;
+            // The bytes stored past the digits are zeros, beyond the length: the next append overwrites them.
+            INT_AT.set(bytes, length, FOUR_DIGITS[value] >>> 8 * (4 - digits));
+            length += digits;
         }
         return this;
     }

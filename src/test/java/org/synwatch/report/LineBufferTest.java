@@ -23,6 +23,18 @@ class LineBufferTest {
                 .forEach(v -> assertEquals("<" + v + ">", decimal(v), "value " + v));
     }
 
+    /** Every port, one after another in one buffer: what a shorter one leaves past its digits is overwritten. */
+    @Test
+    void everyNumberBelowOneHundredThousandAsLongToStringWritesIt() {
+        LineBuffer buffer = new LineBuffer(4);
+        StringBuilder expected = new StringBuilder();
+        for (int value = 0; value < 100_000; value++) {
+            buffer.appendDecimal(value).append(',');
+            expected.append(value).append(',');
+        }
+        assertEquals(expected.toString(), buffer.toString());
+    }
+
     @Test
     void paddedDecimalsKeepTheirWidth() {
         LineBuffer buffer = new LineBuffer(4);
