@@ -402,16 +402,16 @@ final class PairTable {
      * Settles the first {@code steps} pairs of each order that are due at {@code now}: a
      * single-port pair queued an idle horizon ago retires if idle, else goes back in order with its
      * latest activity; a multi-port pair whose ports were to leave the window by now joins the
-     * single-port ones (or retires, if idle), else is queued for when they now leave. The first
-     * time of each order says whether anything is due without reading a record, so this costs next
-     * to nothing per SYN.
+     * single-port ones, else is queued for when they now leave. The first time of each order
+     * ({@link Long#MAX_VALUE} when empty) says whether anything is due without reading a record, so
+     * this costs next to nothing per SYN.
      */
     void tidy(long now, int steps) {
         long cutoff = now - idleMicros;
-        for (int i = 0; i < steps && !singlePort.isEmpty() && singlePort.firstTime() <= cutoff; i++) {
+        for (int i = 0; i < steps && singlePort.firstTime() <= cutoff; i++) {
             settleFirstSinglePort(now);
         }
-        for (int i = 0; i < steps && !multiPort.isEmpty() && multiPort.firstTime() <= now; i++) {
+        for (int i = 0; i < steps && multiPort.firstTime() <= now; i++) {
             settleFirstMultiPort(now);
         }
     }
@@ -423,7 +423,7 @@ final class PairTable {
      * joins the single-port ones, so each order holds exactly its kind.
      */
     private void evictOne(long now) {
-        while (!multiPort.isEmpty() && multiPort.firstTime() <= now) {
+        while (multiPort.firstTime() <= now) {
             settleFirstMultiPort(now);
         }
         while (size == maxPairs && !singlePort.isEmpty()) {
@@ -472,20 +472,15 @@ final class PairTable {
 
     /**
      * {@link #settleFirstSinglePort}'s counterpart: a pair whose ports have left the window by
-     * {@code now} joins the single-port order with its latest activity (or retires, if idle); one
-     * that reached another port since it was queued goes back in order, with when its ports now
-     * leave. Returns whether the first stays first.
+     * {@code now} joins the single-port order with its latest activity (which retires it first if
+     * it is idle: its activity is then the oldest); one that reached another port since it was
+     * queued goes back in order, with when its ports now leave. Returns whether the first stays first.
      */
     private boolean settleFirstMultiPort(long now) {
         int slot = multiPort.first();
         long until = multiPortUntil(slot);
         if (until <= now) {
-            long last = lastActivity(multiPort.poll());
-            if (last <= now - idleMicros) {
-                remove(slot);
-            } else {
-                singlePort.add(slot, last);
-            }
+            singlePort.add(multiPort.poll(), lastActivity(slot));
             return false;
         }
         if (until > multiPort.firstTime()) {

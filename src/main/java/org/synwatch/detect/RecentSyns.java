@@ -279,15 +279,14 @@ final class RecentSyns {
         if (oldBlock != null) {
             oldOccupied -= rewriteLive(oldBlock.address(), migrateCursor, oldBuckets, previousEpoch, now);
         }
-        int first = FIRST_BUCKETS;
-        if (occupied() <= first * BUCKET_ENTRIES / 16 * 7 && (bucketMask + 1 > first || oldBlock != null)) {
+        if (occupied() <= FIRST_BUCKETS * BUCKET_ENTRIES / 16 * 7 && (bucketMask + 1 > FIRST_BUCKETS || oldBlock != null)) {
             Memory.Block from = block;
             int fromBuckets = bucketMask + 1;
             Memory.Block older = oldBlock;
             int olderFrom = migrateCursor;
             oldBlock = null;
             oldOccupied = 0;
-            newTable(first);
+            newTable(FIRST_BUCKETS);
             moveAll(from.address(), 0, fromBuckets);
             from.free();
             if (older != null) {

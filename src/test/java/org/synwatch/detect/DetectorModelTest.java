@@ -76,6 +76,9 @@ class DetectorModelTest {
 
         long newConnections;
         long retransmissions;
+        /** With a cap: pairs evicted, and of them, those with two or more ports in the window. */
+        long evictions;
+        long multiPortEvictions;
         long scans;
         long ipv4Scans;
         long ipv6AddressScans;
@@ -105,9 +108,6 @@ class DetectorModelTest {
             this.idle = Math.max(window, HORIZON);
             return this;
         }
-
-        long evictions;
-        long multiPortEvictions;
 
         private void holdPair(String pair, long now) {
             if (!held.containsKey(pair) || held.get(pair) <= now - idle) {
