@@ -837,6 +837,13 @@ def ipv6_vectors():
         if b not in seen:
             seen.add(b)
             addrs.append(b)
+    # Every set of zero groups, with non-zero groups of one to four digits: each "::" placement glibc can choose.
+    for zeros in range(256):
+        b = struct.pack("!8H", *(0 if zeros >> i & 1 else (0x1, 0x2b, 0x3cd, 0x4ef0, 0xffff)[(zeros + i) % 5]
+                                 for i in range(8)))
+        if b not in seen:
+            seen.add(b)
+            addrs.append(b)
     return "".join("%s %s\n" % (b.hex(), socket.inet_ntop(socket.AF_INET6, b)) for b in addrs)
 
 

@@ -44,21 +44,25 @@ public final class AddressText {
         int run = LONGEST_ZERO_RUN[zeroGroups];
         int runStart = run >>> 4;
         int runEnd = runStart + (run & 0xF);
-        for (int i = 0; i < 8; i++) {
-            if (i >= runStart && i < runEnd) {
-                if (i == runStart) {
-                    out.append(':');
-                }
-                continue;
-            }
-            if (i == 6 && runStart == 0 && embedsIpv4(hi, lo, runEnd)) {
-                out.append(':').appendDottedQuad(lo & 0xFFFFFFFFL);
-                return;
-            }
+        for (int i = 0; i < runStart; i++) {
             out.appendHexGroup(group(hi, lo, i), i != 0);
         }
-        if (runEnd == 8 && runStart < 8) {
+        if (runStart == 8) {
+            return;
+        }
+        out.append(':');
+        if (runStart == 0 && embedsIpv4(hi, lo, runEnd)) {
+            if (runEnd == 5) {
+                out.appendHexGroup(0xFFFF, true);
+            }
+            out.append(':').appendDottedQuad(lo & 0xFFFFFFFFL);
+            return;
+        }
+        if (runEnd == 8) {
             out.append(':');
+        }
+        for (int i = runEnd; i < 8; i++) {
+            out.appendHexGroup(group(hi, lo, i), true);
         }
     }
 
@@ -88,11 +92,12 @@ public final class AddressText {
         return runs;
     }
 
-    /** glibc's rule: ::a.b.c.d (but not ::1) and ::ffff:a.b.c.d keep the IPv4 part dotted. */
+    /**
+     * glibc's rule: ::a.b.c.d and ::ffff:a.b.c.d keep the IPv4 part dotted. (Its clause for seven
+     * leading zero groups is never reached there: group 6 lies inside the run.)
+     */
     private static boolean embedsIpv4(long hi, long lo, int leadingZeroGroups) {
-        return leadingZeroGroups == 6
-                || (leadingZeroGroups == 7 && group(hi, lo, 7) != 1)
-                || (leadingZeroGroups == 5 && group(hi, lo, 5) == 0xFFFF);
+        return leadingZeroGroups == 6 || (leadingZeroGroups == 5 && group(hi, lo, 5) == 0xFFFF);
     }
 
     private static int group(long hi, long lo, int i) {

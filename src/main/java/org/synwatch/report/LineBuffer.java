@@ -10,7 +10,8 @@ import java.util.Arrays;
 
 /** An ASCII byte buffer that formats numbers and addresses without allocating. */
 public final class LineBuffer {
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** Per byte value: its two lower-case hex digits, little-endian in the low two bytes. */
+    private static final int[] HEX_PAIRS = new int[256];
     /**
      * "0000" to "9999", little-endian in an int: a number below 100,000 (a port) is written with one
      * store, after its first digit if it has five, shifted past its leading zeros if it has fewer.
@@ -23,6 +24,10 @@ public final class LineBuffer {
     static {
         for (int i = 0; i < 10_000; i++) {
             FOUR_DIGITS[i] = '0' + i / 1_000 | ('0' + i / 100 % 10) << 8 | ('0' + i / 10 % 10) << 16 | ('0' + i % 10) << 24;
+        }
+        byte[] hex = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        for (int b = 0; b < 256; b++) {
+            HEX_PAIRS[b] = hex[b >>> 4] | hex[b & 0xF] << 8;
         }
         for (int octet = 0; octet < 256; octet++) {
             String text = octet + ".";
@@ -125,18 +130,20 @@ public final class LineBuffer {
         return appendDecimal(value);
     }
 
-    /** {@code ':'} if asked, then a 16-bit group in lower-case hex without leading zeros, as in IPv6 text. */
+    /**
+     * {@code ':'} if asked, then a 16-bit group in lower-case hex without leading zeros, as in IPv6
+     * text: its four digits from two table lookups, stored as one int shifted past the leading zeros.
+     */
     public LineBuffer appendHexGroup(int group, boolean colon) {
         ensure(5);
-        int at = length;
         if (colon) {
-            bytes[at++] = ':';
+            bytes[length++] = ':';
         }
-        int shift = group >= 0x1000 ? 12 : group >= 0x100 ? 8 : group >= 0x10 ? 4 : 0;
-        for (; shift >= 0; shift -= 4) {
-            bytes[at++] = HEX[group >>> shift & 0xF];
-        }
-        length = at;
+        int digits = (35 - Integer.numberOfLeadingZeros(group | 1)) >>> 2;
+        int fourDigits = HEX_PAIRS[group >>> 8 & 0xFF] | HEX_PAIRS[group & 0xFF] << 16;
+        // As in appendSmall: the zero bytes stored past the digits lie beyond the length.
+        INT_AT.set(bytes, length, fourDigits >>> 8 * (4 - digits));
+        length += digits;
         return this;
     }
 

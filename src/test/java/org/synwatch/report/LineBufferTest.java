@@ -35,6 +35,19 @@ class LineBufferTest {
         assertEquals(expected.toString(), buffer.toString());
     }
 
+    /** Every 16-bit group, with and without its colon, one after another in one buffer that grows as it goes. */
+    @Test
+    void everyHexGroupAsIntegerToHexStringWritesIt() {
+        LineBuffer buffer = new LineBuffer(1);
+        StringBuilder expected = new StringBuilder();
+        for (int group = 0; group < 0x10000; group++) {
+            boolean colon = (group & 1) == 0;
+            buffer.appendHexGroup(group, colon).append(',');
+            expected.append(colon ? ":" : "").append(Integer.toHexString(group)).append(',');
+        }
+        assertEquals(expected.toString(), buffer.toString());
+    }
+
     @Test
     void paddedDecimalsKeepTheirWidth() {
         LineBuffer buffer = new LineBuffer(4);
