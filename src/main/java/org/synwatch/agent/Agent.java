@@ -34,6 +34,7 @@ import org.synwatch.detect.ScanListener;
 import org.synwatch.fleet.Fleet;
 import org.synwatch.metrics.MetricsServer;
 import org.synwatch.metrics.SynwatchCollector;
+import org.synwatch.metrics.ThreadCpu;
 import org.synwatch.packet.LinkType;
 import org.synwatch.report.EventOutput;
 import org.synwatch.report.EventOutputException;
@@ -119,8 +120,14 @@ public final class Agent {
             Detector detector = new Detector(settings.detection(), listener);
             SynRing ring = closer.add("detector ring", new SynRing(SynRing.DEFAULT_SIZE,
                     new DetectorHandler(detector, writer, live), this::consumerFailed));
+            ThreadCpu threads = new ThreadCpu();
+            threads.track(ThreadCpu.Role.CAPTURE, Thread.currentThread());
+            threads.track(ThreadCpu.Role.DETECTOR, ring.consumer());
+            if (blocker != null) {
+                threads.track(ThreadCpu.Role.BLOCKER, blocker.thread());
+            }
             MetricsServer metrics = closer.add("metrics server",
-                    startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, gate, fleet)));
+                    startMetrics(new SynwatchCollector(version, counters, detector, ring::dropped, gate, fleet, threads)));
             CaptureLoop capture = new CaptureLoop(handle, linkType, ring, counters, !live,
                     settings.flood().maxFragmentSets());
             ring.start();

@@ -98,6 +98,11 @@ public final class Blocker implements AutoCloseable {
         thread.start();
     }
 
+    /** The thread that applies the blocks. */
+    public Thread thread() {
+        return thread;
+    }
+
     /** Set before {@link #start}; fleet mode announces this host's blocks through it. */
     public void listener(Listener onLocalBlock) {
         this.listener = onLocalBlock;

@@ -31,21 +31,26 @@ public final class SynwatchCollector extends Collector {
     private final RingStats ring;
     private final BlockStats blocks;
     private final FleetStats fleet;
+    private final ThreadCpu threads;
 
     public SynwatchCollector(String version, CaptureCounters capture, DetectorStats detector, RingStats ring,
                              BlockStats blocks) {
-        this(version, capture, detector, ring, blocks, null);
+        this(version, capture, detector, ring, blocks, null, new ThreadCpu());
     }
 
-    /** @param fleet null without --fleet: a lone agent exposes no fleet metrics at all */
+    /**
+     * @param fleet null without --fleet: a lone agent exposes no fleet metrics at all
+     * @param threads the pipeline's threads, as the agent starts them
+     */
     public SynwatchCollector(String version, CaptureCounters capture, DetectorStats detector, RingStats ring,
-                             BlockStats blocks, FleetStats fleet) {
+                             BlockStats blocks, FleetStats fleet, ThreadCpu threads) {
         this.version = version;
         this.capture = capture;
         this.detector = detector;
         this.ring = ring;
         this.blocks = blocks;
         this.fleet = fleet;
+        this.threads = threads;
     }
 
     @Override
@@ -78,6 +83,7 @@ public final class SynwatchCollector extends Collector {
         dropped.addMetric(List.of("interface"), capture.interfaceDrops());
         all.add(dropped);
         all.add(counter("synwatch_ring_dropped", "SYNs dropped because the detector's ring was full.", ring::dropped));
+        all.add(threads.collect());
         CounterMetricFamily blockResults = new CounterMetricFamily("synwatch_blocks",
                 "Block decisions for detected scanners, by outcome.", List.of("result"));
         for (BlockStats.Result result : BlockStats.Result.values()) {

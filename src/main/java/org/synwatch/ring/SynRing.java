@@ -69,6 +69,11 @@ public final class SynRing implements AutoCloseable {
         consumer.start();
     }
 
+    /** The thread that runs the handler. */
+    public Thread consumer() {
+        return consumer;
+    }
+
     /** Copies {@code header} into the next slot; returns false, counting a drop, if the ring is full. */
     public boolean tryPublish(SynHeader header) {
         if (!ring.hasAvailableCapacity(1)) {

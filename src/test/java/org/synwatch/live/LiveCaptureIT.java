@@ -125,6 +125,11 @@ class LiveCaptureIT {
             assertEquals(1_000_000, metric(metrics, "synwatch_tracked_pairs_limit"));
             assertEquals(4_194_304, metric(metrics, "synwatch_tracked_syns_limit"));
             assertTrue(metrics.contains("synwatch_build_info{version="), metrics);
+            // Both pipeline threads have run (the capture thread has parsed packets, the detector
+            // formatted lines); a dry run starts no blocker, so it has no sample.
+            assertTrue(metric(metrics, "synwatch_thread_cpu_seconds_total{thread=\"capture\",}") > 0, metrics);
+            assertTrue(metric(metrics, "synwatch_thread_cpu_seconds_total{thread=\"detector\",}") > 0, metrics);
+            assertFalse(metrics.contains("synwatch_thread_cpu_seconds_total{thread=\"blocker\""), metrics);
             assertTrue(metrics.contains("jvm_memory_bytes_used"), "the JVM's default exports");
             for (String address : List.of(CLIENT_IPV4, TARGET_IPV4, CLIENT_IPV6, TARGET_IPV6, "8080")) {
                 assertFalse(metrics.contains(address), "no metric names an address or port: " + address);
