@@ -115,6 +115,40 @@ timed() {
   awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$OUT/time.tmp" >>"$logfile"
 }
 
+# detector_ns_per_syn NAME: the detector thread's CPU per SYN over one replay of NAME's file (no AOT
+# cache, untimed), from /proc/PID/task/TID/stat read every 20 ms until the process exits (the last
+# read misses at most 20 ms). One thread's CPU, so the machine's other load moves it much less than
+# wall times; SYNs as the generator counted them.
+detector_ns_per_syn() {
+  local file=$OUT/$1.pcap syns pid tid="" task stat ticks=0
+  syns=$(sed -n 's/.*packets: \([0-9]*\) SYNs.*/\1/p' "$OUT/$1.summary")
+  env SYNWATCH_AOT_CACHE=none bin/synwatch -r "$file" >/dev/null 2>&1 &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ -z "$tid" ]; then
+      for task in /proc/"$pid"/task/*; do
+        [ "$(cat "$task/comm" 2>/dev/null)" = synwatch-detect ] && tid=${task##*/}
+      done
+    fi
+    if [ -n "$tid" ] && read -r stat 2>/dev/null <"/proc/$pid/task/$tid/stat"; then
+      stat=${stat##*) }
+      set -- $stat
+      ticks=$(( ${12} + ${13} ))
+    fi
+    sleep 0.02
+  done
+  wait "$pid" || true
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$syns" 'BEGIN { printf "%.0f\n", (n > 0 ? t / hz * 1e9 / n : 0) }'
+}
+
+# detector_rows SECTION NAME: three replays' detector_ns_per_syn, as a row without a target: the
+# measure proposed to restate issue 15's speed targets by.
+detector_rows() {
+  local runs=() r
+  for r in 1 2 3; do runs+=("$(detector_ns_per_syn "$2")"); done
+  result "$1" "detector thread CPU per SYN, ns (median of 3; runs)" "$(median "${runs[@]}") (${runs[*]})" "" ""
+}
+
 # ------------------------------------------------------------------------------------------------
 # 1+2. Replay throughput: synwatch --read against the C floor and tcpdump, interleaved, same file.
 bench_replay() {
@@ -164,6 +198,7 @@ bench_replay() {
     replay_verdicts "synwatch, AOT cache" "$OUT/replay.synwatch-aot.times" "$fw" "$fc" "$tw"
   fi
   result "2 replay" "max RSS MB: floor / synwatch" "$((${frss%.*} / 1024)) / $((${srss%.*} / 1024))" "" ""
+  detector_rows "2 replay" "mixed-$REPLAY_PACKETS"
 }
 
 # replay_verdicts LABEL TIMES FLOOR_WALL FLOOR_CPU TCPDUMP_WALL: synwatch's medians and the targets.
@@ -219,6 +254,7 @@ bench_adversarial() {
     result "2b adversarial" "$label: wall s; / floor" "$sw; $(ratio "$sw" "$fw")x" "<= 0.6x" \
       "$(awk -v r="$(ratio "$sw" "$fw")" 'BEGIN { print (r <= 0.6 ? "met" : "MISSED") }')"
   done
+  detector_rows "2b adversarial" adversarial-4M
 }
 
 # ------------------------------------------------------------------------------------------------
