@@ -61,7 +61,10 @@ final class PairTable {
     private static final int PORT_COUNT_SHIFT = 8;
     private static final int PORT_COUNT_MASK = 0x7F << PORT_COUNT_SHIFT;
     private static final int GENERATION_SHIFT = 15;
-    /** Generations run through the flags' 17 bits, 0 left out; {@link RecentSyns} and the slot bytes keep the low 5. */
+    /**
+     * Generations run through the flags' 17 bits, 0 left out; {@link RecentSyns} and the slot bytes
+     * keep the low 5. Each slot counts its own ({@link #nextGeneration}).
+     */
     private static final int GENERATION_MASK = 0x1FFFF;
 
     private final Hashing.Key hashKey;
@@ -103,7 +106,9 @@ final class PairTable {
     private int usedSlots;
     private int freeList = NONE;
     private int size;
-    private int nextGeneration = 1;
+    /** What a record never held counts its generations from: after {@link #startOver}, above any earlier occupant's. */
+    private int freshGeneration;
+    private int highestGeneration;
     private final long[] evictions = new long[DetectorStats.Eviction.values().length];
     private long departures;
     /** When a pair was last evicted (not retired), {@link Long#MIN_VALUE} before the first. */
@@ -324,12 +329,10 @@ final class PairTable {
             evictOne(now);
         }
         int slot = takeSlot();
-        int generation = nextGeneration;
-        nextGeneration = (nextGeneration + 1) & GENERATION_MASK;
-        if (nextGeneration == 0) {
-            nextGeneration = 1;
-        }
         long at = record(slot);
+        int previous = flagsAt(at) >>> GENERATION_SHIFT;
+        int generation = nextGeneration(previous == 0 ? freshGeneration : previous);
+        highestGeneration = Math.max(highestGeneration, generation);
         Memory.putLong(at + SRC_HI, sHi);
         Memory.putLong(at + SRC_LO, sLo);
         Memory.putLong(at + DST_HI, dHi);
@@ -383,6 +386,7 @@ final class PairTable {
 
     /** Empty again: gives back all memory but the first page's. */
     private void startOver() {
+        freshGeneration = highestGeneration;
         usedSlots = 0;
         freeList = NONE;
         for (int page = 0; page < pages.length && pageBlocks[page] != null; page++) {
@@ -597,6 +601,19 @@ final class PairTable {
     }
 
     // ------------------------------------------------------------------ slots and index
+
+    /**
+     * The generation of a slot's next occupant, after {@code previous} (a freed record keeps its
+     * generation). Counted per slot, not across the table: then a departed
+     * pair's 4-tuples look held to a pass (same 5 bits) only once its slot has had 32 more
+     * occupants. Counted across the table, a flood could time its new pairs to the slots' cycle (32
+     * busy clients kept at a cap of 1,056: each slot retaken every 1,024 new pairs) so that every
+     * occupant shared its predecessor's 5 bits, and no pass could clear the flood's dead 4-tuples.
+     */
+    private static int nextGeneration(int previous) {
+        int next = (previous + 1) & GENERATION_MASK;
+        return next == 0 ? 1 : next;
+    }
 
     private int takeSlot() {
         if (freeList != NONE) {

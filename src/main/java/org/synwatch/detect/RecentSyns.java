@@ -5,9 +5,9 @@ package org.synwatch.detect;
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs, so what is
  * printed never depends on the hash key ({@link #makeRoom} says why). Two exceptions, where a live
  * one may be forgotten below the bound, and is counted: a pass's length (349,526 at the default
- * bound) of entries of departed pairs whose slots pairs of the same 5 bits of generation took
- * within the horizon, which a pass can't tell from live ones; and an insert whose cuckoo moves run
- * out at the bound.
+ * bound) of entries of departed pairs whose slots have had 32 new occupants since, or a multiple
+ * (a slot counts its own generations), which a pass can't tell from live ones: that takes 32 times
+ * the pair cap in new pairs within the horizon; and an insert whose cuckoo moves run out at the bound.
  *
  * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most

@@ -124,4 +124,59 @@ class RecentSynsBoundTest {
         assertEquals(RecentSyns.bucketsFor(bound) * 5 / 8 * 7 - RecentSyns.passLength(RecentSyns.bucketsFor(bound)), bound, "no room to spare");
         assertTrue(atTheLimit >= 500 && syns.passes() >= 10 && retransmissions >= 10_000, counts);
     }
+
+    /**
+     * A flood timed to the pair table's cycle: with the pair cap at 1,056 and 32 busy clients kept,
+     * each flood slot is retaken every 1,024 new pairs. Were generations counted across the table,
+     * each new occupant would share its predecessor's 5 bits: every departed 4-tuple would look held
+     * to a pass, the flood's dead entries would fill the table, and the clients' live ones, far
+     * below the bound, would be forgotten. A slot's generations count its own occupants, so a
+     * departed entry looks held only after 32 more occupants of its slot.
+     */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void aFloodTimedToTheSlotsCycleLeavesNothingAPassCannotClear(long seed) {
+        int clients = 32;
+        int flood = 1_024;
+        int bound = 4_138;
+        PairTable pairs = new PairTable(clients + flood, 3, HORIZON, HORIZON, false, new Hashing.Key(seed));
+        RecentSyns syns = new RecentSyns(pairs, bound, HORIZON, new Hashing.Key(seed));
+        Random r = new Random(seed);
+        // The clients' 4-tuples: 2,016 source ports over 32 clients, each sent first and then repeated.
+        int[] portOf = new int[2_016];
+        for (int i = 0; i < portOf.length; i++) {
+            portOf[i] = 1_024 + i;
+        }
+        Map<Integer, Long> lastSent = new HashMap<>();
+        long now = T0;
+        for (int syn = 0; syn < 400_000; syn++) {
+            now += 100;   // 40 s in all: nothing expires
+            int slot;
+            int port;
+            boolean expected;
+            if (syn % 4 == 0) {
+                // Each client in turn, every 128 SYNs: always more recent than the flood's oldest, so kept.
+                int client = syn / 4 % clients;
+                int tuple = client + clients * r.nextInt(portOf.length / clients);
+                slot = pairs.touch(SynHeader.IPV4, 0, 0xC6120000L + client, 0, 0xC0000201L, now);
+                port = portOf[tuple];
+                expected = lastSent.put(tuple, now) != null;
+            } else {
+                slot = pairs.touch(SynHeader.IPV4, 0, 0xCB007100L + syn, 0, 0xC0000201L, now);
+                port = 1_024 + r.nextInt(64_000);   // each its own buckets: it can't just overwrite its predecessor's entry
+                expected = false;
+            }
+            boolean verdict = syns.seenWithin(slot, pairs.generation(slot), pairs.born(slot), port, 443, now);
+            assertEquals(expected, verdict, "SYN #" + syn);
+        }
+        String counts = syns.passes() + " passes, " + pairs.departures() + " pairs departed, " + syns.occupied()
+                + " entries, " + syns.forgotten() + " forgotten";
+        System.out.println("timed flood: " + counts);
+        assertEquals(0, syns.forgotten(), counts);
+        assertTrue(pairs.departures() >= 250_000 && syns.passes() >= 100, counts);
+    }
+
+    static Stream<Long> seeds() {
+        return Stream.of(1L, 2L);
+    }
 }
