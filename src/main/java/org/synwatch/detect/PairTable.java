@@ -604,11 +604,11 @@ final class PairTable {
 
     /**
      * The generation of a slot's next occupant, after {@code previous} (a freed record keeps its
-     * generation). Counted per slot, not across the table: then a departed
-     * pair's 4-tuples look held to a pass (same 5 bits) only once its slot has had 32 more
-     * occupants. Counted across the table, a flood could time its new pairs to the slots' cycle (32
-     * busy clients kept at a cap of 1,056: each slot retaken every 1,024 new pairs) so that every
-     * occupant shared its predecessor's 5 bits, and no pass could clear the flood's dead 4-tuples.
+     * generation). Counted per slot, not across the table: then a departed pair's 4-tuples look
+     * held to a pass (same 5 bits) only once its slot has had 32 more occupants. Counted across the
+     * table, a flood could time its new pairs to the slots' cycle (32 busy clients kept at a cap of
+     * 1,056: each slot retaken every 1,024 new pairs) so that every occupant shared its
+     * predecessor's 5 bits, and no pass could clear the flood's dead 4-tuples.
      */
     private static int nextGeneration(int previous) {
         int next = (previous + 1) & GENERATION_MASK;

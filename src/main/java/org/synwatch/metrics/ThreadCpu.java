@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * CPU time of the pipeline's threads, by role, read at scrape time. Each is one thread, so its
- * rate is the share of a core it uses: the detector's near 1 means the ring fills at the next
- * burst, which the process's CPU (all threads together) can't tell, and no SYN is dropped yet.
+ * rate is the share of a core it uses: the detector's near 1 means the ring will fill at the next
+ * burst, while no SYN has been dropped yet. The process's CPU, all threads together, can't say so.
  */
 public final class ThreadCpu {
     public enum Role {
