@@ -106,7 +106,12 @@ final class PairTable {
     private int usedSlots;
     private int freeList = NONE;
     private int size;
-    /** What a record never held counts its generations from: after {@link #startOver}, above any earlier occupant's. */
+    /**
+     * What a record never held counts its generations from: after {@link #startOver}, above any
+     * earlier occupant's (unless one slot's count ran through all 17 bits, which takes 131,071 of
+     * its occupants). By then every 4-tuple of those occupants has expired anyway: the table starts
+     * over only when retiring idle pairs has emptied it, so its last SYN is an idle horizon old.
+     */
     private int freshGeneration;
     private int highestGeneration;
     private final long[] evictions = new long[DetectorStats.Eviction.values().length];
