@@ -3,11 +3,14 @@ package org.synwatch.detect;
 /**
  * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs, so what is
- * printed never depends on the hash key ({@link #makeRoom} says why). Two exceptions, where a live
- * one may be forgotten below the bound, and is counted: a pass's length (349,526 at the default
- * bound) of entries of departed pairs whose slots have had 32 new occupants since, or a multiple
- * (a slot counts its own generations), which a pass can't tell from live ones: that takes 32 times
- * the pair cap in new pairs within the horizon; and an insert whose cuckoo moves run out at the bound.
+ * printed never depends on the hash key ({@link #makeRoom} says why). Two exceptions, where a
+ * 4-tuple of a held pair may be forgotten while fewer than the bound are, and is counted: a pass's
+ * length (349,526 at the default bound) of entries of departed pairs whose slots have had a
+ * multiple of 32 new occupants since (a slot counts its own generations), which a pass can't tell
+ * from live ones (a flood of one-shot sources is checked before that, unless the pair cap is under
+ * a sixteenth of a pass's length; a few large pairs cycled through 32 occupants each get there);
+ * and an insert whose cuckoo moves run out at the bound. The first never passes the 4-tuples seen
+ * within the horizon, so a bound on those holds regardless.
  *
  * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
