@@ -34,9 +34,9 @@ package org.synwatch.detect;
  * exact order: a queued time never runs ahead of the pair's own). Order follows packet order only,
  * so eviction, like everything else the detector prints, never depends on the hash key.
  *
- * <p>Beside the records, a byte per slot says whether it holds a pair and 5 bits of its generation
- * ({@link #holdsGeneration}): what {@link RecentSyns} keeps of a pair, so it can tell its entries
- * of departed pairs in a 64 KiB page instead of a record's line.
+ * <p>Beside the records, a word per slot says whether it holds a pair, 5 bits of its generation
+ * and when it was born, to a millisecond ({@link #holds}): what {@link RecentSyns} keeps of a
+ * pair, so it can tell its entries of departed pairs in a 256 KiB page instead of a record's line.
  *
  * <p>Everything lives off the heap ({@link Memory}): records in pages of {@value #PAGE_SLOTS}, added
  * as the table fills, so memory follows the traffic and growth never copies a record; the index and
@@ -62,10 +62,17 @@ final class PairTable {
     private static final int PORT_COUNT_MASK = 0x7F << PORT_COUNT_SHIFT;
     private static final int GENERATION_SHIFT = 15;
     /**
-     * Generations run through the flags' 17 bits, 0 left out; {@link RecentSyns} and the slot bytes
+     * Generations run through the flags' 17 bits, 0 left out; {@link RecentSyns} and the slot words
      * keep the low 5. Each slot counts its own ({@link #nextGeneration}).
      */
     private static final int GENERATION_MASK = 0x1FFFF;
+    /** A slot word: generation bits 0-4, held bit 5, above them the birth mark ({@link #birthMark}). */
+    private static final int HELD = 1 << 5;
+    private static final int BIRTH_SHIFT = 6;
+    /** Birth marks count units of 2^10 µs from the epoch, in 26 signed bits: about ±9 hours. */
+    private static final int BIRTH_UNIT_SHIFT = 10;
+    /** The oldest birth mark: a pair born at least this long before the epoch. */
+    private static final int LONG_AGO = -(1 << 25);
 
     private final Hashing.Key hashKey;
     private final int maxPairs;
@@ -90,8 +97,8 @@ final class PairTable {
     private final long[] pages;
     /** The pages' blocks, to free when the table starts over; {@link #record} reads only {@link #pages}. */
     private final Memory.Block[] pageBlocks;
-    /** Where each page's slot bytes start ({@link #holdsGeneration}), after its records. */
-    private final long[] slotBytePages;
+    /** Where each page's slot words start ({@link #holds}), after its records. */
+    private final long[] slotWordPages;
     /** Per position: hash in the high 32 bits, slot + 1 in the low; 0 marks an empty position. */
     private Memory.Block indexBlock;
     /** The index's address; positions 0..indexMask, 8 bytes each. */
@@ -144,7 +151,7 @@ final class PairTable {
         this.singlePort = new SlotOrder();
         this.multiPort = new SlotOrder();
         this.pages = new long[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
-        this.slotBytePages = new long[pages.length];
+        this.slotWordPages = new long[pages.length];
         this.pageBlocks = new Memory.Block[pages.length];
         addPage();
     }
@@ -253,23 +260,35 @@ final class PairTable {
         setTimeAt(record + portTimesOffset + (wideTimes ? 8L : 4L) * i, time);
     }
 
-    private long slotByte(int slot) {
+    private long slotWord(int slot) {
         assert slot >= 0 && slot < slotCapacity : slot;
-        return slotBytePages[slot >>> PAGE_SHIFT] + (slot & PAGE_MASK);
+        return slotWordPages[slot >>> PAGE_SHIFT] + 4L * (slot & PAGE_MASK);
     }
 
-    /** What the slot byte says of a pair of this generation: held, and its generation's low 5 bits. */
-    private static int slotByteFor(int generation) {
-        return 0x20 | generation & 0x1F;
+    /** What the slot word's low bits say of a pair of this generation: held, and its generation's low 5 bits. */
+    private static int heldBitsFor(int generation) {
+        return HELD | generation & 0x1F;
+    }
+
+    /** A pair born at {@code born}, in whole units from the epoch, rounded down: never after its birth. */
+    private int birthMark(long born) {
+        return (int) Math.max((born - epoch) >> BIRTH_UNIT_SHIFT, LONG_AGO);
     }
 
     /**
-     * Whether {@code slot} holds a pair whose generation agrees with {@code generation} in its low 5
-     * bits: one byte read, no record. A former occupant 32 generations back passes too; its birth
-     * ({@link #born}) tells it apart.
+     * Whether {@code slot} holds the pair of {@code generation} (its low 5 bits) that wrote, at
+     * {@code writtenAt}, what {@link RecentSyns} keeps: one word read, no record. An earlier
+     * occupant's entry fails on its generation, or, 32 occupants back or a multiple, on being older
+     * than the pair's birth. Counted by generations alone, a sender who protects every other pair
+     * could push a few large pairs through 32 occupants of their slots, and their entries would
+     * look held to every pass. (The birth is rounded down to 1,024 µs: an entry written within that
+     * before it passes if its writer was 32 occupants back. That takes 32 new pairs in one slot
+     * within a millisecond, and keeps only what was written in that millisecond.)
      */
-    boolean holdsGeneration(int slot, int generation) {
-        return Memory.getByte(slotByte(slot)) == slotByteFor(generation);
+    boolean holds(int slot, int generation, long writtenAt) {
+        int word = Memory.getInt(slotWord(slot));
+        return (word & (HELD | 0x1F)) == heldBitsFor(generation)
+                && writtenAt >= epoch + ((long) (word >> BIRTH_SHIFT) << BIRTH_UNIT_SHIFT);
     }
 
     boolean episodeActive(int slot) {
@@ -311,7 +330,7 @@ final class PairTable {
 
     /** {@link #touch}, given the pair's {@link #hashOf hash}: the look-ahead computed it already. */
     int touch(int h, int fam, long sHi, long sLo, long dHi, long dLo, long now) {
-        if (!wideTimes && CompactTime.rebaseDue(now, epoch)) {
+        if (CompactTime.rebaseDue(now, epoch)) {
             rebase(now);
         }
         for (int pos = h & indexMask; ; pos = (pos + 1) & indexMask) {
@@ -343,7 +362,7 @@ final class PairTable {
         Memory.putLong(at + DST_HI, dHi);
         Memory.putLong(at + DST_LO, dLo);
         setFlagsAt(at, generation << GENERATION_SHIFT | fam);
-        Memory.putByte(slotByte(slot), slotByteFor(generation));
+        Memory.putInt(slotWord(slot), birthMark(now) << BIRTH_SHIFT | heldBitsFor(generation));
         setTimeAt(at + activityOffset, now);
         setTimeAt(at + bornOffset, now);
         insertIntoIndex(h, slot);
@@ -353,21 +372,36 @@ final class PairTable {
     }
 
     /**
-     * Moves the epoch of 4-byte times to {@code now}, once per
-     * {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time: first retires the pairs idle by
-     * then, as {@link #tidy} would, then rewrites every time left ({@link CompactTime}) in one pass
-     * over the records and the queues. If no pair is left, the table starts over: so a quiet night
-     * gives the memory back, and a capture whose SYNs jump the clock can't make each jump pay a pass
-     * over a full table.
+     * Moves the epoch of 4-byte times and birth marks to {@code now} (rounded down to a birth
+     * unit), once per {@value CompactTime#REBASE_AFTER_MICROS} µs of packet time: first retires the
+     * pairs idle by then, as {@link #tidy} would, then rewrites every time left ({@link CompactTime})
+     * in one pass over the slot words, the records and the queues (with 8-byte times, over the slot
+     * words only). If no pair is left, the table starts over: so a quiet night gives the memory
+     * back, and a capture whose SYNs jump the clock can't make each jump pay a pass over a full table.
      */
     private void rebase(long now) {
         singlePort.retireIdle(now - idleMicros);
         multiPort.retireIdle(now - idleMicros);
-        long shift = now - epoch;
-        epoch = now;
+        // A whole number of birth units, so that marks move exactly: rounding each move would let
+        // them drift earlier than the births they stand for.
+        long newEpoch = now >> BIRTH_UNIT_SHIFT << BIRTH_UNIT_SHIFT;
+        long shift = newEpoch - epoch;
+        epoch = newEpoch;
         rebases++;
         if (size == 0) {
             startOver();
+            return;
+        }
+        long markShift = shift >> BIRTH_UNIT_SHIFT;
+        for (int slot = 0; slot < usedSlots; slot++) {
+            long address = slotWord(slot);
+            int word = Memory.getInt(address);
+            if (word != 0) {
+                int mark = (int) Math.max((word >> BIRTH_SHIFT) - markShift, LONG_AGO);
+                Memory.putInt(address, mark << BIRTH_SHIFT | word & (HELD | 0x1F));
+            }
+        }
+        if (wideTimes) {
             return;
         }
         for (int slot = 0; slot < usedSlots; slot++) {
@@ -637,7 +671,7 @@ final class PairTable {
         removeFromIndex(slot);
         long at = record(slot);
         setFlagsAt(at, flagsAt(at) & ~((1 << GENERATION_SHIFT) - 1));
-        Memory.putByte(slotByte(slot), 0);
+        Memory.putInt(slotWord(slot), 0);
         Memory.putInt(at + activityOffset, freeList);
         freeList = slot;
         size--;
@@ -678,13 +712,13 @@ final class PairTable {
     private void addPage() {
         // Both blocks first: a failed mapping leaves the table as it was.
         int length = Math.min(PAGE_SLOTS, maxPairs - slotCapacity);
-        Memory.Block pageBlock = Memory.allocate(this, length * (recordBytes + 1));
+        Memory.Block pageBlock = Memory.allocate(this, length * (recordBytes + 4));
         long page = pageBlock.address();
         int indexLength = Integer.highestOneBit(Math.max(slotCapacity + length, 2) - 1) << 2;
         Memory.Block newIndex = indexLength != indexMask + 1 ? Memory.allocate(this, 8L * indexLength) : null;
         pages[slotCapacity >>> PAGE_SHIFT] = page;
         pageBlocks[slotCapacity >>> PAGE_SHIFT] = pageBlock;
-        slotBytePages[slotCapacity >>> PAGE_SHIFT] = page + length * recordBytes;
+        slotWordPages[slotCapacity >>> PAGE_SHIFT] = page + length * recordBytes;
         slotCapacity += length;
         if (newIndex != null) {
             Memory.Block oldBlock = indexBlock;

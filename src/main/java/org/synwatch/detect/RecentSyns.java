@@ -3,14 +3,9 @@ package org.synwatch.detect;
 /**
  * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs, so what is
- * printed never depends on the hash key ({@link #makeRoom} says why). Two exceptions, where a
- * 4-tuple of a held pair may be forgotten while fewer than the bound are, and is counted: a pass's
- * length (349,526 at the default bound) of entries of departed pairs whose slots have had a
- * multiple of 32 new occupants since (a slot counts its own generations), which a pass can't tell
- * from live ones (a flood of one-shot sources is checked before that, unless the pair cap is under
- * a sixteenth of a pass's length; a few large pairs cycled through 32 occupants each get there);
- * and an insert whose cuckoo moves run out at the bound. The first never passes the 4-tuples seen
- * within the horizon, so a bound on those holds regardless.
+ * printed never depends on the hash key ({@link #makeRoom} says why). One exception, where a
+ * 4-tuple of a held pair may be forgotten while fewer than the bound are, and is counted: an insert
+ * whose cuckoo moves run out at the bound.
  *
  * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
@@ -23,8 +18,7 @@ package org.synwatch.detect;
  * <p>An entry names its 4-tuple by the pair's slot and both ports and says which occupant of the
  * slot wrote it, by 5 bits of the pair's generation and by its time: an entry older than the pair's
  * birth, or of another generation, is a former occupant's and never matches. (Mistaking one would
- * need 32 pairs to take the same slot within one microsecond, each leaving it first: evicted after
- * the pair cap's worth of newer pairs, or idle for a minute.) The buckets depend on the slot and
+ * need 32 pairs to take the same slot within one microsecond.) The buckets depend on the slot and
  * ports alone, so the detector can load them before the pair's record; a slot's former occupants
  * therefore share them, and when both are full their entries give way first.
  *
@@ -339,7 +333,7 @@ final class RecentSyns {
     /**
      * At the limit. If a sixteenth of the table's size in pairs has departed since the last pass
      * began, a pass starts that clears every entry that can never match again: expired, or of a
-     * departed pair (told by its slot's byte, {@link PairTable#holdsGeneration}: no record read). A
+     * departed pair (told by its slot's word, {@link PairTable#holds}: no record read). A
      * spoofed flood at the pair cap leaves one of the latter per pair it pushes out; without the
      * pass they would double the table up to its bound (64 MiB by default) while the live 4-tuples
      * stay at the pair cap. The pass goes {@value #PASS_PER_SYN} buckets per SYN ({@link #passOn}),
@@ -387,7 +381,7 @@ final class RecentSyns {
             for (int i = 0; i < BUCKET_ENTRIES && occupied >= ceiling; i++, at += ENTRY_BYTES) {
                 // Counted only if it could still have matched: an expired entry, or one of a departed pair, is no loss.
                 if (Memory.getLong(at) != 0) {
-                    if (!expired(timeAt(at), time) && pairHolds(Memory.getLong(at))) {
+                    if (!expired(timeAt(at), time) && pairHolds(Memory.getLong(at), timeAt(at))) {
                         forgotten++;
                     }
                     clear(at);
@@ -476,7 +470,7 @@ final class RecentSyns {
     private long departed(int b) {
         long at = bucket(b);
         for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
-            if (!pairHolds(Memory.getLong(at))) {
+            if (!pairHolds(Memory.getLong(at), timeAt(at))) {
                 return at;
             }
         }
@@ -501,7 +495,7 @@ final class RecentSyns {
         long at = bucket;
         for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
             long key = Memory.getLong(at);
-            if (key != 0 && (expired(timeAt(at), time) || checkPair && !pairHolds(key))) {
+            if (key != 0 && (expired(timeAt(at), time) || checkPair && !pairHolds(key, timeAt(at)))) {
                 clear(at);
             }
         }
@@ -517,12 +511,11 @@ final class RecentSyns {
     }
 
     /**
-     * Whether the entry's pair is still in the table, as far as the slot's byte tells: a former
-     * occupant 32 generations back passes, and its entries wait for the sweep (a lookup tells them
-     * by the pair's birth).
+     * Whether the pair that wrote the entry, at {@code entryTime}, is still in the table: its slot's
+     * word tells, without a record read ({@link PairTable#holds}).
      */
-    private boolean pairHolds(long key) {
-        return pairs.holdsGeneration(slotOf(key), (int) (key >>> 59));
+    private boolean pairHolds(long key, int entryTime) {
+        return pairs.holds(slotOf(key), (int) (key >>> 59), CompactTime.decode(entryTime, epoch));
     }
 
     /**

@@ -188,7 +188,7 @@ class PairTableOrderTest {
     private static List<Integer> departed(PairTable table, Map<Integer, Held> model, long now) {
         List<Integer> gone = new ArrayList<>();
         model.forEach((key, held) -> {
-            if (!table.holdsGeneration(held.slot, held.generation) || table.generation(held.slot) != held.generation
+            if (!table.holds(held.slot, held.generation, Long.MAX_VALUE) || table.generation(held.slot) != held.generation
                     || table.born(held.slot) != held.born && held.born > now - CompactTime.LONGEST_INTERVAL_MICROS) {
                 gone.add(key);
             }

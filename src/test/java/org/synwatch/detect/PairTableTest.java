@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.synwatch.packet.SynHeader;
 
 /** Records across pages and at the cap; the order in which pairs are evicted. */
@@ -75,7 +77,7 @@ class PairTableTest {
         assertEquals(gone, slot, "the evicted pair's slot is reused");
         assertNotEquals(generation, table.generation(slot));
         assertEquals(T0 + CAP + 1, table.born(slot), "another pair, born then");
-        assertFalse(table.holdsGeneration(gone, generation));
+        assertFalse(table.holds(gone, generation, Long.MAX_VALUE));
         assertEquals(slots[0], touch(table, 0, T0 + CAP + 2), "pair 0 was kept");
         // Pair 1 comes back as a new pair, evicting pair 2.
         assertEquals(slots[2], touch(table, 1, T0 + CAP + 3));
@@ -106,7 +108,7 @@ class PairTableTest {
         int generation = table.generation(slot);
         touch(table, 8, T0 + WINDOW);
         table.tidy(T0 + WINDOW, 10);
-        assertFalse(table.holdsGeneration(slot, generation), "the slot is free");
+        assertFalse(table.holds(slot, generation, Long.MAX_VALUE), "the slot is free");
         assertEquals(1, table.size());
         assertEquals(T0 + WINDOW, table.born(touch(table, 8, T0 + WINDOW + 1)), "pair 8 stays");
     }
@@ -188,7 +190,7 @@ class PairTableTest {
         assertEquals(1, table.recordNewConnection(slot, 82, later, ports), "80 and 81 are out of the window");
         int generation = table.generation(slot);
         table.tidy(later + 55_000_000L, 10);
-        assertFalse(table.holdsGeneration(slot, generation), "retired as idle");
+        assertFalse(table.holds(slot, generation, Long.MAX_VALUE), "retired as idle");
         assertEquals(1, table.size());
     }
 
@@ -209,6 +211,35 @@ class PairTableTest {
         assertEquals(slot, touch(table, 0, later + 1));
     }
 
+    /**
+     * The slot word tells an entry written before its pair's birth (by more than the 1,024 µs the
+     * birth is rounded to) from one written since, across moves of the epoch, with 4-byte and
+     * 8-byte times; a pair held for longer than the birth mark reaches back (about 9 hours) still
+     * holds what it writes, and a departed pair's generation holds nothing.
+     */
+    @ParameterizedTest(name = "window {0} µs")
+    @ValueSource(longs = {60_000_000L, 2 * CompactTime.LONGEST_INTERVAL_MICROS})
+    void theSlotWordTellsEntriesFromBeforeThePairsBirthAcrossEpochMoves(long window) {
+        PairTable table = new PairTable(CAP, 3, window, window, false, new Hashing.Key(99));
+        long born = T0 + 777_777;
+        int slot = touch(table, 1, born);
+        int generation = table.generation(slot);
+        long now = born;
+        for (long end = born + 12 * 3_600_000_000L; now < end; now += window / 2) {
+            touch(table, 1, now);
+            assertEquals(slot, touch(table, 1, now), "held");
+            assertTrue(table.holds(slot, generation, now), "what it writes now holds, " + (now - born) + " µs on");
+            if (now - born < 9 * 3_600_000_000L) {
+                assertTrue(table.holds(slot, generation, born), "its first SYN holds");
+                assertFalse(table.holds(slot, generation, born - 2_048), "before its birth: an earlier occupant's");
+            }
+            assertFalse(table.holds(slot, generation + 1, now), "another generation");
+        }
+        assertTrue(table.rebases() >= 20, "the epoch moved: " + table.rebases());
+        touch(table, 2, now + 2 * window);   // idle for the horizon: pair 1 retires
+        assertFalse(table.holds(slot, generation, now + 2 * window), "departed");
+    }
+
     @Test
     void windowsPastTheCompactLimitKeepEightByteTimes() {
         long window = 2 * CompactTime.LONGEST_INTERVAL_MICROS;
@@ -217,7 +248,9 @@ class PairTableTest {
         table.recordNewConnection(slot, 80, T0, ports);
         touch(table, 1, T0 + window - 1);
         assertEquals(2, table.recordNewConnection(slot, 81, T0 + window - 1, ports), "80 is still in the window");
-        assertEquals(0, table.rebases());
+        // The epoch still moves, for the slot words' birth marks; the 8-byte times don't.
+        assertTrue(table.rebases() >= 2, "rebases: " + table.rebases());
+        assertEquals(T0, table.born(slot));
         assertEquals(T0 + window - 1, table.lastActivity(slot));
     }
 
@@ -230,7 +263,7 @@ class PairTableTest {
         touch(table, 1, T0 + 2);
         touch(table, 2, T0 + WINDOW + 10);
         assertEquals(0, evictions(table), "pair 0 was idle: retired, not evicted");
-        assertFalse(table.holdsGeneration(idle, generation));
+        assertFalse(table.holds(idle, generation, Long.MAX_VALUE));
         assertEquals(2, table.size());
     }
 
@@ -249,7 +282,7 @@ class PairTableTest {
         touch(table, 3, T0 + CompactTime.REBASE_AFTER_MICROS + 2);
         assertEquals(1, evictions(table));
         assertEquals(a, touch(table, 0, T0 + CompactTime.REBASE_AFTER_MICROS + 3), "active since queued: kept");
-        assertFalse(table.holdsGeneration(b, generation), "the second pair went");
+        assertFalse(table.holds(b, generation, Long.MAX_VALUE), "the second pair went");
     }
 
     /**

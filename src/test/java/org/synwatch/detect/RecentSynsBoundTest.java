@@ -1,6 +1,7 @@
 package org.synwatch.detect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayDeque;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -87,7 +89,7 @@ class RecentSynsBoundTest {
                 // Who left: their 4-tuples can't match any more.
                 List<Integer> gone = new ArrayList<>();
                 held.forEach((s, h) -> {
-                    if (!pairs.holdsGeneration(h.slot, h.generation) || pairs.generation(h.slot) != h.generation) {
+                    if (!pairs.holds(h.slot, h.generation, Long.MAX_VALUE) || pairs.generation(h.slot) != h.generation) {
                         gone.add(s);
                     }
                 });
@@ -178,5 +180,61 @@ class RecentSynsBoundTest {
 
     static Stream<Long> seeds() {
         return Stream.of(1L, 2L);
+    }
+
+    /**
+     * The other way to make departed entries look held: protect every pair but a few (two ports
+     * each: evicted only when no single-port pair is left), so that a few slots take every new
+     * pair, and push two large single-port pairs through 32 new occupants of their slots. Their
+     * 1,200 entries then share the slots' generation bits, more than the room beyond the bound (342
+     * in a pass, 684 to the ceiling), while the held pairs' 4-tuples stay below it. The slot's word also says when its
+     * pair was born, and a pass clears an entry older than that, whatever the generation.
+     */
+    @Test
+    void largePairsCycledThroughThirtyTwoOccupantsLeaveNothingAPassCannotClear() {
+        int cap = 64;
+        int bound = 4_138;
+        PairTable pairs = new PairTable(cap, 3, HORIZON, HORIZON, false, new Hashing.Key(11));
+        RecentSyns syns = new RecentSyns(pairs, bound, HORIZON, new Hashing.Key(11));
+        int[] scanPorts = new int[PairTable.portSlots(3) + 1];
+        long now = T0;
+        int protectedPairs = cap - 2;
+        // Protected pairs: two destination ports each, so potential scanners, evicted last.
+        for (int p = 0; p < protectedPairs; p++) {
+            now += 10;
+            int slot = pairs.touch(SynHeader.IPV4, 0, 0xC6120000L + p, 0, 0xC0000201L, now);
+            pairs.recordNewConnection(slot, 80, now, scanPorts);
+            pairs.recordNewConnection(slot, 443, now, scanPorts);
+        }
+        // Two large single-port pairs, 600 4-tuples each.
+        for (int large = 0; large < 2; large++) {
+            for (int port = 0; port < 600; port++) {
+                now += 10;
+                int slot = pairs.touch(SynHeader.IPV4, 0, 0xCB007100L + large, 0, 0xC0000201L, now);
+                assertFalse(syns.seenWithin(slot, pairs.generation(slot), pairs.born(slot), 1_024 + port, 443, now));
+            }
+        }
+        // 64 one-shot pairs: the large ones go first, then their two slots take turns, 32 new occupants each.
+        for (int i = 0; i < 64; i++) {
+            now += 10;
+            int slot = pairs.touch(SynHeader.IPV4, 0, 0xCB008000L + i, 0, 0xC0000201L, now);
+            assertFalse(syns.seenWithin(slot, pairs.generation(slot), pairs.born(slot), 40_000, 443, now));
+        }
+        assertEquals(protectedPairs + 2, pairs.size());
+        // The protected pairs' 4-tuples, up to one below the bound (with the two one-shots held),
+        // then each once more: every one is a retransmission.
+        int tuples = bound - 3;
+        for (int round = 0; round < 2; round++) {
+            for (int t = 0; t < tuples; t++) {
+                now += 10;
+                int p = t % protectedPairs;
+                int slot = pairs.touch(SynHeader.IPV4, 0, 0xC6120000L + p, 0, 0xC0000201L, now);
+                boolean verdict = syns.seenWithin(slot, pairs.generation(slot), pairs.born(slot),
+                        1_024 + t / protectedPairs, 80, now);
+                assertEquals(round == 1, verdict, "round " + round + ", 4-tuple " + t);
+            }
+        }
+        assertEquals(0, syns.forgotten(), syns.passes() + " passes");
+        assertTrue(syns.passes() >= 1, "the table reached its limit");
     }
 }
