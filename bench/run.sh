@@ -120,7 +120,7 @@ timed() {
 # read misses at most 20 ms). One thread's CPU, so the machine's other load moves it much less than
 # wall times; SYNs as the generator counted them.
 detector_ns_per_syn() {
-  local file=$OUT/$1.pcap syns pid tid="" task stat ticks=0
+  local file=$OUT/$1.pcap syns pid tid="" task now ticks=0
   syns=$(sed -n 's/.*packets: \([0-9]*\) SYNs.*/\1/p' "$OUT/$1.summary")
   env SYNWATCH_AOT_CACHE=none bin/synwatch -r "$file" >/dev/null 2>&1 &
   pid=$!
@@ -130,10 +130,9 @@ detector_ns_per_syn() {
         [ "$(cat "$task/comm" 2>/dev/null)" = synwatch-detect ] && tid=${task##*/}
       done
     fi
-    if [ -n "$tid" ] && read -r stat 2>/dev/null <"/proc/$pid/task/$tid/stat"; then
-      stat=${stat##*) }
-      set -- $stat
-      ticks=$(( ${12} + ${13} ))
+    if [ -n "$tid" ]; then
+      now=$(cpu_ticks "$pid/task/$tid")   # 0 once the thread has ended: the last read stands
+      if [ "$now" -gt "$ticks" ]; then ticks=$now; fi
     fi
     sleep 0.02
   done
