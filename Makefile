@@ -130,7 +130,7 @@ aot-cache: build $(AOT_TRAINING)
 	$(GIVE_TARGET_BACK)
 
 # Benchmarks (issue 7; not run by CI): prints a table of medians and ratios, raw numbers in
-# target/bench/. BENCH_SECTIONS picks some of: replay adversarial live jmh latency memory startup.
+# target/bench/. BENCH_SECTIONS picks some of: replay adversarial live sweep jmh latency memory startup fleet.
 BENCH_SECTIONS ?=
 bench: build
 	bash bench/run.sh $(BENCH_SECTIONS)

@@ -3,9 +3,10 @@
 # method and the results. Prints a table of medians and ratios measured side by side in this run;
 # raw numbers and logs go to target/bench/. No pass/fail on absolute times: machines are noisy.
 #
-#   bash bench/run.sh [replay] [adversarial] [live] [jmh] [latency] [memory] [startup] [fleet]   (default: all, as root)
+#   bash bench/run.sh [replay] [adversarial] [live] [sweep] [jmh] [latency] [memory] [startup] [fleet]   (default: all, as root)
 #
 # Knobs (environment): REPLAY_PACKETS=10M REPLAY_RUNS=3 LIVE_PACKETS=2M LIVE_RUNS=3 LIVE_RATE=--topspeed SCANS=120
+#   SWEEP_RATES='200000 300000 400000 500000 600000 700000' SWEEP_PACKETS=1000000
 #   MEMORY_PACKETS=3M STARTUP_RUNS=5 JMH_ARGS='-wi 3 -i 5'
 #   FLEET_AGENTS=10,100,500 FLEET_RATE=10 FLEET_BLOCKS=2 FLEET_SECONDS=20
 #
@@ -31,8 +32,10 @@ MEMORY_PACKETS=${MEMORY_PACKETS:-3M}
 STARTUP_RUNS=${STARTUP_RUNS:-5}
 JMH_ARGS=${JMH_ARGS:--wi 3 -i 5}
 LIVE_RATE=${LIVE_RATE:---topspeed}   # or e.g. --pps=150000
+SWEEP_RATES=${SWEEP_RATES:-200000 300000 400000 500000 600000 700000}   # pps asked of one trafgen core
+SWEEP_PACKETS=${SWEEP_PACKETS:-1000000}
 SECTIONS=("$@")
-[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(replay adversarial live jmh latency memory startup fleet)
+[ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(replay adversarial live sweep jmh latency memory startup fleet)
 FLEET_AGENTS=${FLEET_AGENTS:-10,100,500}
 FLEET_RATE=${FLEET_RATE:-10}        # new sources per agent per second
 FLEET_BLOCKS=${FLEET_BLOCKS:-2}     # blocks announced per second, fleet-wide
@@ -75,17 +78,17 @@ need_root() {
 # tcpreplay for live traffic, GNU time for CPU times.
 ensure_tools() {
   local missing=() cmd
-  for cmd in gcc tcpreplay tcpdump python3 curl nft ip; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
+  for cmd in gcc tcpreplay trafgen tcpdump python3 curl nft ip; do command -v "$cmd" >/dev/null || missing+=("$cmd"); done
   [ -x /usr/bin/time ] || missing+=(time)
   [ -f /usr/include/pcap/pcap.h ] || missing+=(pcap.h)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ]; then
-    echo "bench: missing ${missing[*]} (hint: as root: apt-get install gcc libc6-dev libpcap0.8-dev tcpreplay tcpdump time curl)" >&2
+    echo "bench: missing ${missing[*]} (hint: as root: apt-get install gcc libc6-dev libpcap0.8-dev tcpreplay netsniff-ng tcpdump time curl)" >&2
     exit 1
   fi
-  log "installing: gcc libc6-dev libpcap0.8-dev tcpreplay tcpdump time curl"
+  log "installing: gcc libc6-dev libpcap0.8-dev tcpreplay netsniff-ng tcpdump time curl"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    gcc libc6-dev libpcap0.8-dev tcpreplay tcpdump time curl >/dev/null
+    gcc libc6-dev libpcap0.8-dev tcpreplay netsniff-ng tcpdump time curl >/dev/null
 }
 
 # generate NAME ARGS...: target/bench/NAME.pcap from bench/GenerateSyns.java, regenerated only when
@@ -364,6 +367,96 @@ live_verdicts() {
 }
 
 # ------------------------------------------------------------------------------------------------
+# 3b. Live rate sweep: the highest rate at which synwatch drops nothing, beside tcpdump's. trafgen
+# (netsniff-ng) sends a spoofed SYN flood, every SYN from a new source and port (each a new pair: the
+# detector's hardest case), at each rate of SWEEP_RATES from one core, then as fast as it can from
+# both; synwatch (default settings, --no-block; without, then with the AOT cache), then tcpdump (the
+# live section's buffer, snaplen and filter), capture the far end. On two cores the sender and the
+# capture share the CPU, so a rate is reported as received, not as asked; trafgen alone shows what
+# the machine sends. A tool's highest rate is the highest it received with no drop below its first
+# rate that dropped: a new process at each rate, so a drop while the JIT warms up counts.
+rx_packets() {  # packets the receiving veth end has taken
+  ip -n "$ns_rx" -s link show vrx | awk '/RX:/ { getline; n = $2 } END { print n }'
+}
+
+# sweep_run TOOL TRAFGEN_ARGS...: one run with TOOL (synwatch, synwatch-aot, tcpdump or none)
+# capturing; prints "received_pps kernel_drops ring_drops".
+sweep_run() {
+  local tool=$1; shift
+  local err=$OUT/sweep.$tool.stderr pid before after t0 t1 kdrop=0 rdrop=0
+  if [ "${tool%-aot}" = synwatch ]; then
+    ip netns exec "$ns_rx" env SYNWATCH_AOT_CACHE="$([ "$tool" = synwatch ] && echo none || echo "$AOT")" \
+      bin/synwatch -i vrx --no-block --metrics-address "127.0.0.1:$port" >/dev/null 2>"$err" &
+    pid=$!; PIDS+=("$pid")
+    wait_for "$err" "capturing on" 30 || { log "sweep: synwatch did not start"; cat "$err" >&2; return 1; }
+  elif [ "$tool" = tcpdump ]; then
+    ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 32768 -w /dev/null "$filter" 2>"$err" &
+    pid=$!; PIDS+=("$pid")
+    wait_for "$err" "listening on" 30 || { log "sweep: tcpdump did not start"; return 1; }
+  fi
+  sleep 1
+  before=$(rx_packets); t0=$(date +%s%N)
+  ip netns exec "$ns_tx" timeout 60 trafgen --dev vtx --conf "$OUT/sweep.trafgen" -n "$SWEEP_PACKETS" "$@" \
+    >"$OUT/sweep.trafgen.out" 2>&1 || { log "sweep: trafgen failed"; cat "$OUT/sweep.trafgen.out" >&2; return 1; }
+  t1=$(date +%s%N); after=$(rx_packets)
+  if [ "${tool%-aot}" = synwatch ]; then
+    sleep 2   # what the kernel holds is read before the stop
+    kill -TERM "$pid"; wait "$pid" || true
+    read -r kdrop rdrop < <(sed -n 's/.*dropped \([0-9]*\) in the kernel, [0-9]* at the interface, \([0-9]*\) in the ring.*/\1 \2/p' \
+      "$err" | tail -1) || true
+    [ -n "$rdrop" ] || { log "sweep: no 'capture stopped' line"; cat "$err" >&2; return 1; }
+  elif [ "$tool" = tcpdump ]; then
+    sleep 2
+    kill -INT "$pid"; wait "$pid" || true
+    kdrop=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$err")
+  fi
+  echo "$(( (after - before) * 1000000000 / (t1 - t0) )) ${kdrop:-0} $rdrop"
+}
+
+bench_sweep() {
+  need_root sweep || return 0
+  build_floor   # for its filter text
+  local ns_tx=swbench-stx-$$ ns_rx=swbench-srx-$$ port=9898 filter rate tool sent kd rd args label best
+  filter=$("$OUT/floor" --print-filter)
+  NAMESPACES+=("$ns_tx" "$ns_rx")
+  ip netns add "$ns_tx"; ip netns add "$ns_rx"
+  ip link add vtx netns "$ns_tx" type veth peer name vrx netns "$ns_rx"
+  ip -n "$ns_tx" link set vtx up; ip -n "$ns_rx" link set vrx up; ip -n "$ns_rx" link set lo up
+  # A destination MAC that isn't vrx's: the receiver's stack drops each frame after the capture saw it.
+  cat >"$OUT/sweep.trafgen" <<'CONF'
+{
+  eth(da=02:00:00:00:00:02, sa=02:00:00:00:00:01),
+  ipv4(saddr=drnd(), daddr=192.0.2.5, ttl=64),
+  tcp(sp=drnd(), dp=80, syn)
+}
+CONF
+  read -r sent kd rd < <(sweep_run none -P 1) || return 1
+  local one=$sent
+  read -r sent kd rd < <(sweep_run none -P 2) || return 1
+  result "3b sweep" "trafgen alone, pps: one core / two cores" "$one / $sent" "" ""
+  log "sweep: trafgen alone: $one pps from one core, $sent from two"
+  : >"$OUT/sweep.tsv"
+  for rate in $SWEEP_RATES full; do
+    args=(-P 1 -b "${rate}pps"); label="${rate} pps asked, one core"
+    [ "$rate" = full ] && { args=(-P 2); label="as fast as two cores send"; }
+    for tool in synwatch synwatch-aot tcpdump; do
+      [ "$tool" != synwatch-aot ] || [ -f "$AOT" ] || continue
+      read -r sent kd rd < <(sweep_run "$tool" "${args[@]}") || return 1
+      printf '%s\t%s\t%s\t%s\t%s\n' "$rate" "$tool" "$sent" "$kd" "$rd" >>"$OUT/sweep.tsv"
+      log "sweep: $label, $tool: received $sent pps; kernel drops $kd, ring drops $rd"
+    done
+    result "3b sweep" "$label: received pps, drops (kernel + ring) of $SWEEP_PACKETS: synwatch / with the cache / tcpdump" \
+      "$(awk -F'\t' -v r="$rate" '$1 == r { printf "%s%s, %d", (n++ ? " / " : ""), $3, $4 + $5 }' "$OUT/sweep.tsv")" "" ""
+  done
+  for tool in synwatch synwatch-aot tcpdump; do
+    best=$(awk -F'\t' -v t="$tool" '$2 == t && !dropped { if ($4 + $5 > 0) { dropped = 1; first = $3 } else if ($3 > b) b = $3 }
+      END { printf "%d%s", b, (dropped ? " (first drop at " first ")" : "") }' "$OUT/sweep.tsv")
+    result "3b sweep" "$tool: highest received pps with no drop" "$best" "" ""
+  done
+  delete_ns "$ns_tx" "$ns_rx"
+}
+
+# ------------------------------------------------------------------------------------------------
 # 4. JMH microbenchmarks with -prof gc.
 bench_jmh() {
   # Force a recompile of the benchmarks with JMH's annotation processor (the bench profile).
@@ -520,10 +613,11 @@ log "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g
 log "sections: ${SECTIONS[*]}"
 # The AOT cache the .deb and the image train at install: replays and live runs go without it and with it.
 AOT=$OUT/synwatch.aot
-if want replay || want adversarial || want live || want startup; then train_aot_cache "$AOT"; fi
+if want replay || want adversarial || want live || want sweep || want startup; then train_aot_cache "$AOT"; fi
 want replay && bench_replay
 want adversarial && bench_adversarial
 want live && bench_live
+want sweep && bench_sweep
 want jmh && bench_jmh
 want latency && bench_latency
 want memory && bench_memory
