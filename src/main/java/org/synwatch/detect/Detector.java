@@ -51,13 +51,16 @@ public final class Detector implements DetectorStats {
     private final long ipv6MaskLo;
     /**
      * What {@link #lookahead} computed for each SYN of its run, which {@link #onSyn} reuses when the
-     * SYN at hand is the run's next: the pair's hash, the slot its index then named and that
-     * slot's 4-tuple hash (valid only if the pair still has that slot). Any other SYN is hashed anew.
+     * SYN at hand is the run's next: the pair's hash, the slot its index then named (for a new pair
+     * at the cap, the slot it will likely take) and that slot's 4-tuple hash (valid only if the pair
+     * has that slot). Any other SYN is hashed anew.
      */
     private final SynHeader[] prepared = new SynHeader[MAX_LOOKAHEAD];
     private final int[] preparedPairHashes = new int[MAX_LOOKAHEAD];
     private final int[] preparedSlots = new int[MAX_LOOKAHEAD];
     private final long[] preparedTupleHashes = new long[MAX_LOOKAHEAD];
+    /** The slots of the oldest pairs, which the run's new pairs will likely take ({@link PairTable#prefetchOldest}). */
+    private final int[] oldestSlots = new int[MAX_LOOKAHEAD];
     private int preparedCount;
     private int nextPrepared;
     /** What the look-ahead read: kept so that the compiler can't drop the reads. */
@@ -99,9 +102,11 @@ public final class Detector implements DetectorStats {
     /**
      * Starts the memory loads that handling {@code upcoming[0..count)} will make, all at once and
      * in rounds, so their cache misses overlap: the ring slots (the capture thread wrote them, on
-     * another core); the pair index; then the pair records and the 4-tuple buckets. On tables larger
-     * than the cache, each SYN otherwise waits for its misses in a row. Only reads, so it changes
-     * no verdict; a SYN whose pair is new, or moves meanwhile, just isn't helped.
+     * another core); the pair index; then the pair records and the 4-tuple buckets. At the cap, a
+     * new pair's too: the slot it will take is that of the oldest pair it evicts, whose record and
+     * index entry are loaded as well. On tables larger than the cache, each SYN otherwise waits for
+     * its misses in a row. Only reads, so it changes no verdict; a SYN whose slot was guessed
+     * wrong, or whose pair moves meanwhile, just isn't helped.
      */
     public void lookahead(SynHeader[] upcoming, int count) {
         count = Math.min(count, MAX_LOOKAHEAD);
@@ -117,10 +122,23 @@ public final class Detector implements DetectorStats {
             preparedPairHashes[i] = h;
             sink += pairs.indexEntryAt(h);
         }
+        int newPairs = 0;
         for (int i = 0; i < count; i++) {
             int h = preparedPairHashes[i];
             int slot = PairTable.slotIfFor(pairs.indexEntryAt(h), h);
+            if (slot == PairTable.NONE) {
+                newPairs++;
+            }
             preparedSlots[i] = slot;
+        }
+        // At the cap each new pair evicts one of the oldest and takes its slot, in order: load those.
+        int guesses = pairs.prefetchOldest(newPairs, oldestSlots);
+        for (int i = 0, guess = 0; i < count; i++) {
+            int slot = preparedSlots[i];
+            if (slot == PairTable.NONE && guess < guesses) {
+                slot = oldestSlots[guess++];
+                preparedSlots[i] = slot;
+            }
             if (slot != PairTable.NONE) {
                 long tupleHash = recentSyns.hashOf(slot, upcoming[i].srcPort, upcoming[i].dstPort);
                 preparedTupleHashes[i] = tupleHash;

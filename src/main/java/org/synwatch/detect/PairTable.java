@@ -113,6 +113,8 @@ final class PairTable {
     private int usedSlots;
     private int freeList = NONE;
     private int size;
+    /** What {@link #prefetchOldest} read: kept so that the compiler can't drop the reads. */
+    private long prefetchSink;
     /**
      * What a record never held counts its generations from: after {@link #startOver}, above any
      * earlier occupant's (unless one slot's count ran through all 17 bits, which takes 131,071 of
@@ -316,6 +318,30 @@ final class PairTable {
     long loadRecord(int slot) {
         long at = record(slot);
         return Memory.getLong(at) ^ Memory.getLong(at + recordBytes - 8);
+    }
+
+    /**
+     * At the cap, where each new pair evicts the oldest single-port pair and takes its slot: reads
+     * what evicting the next {@code count} will, their records and slot words, then their index
+     * entries (cold lines: they are the oldest pairs), stores their slots in {@code oldest}, and
+     * returns how many there were. Below the cap, 0: a new pair then takes a slot that idle pairs
+     * freed at their own pace, which this can't tell. Only reads; a guess that proves wrong (a pair
+     * queued out of order, or one active since it was queued) just isn't helped.
+     */
+    int prefetchOldest(int count, int[] oldest) {
+        SlotRing ring = singlePort.inOrder;
+        count = size == maxPairs ? Math.min(count, ring.count) : 0;
+        long sink = 0;
+        for (int i = 0; i < count; i++) {
+            int slot = ring.slotAt(ring.position(i));
+            oldest[i] = slot;
+            sink += loadRecord(slot) + Memory.getInt(slotWord(slot));
+        }
+        for (int i = 0; i < count; i++) {
+            sink += indexEntryAt(hashOf(oldest[i]));
+        }
+        prefetchSink += sink;
+        return count;
     }
 
     // ------------------------------------------------------------------ the rules' operations

@@ -59,6 +59,33 @@ class PairTableTest {
         assertEquals(1, table.recordNewConnection(slots[1], 1, T0 + 2 * CAP, ports));
     }
 
+    /**
+     * The look-ahead loads the slots a run's new pairs will take ({@link PairTable#prefetchOldest}):
+     * at the cap under a flood of one-shot sources, exactly the slots the next new pairs get, in
+     * order; below the cap, none (a slot is then freed by time, which it can't tell).
+     */
+    @Test
+    void atTheCapTheOldestNamedAreTheSlotsTheNextNewPairsTake() {
+        int cap = 64;
+        PairTable table = new PairTable(cap, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        int[] oldest = new int[16];
+        for (int source = 0; source < cap; source++) {
+            touch(table, source, T0 + source);
+        }
+        assertEquals(0, new PairTable(cap, 3, WINDOW, WINDOW, false, new Hashing.Key(99)).prefetchOldest(16, oldest),
+                "below the cap");
+        int source = cap;
+        for (int round = 0; round < 20; round++) {
+            int guessed = table.prefetchOldest(16, oldest);
+            assertEquals(16, guessed);
+            for (int i = 0; i < guessed; i++, source++) {
+                assertEquals(oldest[i], touch(table, source, T0 + source), "new pair " + source);
+            }
+        }
+        assertEquals(20 * 16, evictions(table));
+        assertEquals(4, table.prefetchOldest(4, oldest), "no more than asked");
+    }
+
     @Test
     void atTheCapTheOldestUntouchedSinglePortPairIsEvictedAndItsSlotReused() {
         PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
