@@ -6,7 +6,7 @@
 #   bash bench/run.sh [replay] [adversarial] [live] [sweep] [jmh] [latency] [memory] [startup] [fleet]   (default: all, as root)
 #
 # Knobs (environment): REPLAY_PACKETS=10M REPLAY_RUNS=3 LIVE_PACKETS=2M LIVE_RUNS=3 LIVE_RATE=--topspeed SCANS=120
-#   SWEEP_RATES='200000 300000 400000 500000 600000 700000' SWEEP_PACKETS=1000000
+#   SWEEP_RATES='200000 300000 400000 500000 600000 700000' SWEEP_PACKETS=3000000
 #   MEMORY_PACKETS=3M STARTUP_RUNS=5 JMH_ARGS='-wi 3 -i 5'
 #   FLEET_AGENTS=10,100,500 FLEET_RATE=10 FLEET_BLOCKS=2 FLEET_SECONDS=20
 #
@@ -33,7 +33,7 @@ STARTUP_RUNS=${STARTUP_RUNS:-5}
 JMH_ARGS=${JMH_ARGS:--wi 3 -i 5}
 LIVE_RATE=${LIVE_RATE:---topspeed}   # or e.g. --pps=150000
 SWEEP_RATES=${SWEEP_RATES:-200000 300000 400000 500000 600000 700000}   # pps asked of one trafgen core
-SWEEP_PACKETS=${SWEEP_PACKETS:-1000000}
+SWEEP_PACKETS=${SWEEP_PACKETS:-3000000}   # past the default cap of 1,000,000 pairs: the flood's steady state is eviction
 SECTIONS=("$@")
 [ ${#SECTIONS[@]} -gt 0 ] || SECTIONS=(replay adversarial live sweep jmh latency memory startup fleet)
 FLEET_AGENTS=${FLEET_AGENTS:-10,100,500}
