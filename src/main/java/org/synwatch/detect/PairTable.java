@@ -324,13 +324,16 @@ final class PairTable {
      * At the cap, where each new pair evicts the oldest single-port pair and takes its slot: reads
      * what evicting the next {@code count} will, their records and slot words, then their index
      * entries (cold lines: they are the oldest pairs), stores their slots in {@code oldest}, and
-     * returns how many there were. Below the cap, 0: a new pair then takes a slot that idle pairs
-     * freed at their own pace, which this can't tell. Only reads; a guess that proves wrong (a pair
-     * queued out of order, or one active since it was queued) just isn't helped.
+     * returns how many there were. Otherwise 0. Below the cap, a new pair takes a slot that idle
+     * pairs freed at their own pace, which this can't tell. A cap of one page or less keeps the
+     * table in a server's cache, where these reads are only more work, and a flood reaches so small
+     * a cap while the JIT still warms up: the soak's 20,000 pairs lost more in the ring in its
+     * first seconds with them. Only reads; a guess that proves wrong (a pair queued out of order,
+     * or one active since it was queued) just isn't helped.
      */
     int prefetchOldest(int count, int[] oldest) {
         SlotRing ring = singlePort.inOrder;
-        count = size == maxPairs ? Math.min(count, ring.count) : 0;
+        count = size == maxPairs && maxPairs > PAGE_SLOTS ? Math.min(count, ring.count) : 0;
         long sink = 0;
         for (int i = 0; i < count; i++) {
             int slot = ring.slotAt(ring.position(i));

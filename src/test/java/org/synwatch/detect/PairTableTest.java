@@ -62,19 +62,25 @@ class PairTableTest {
     /**
      * The look-ahead loads the slots a run's new pairs will take ({@link PairTable#prefetchOldest}):
      * at the cap under a flood of one-shot sources, exactly the slots the next new pairs get, in
-     * order; below the cap, none (a slot is then freed by time, which it can't tell).
+     * order; below the cap, none (a slot is then freed by time, which it can't tell); nor at a cap
+     * of one page, small enough to stay in the cache.
      */
     @Test
     void atTheCapTheOldestNamedAreTheSlotsTheNextNewPairsTake() {
-        int cap = 64;
-        PairTable table = new PairTable(cap, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
         int[] oldest = new int[16];
-        for (int source = 0; source < cap; source++) {
-            touch(table, source, T0 + source);
+        PairTable small = new PairTable(64, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        for (int source = 0; source < 64; source++) {
+            touch(small, source, T0 + source);
         }
-        assertEquals(0, new PairTable(cap, 3, WINDOW, WINDOW, false, new Hashing.Key(99)).prefetchOldest(16, oldest),
-                "below the cap");
-        int source = cap;
+        assertEquals(0, small.prefetchOldest(16, oldest), "a one-page table at its cap");
+        PairTable table = new PairTable(CAP, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        for (int source = 0; source < CAP; source++) {
+            touch(table, source, T0 + source);
+            if (source == CAP - 2) {
+                assertEquals(0, table.prefetchOldest(16, oldest), "below the cap");
+            }
+        }
+        int source = CAP;
         for (int round = 0; round < 20; round++) {
             int guessed = table.prefetchOldest(16, oldest);
             assertEquals(16, guessed);
