@@ -279,17 +279,54 @@ wait_for() {  # wait_for FILE PATTERN SECONDS
   done
 }
 
+# veth_namespaces NS_TX NS_RX: two namespaces joined by veth vtx <-> vrx, no addresses; deleted on exit.
+veth_namespaces() {
+  NAMESPACES+=("$1" "$2")
+  ip netns add "$1"; ip netns add "$2"
+  ip link add vtx netns "$1" type veth peer name vrx netns "$2"
+  ip -n "$1" link set vtx up; ip -n "$2" link set vrx up; ip -n "$2" link set lo up
+}
+
+# The capturing tools on vrx in $ns_rx, for the live and sweep sections (whose locals they read).
+# A start returns once the tool captures, its PID in CAPTURE_PID; a stop ends it and leaves its
+# final counts in CAPTURE_COUNTS.
+# synwatch_rx_start AOT_CACHE|none STDERR: default settings, plus --no-block and a metrics address in its namespace.
+synwatch_rx_start() {
+  ip netns exec "$ns_rx" env SYNWATCH_AOT_CACHE="$1" bin/synwatch -i vrx --no-block --metrics-address "127.0.0.1:$port" \
+    >/dev/null 2>"$2" &
+  CAPTURE_PID=$!; PIDS+=("$CAPTURE_PID")
+  wait_for "$2" "capturing on" 30 || { log "synwatch did not start"; cat "$2" >&2; return 1; }
+}
+
+# synwatch_rx_stop STDERR: "captured kernel_drops interface_drops ring_drops", from the line synwatch
+# logs when capture stops (pcap_stats is read once more then: an idle link never wakes it).
+synwatch_rx_stop() {
+  kill -TERM "$CAPTURE_PID"; wait "$CAPTURE_PID" || true
+  CAPTURE_COUNTS=$(sed -n 's/.*captured \([0-9]*\) packets.*dropped \([0-9]*\) in the kernel, \([0-9]*\) at the interface, \([0-9]*\) in the ring.*/\1 \2 \3 \4/p' \
+    "$1" | tail -1)
+  [ -n "$CAPTURE_COUNTS" ] || { log "synwatch: no 'capture stopped' line"; cat "$1" >&2; return 1; }
+}
+
+# tcpdump_rx_start STDERR: the same buffer (32 MiB = synwatch's default), snaplen, no promiscuous mode, filter.
+tcpdump_rx_start() {
+  ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 32768 -w /dev/null "$filter" 2>"$1" &
+  CAPTURE_PID=$!; PIDS+=("$CAPTURE_PID")
+  wait_for "$1" "listening on" 30 || { log "tcpdump did not start"; return 1; }
+}
+
+# tcpdump_rx_stop STDERR: "captured kernel_drops", from tcpdump's summary.
+tcpdump_rx_stop() {
+  kill -INT "$CAPTURE_PID"; wait "$CAPTURE_PID" || true
+  CAPTURE_COUNTS="$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$1") $(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$1")"
+}
+
 # live_synwatch_run LABEL AOT_CACHE|none: one run of synwatch for bench_live (whose locals it reads), a line in live.LABEL.tsv.
 live_synwatch_run() {
   local label=$1 aot=$2
-  # synwatch: default settings, plus --no-block and a metrics address in its namespace.
-  ip netns exec "$ns_rx" env SYNWATCH_AOT_CACHE="$aot" bin/synwatch -i vrx --no-block --metrics-address "127.0.0.1:$port" \
-    >/dev/null 2>"$OUT/live.synwatch.stderr" &
-  local pid=$!; PIDS+=("$pid")
-  wait_for "$OUT/live.synwatch.stderr" "capturing on" 30 || { log "live: synwatch did not start"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
+  synwatch_rx_start "$aot" "$OUT/live.synwatch.stderr" || return 1
   sleep 1
   local cpu0 cpu1
-  cpu0=$(cpu_ticks "$pid")
+  cpu0=$(cpu_ticks "$CAPTURE_PID")
   ip netns exec "$ns_tx" timeout 120 tcpreplay -i vtx $LIVE_RATE --preload-pcap "$file" >"$OUT/live.tcpreplay.out" 2>&1
   local pps captured last=-2 i
   pps=$(sed -n 's/.*Rated: .* \([0-9.]*\) pps.*/\1/p' "$OUT/live.tcpreplay.out" | head -1)
@@ -300,12 +337,9 @@ live_synwatch_run() {
     last=$captured
   done
   local kdrop idrop rdrop
-  cpu1=$(cpu_ticks "$pid")
-  kill -TERM "$pid"; wait "$pid" || true
-  # The final counts: pcap_stats is read once more when capture stops (an idle link never wakes it).
-  read -r captured kdrop idrop rdrop < <(sed -n 's/.*captured \([0-9]*\) packets.*dropped \([0-9]*\) in the kernel, \([0-9]*\) at the interface, \([0-9]*\) in the ring.*/\1 \2 \3 \4/p' \
-    "$OUT/live.synwatch.stderr" | tail -1) || true
-  [ -n "$rdrop" ] || { log "live: no 'capture stopped' line"; cat "$OUT/live.synwatch.stderr" >&2; return 1; }
+  cpu1=$(cpu_ticks "$CAPTURE_PID")
+  synwatch_rx_stop "$OUT/live.synwatch.stderr" || return 1
+  read -r captured kdrop idrop rdrop <<<"$CAPTURE_COUNTS"
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" "$rdrop" "$idrop" "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.$label.tsv"
   log "live: $label run $r: tcpreplay ${pps} pps; captured $captured of $syns SYNs; kernel drops $kdrop, ring drops $rdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
 }
@@ -316,10 +350,7 @@ bench_live() {
   generate "live-$LIVE_PACKETS" --packets "$LIVE_PACKETS" --seed 2
   local file=$OUT/live-$LIVE_PACKETS.pcap filter ns_tx=swbench-tx-$$ ns_rx=swbench-rx-$$ port=9897 r
   filter=$("$OUT/floor" --print-filter)
-  NAMESPACES+=("$ns_tx" "$ns_rx")
-  ip netns add "$ns_tx"; ip netns add "$ns_rx"
-  ip link add vtx netns "$ns_tx" type veth peer name vrx netns "$ns_rx"
-  ip -n "$ns_tx" link set vtx up; ip -n "$ns_rx" link set vrx up; ip -n "$ns_rx" link set lo up
+  veth_namespaces "$ns_tx" "$ns_rx"
   local syns
   syns=$(sed -n 's/.*packets: \([0-9]*\) SYNs.*/\1/p' "$OUT/live-$LIVE_PACKETS.summary")
   : >"$OUT/live.synwatch.tsv"; : >"$OUT/live.synwatch-aot.tsv"; : >"$OUT/live.tcpdump.tsv"
@@ -327,19 +358,15 @@ bench_live() {
     live_synwatch_run synwatch none || return 1
     if [ -f "$AOT" ]; then live_synwatch_run synwatch-aot "$AOT" || return 1; fi
 
-    # tcpdump: the same buffer (32 MiB = synwatch's default), snaplen, no promiscuous mode, filter.
-    ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 32768 -w /dev/null "$filter" 2>"$OUT/live.tcpdump.stderr" &
-    pid=$!; PIDS+=("$pid")
-    wait_for "$OUT/live.tcpdump.stderr" "listening on" 30 || { log "live: tcpdump did not start"; return 1; }
+    tcpdump_rx_start "$OUT/live.tcpdump.stderr" || return 1
     sleep 1
-    cpu0=$(cpu_ticks "$pid")
+    cpu0=$(cpu_ticks "$CAPTURE_PID")
     ip netns exec "$ns_tx" timeout 120 tcpreplay -i vtx $LIVE_RATE --preload-pcap "$file" >"$OUT/live.tcpreplay.out" 2>&1
     pps=$(sed -n 's/.*Rated: .* \([0-9.]*\) pps.*/\1/p' "$OUT/live.tcpreplay.out" | head -1)
     sleep 2
-    cpu1=$(cpu_ticks "$pid")
-    kill -INT "$pid"; wait "$pid" || true
-    captured=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$OUT/live.tcpdump.stderr")
-    kdrop=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$OUT/live.tcpdump.stderr")
+    cpu1=$(cpu_ticks "$CAPTURE_PID")
+    tcpdump_rx_stop "$OUT/live.tcpdump.stderr"
+    read -r captured kdrop <<<"$CAPTURE_COUNTS"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$pps" "$captured" "$kdrop" 0 0 "$(( (cpu1 - cpu0) * 10 ))" >>"$OUT/live.tcpdump.tsv"
     log "live: tcpdump run $r: tcpreplay ${pps} pps; captured $captured; kernel drops $kdrop; $(( (cpu1 - cpu0) * 10 )) ms CPU"
   done
@@ -383,32 +410,24 @@ rx_packets() {  # packets the receiving veth end has taken
 # capturing; prints "received_pps kernel_drops ring_drops".
 sweep_run() {
   local tool=$1; shift
-  local err=$OUT/sweep.$tool.stderr pid before after t0 t1 kdrop=0 rdrop=0
+  local err=$OUT/sweep.$tool.stderr before after t0 t1 captured kdrop=0 idrop rdrop=0
   if [ "${tool%-aot}" = synwatch ]; then
-    ip netns exec "$ns_rx" env SYNWATCH_AOT_CACHE="$([ "$tool" = synwatch ] && echo none || echo "$AOT")" \
-      bin/synwatch -i vrx --no-block --metrics-address "127.0.0.1:$port" >/dev/null 2>"$err" &
-    pid=$!; PIDS+=("$pid")
-    wait_for "$err" "capturing on" 30 || { log "sweep: synwatch did not start"; cat "$err" >&2; return 1; }
+    synwatch_rx_start "$([ "$tool" = synwatch ] && echo none || echo "$AOT")" "$err" || return 1
   elif [ "$tool" = tcpdump ]; then
-    ip netns exec "$ns_rx" tcpdump -i vrx -p -s 256 -B 32768 -w /dev/null "$filter" 2>"$err" &
-    pid=$!; PIDS+=("$pid")
-    wait_for "$err" "listening on" 30 || { log "sweep: tcpdump did not start"; return 1; }
+    tcpdump_rx_start "$err" || return 1
   fi
   sleep 1
   before=$(rx_packets); t0=$(date +%s%N)
   ip netns exec "$ns_tx" timeout 60 trafgen --dev vtx --conf "$OUT/sweep.trafgen" -n "$SWEEP_PACKETS" "$@" \
     >"$OUT/sweep.trafgen.out" 2>&1 || { log "sweep: trafgen failed"; cat "$OUT/sweep.trafgen.out" >&2; return 1; }
   t1=$(date +%s%N); after=$(rx_packets)
+  [ "$tool" = none ] || sleep 2   # what the kernel holds is read before the stop
   if [ "${tool%-aot}" = synwatch ]; then
-    sleep 2   # what the kernel holds is read before the stop
-    kill -TERM "$pid"; wait "$pid" || true
-    read -r kdrop rdrop < <(sed -n 's/.*dropped \([0-9]*\) in the kernel, [0-9]* at the interface, \([0-9]*\) in the ring.*/\1 \2/p' \
-      "$err" | tail -1) || true
-    [ -n "$rdrop" ] || { log "sweep: no 'capture stopped' line"; cat "$err" >&2; return 1; }
+    synwatch_rx_stop "$err" || return 1
+    read -r captured kdrop idrop rdrop <<<"$CAPTURE_COUNTS"
   elif [ "$tool" = tcpdump ]; then
-    sleep 2
-    kill -INT "$pid"; wait "$pid" || true
-    kdrop=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$err")
+    tcpdump_rx_stop "$err"
+    read -r captured kdrop <<<"$CAPTURE_COUNTS"
   fi
   echo "$(( (after - before) * 1000000000 / (t1 - t0) )) ${kdrop:-0} $rdrop"
 }
@@ -418,10 +437,7 @@ bench_sweep() {
   build_floor   # for its filter text
   local ns_tx=swbench-stx-$$ ns_rx=swbench-srx-$$ port=9898 filter rate tool sent kd rd args label best
   filter=$("$OUT/floor" --print-filter)
-  NAMESPACES+=("$ns_tx" "$ns_rx")
-  ip netns add "$ns_tx"; ip netns add "$ns_rx"
-  ip link add vtx netns "$ns_tx" type veth peer name vrx netns "$ns_rx"
-  ip -n "$ns_tx" link set vtx up; ip -n "$ns_rx" link set vrx up; ip -n "$ns_rx" link set lo up
+  veth_namespaces "$ns_tx" "$ns_rx"
   # A destination MAC that isn't vrx's: the receiver's stack drops each frame after the capture saw it.
   cat >"$OUT/sweep.trafgen" <<'CONF'
 {
