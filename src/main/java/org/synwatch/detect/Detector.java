@@ -126,28 +126,33 @@ public final class Detector implements DetectorStats {
         for (int i = 0; i < count; i++) {
             int h = preparedPairHashes[i];
             int slot = PairTable.slotIfFor(pairs.indexEntryAt(h), h);
+            preparedSlots[i] = slot;
             if (slot == PairTable.NONE) {
                 newPairs++;
+            } else {
+                sink += prepareSlot(i, slot);
             }
-            preparedSlots[i] = slot;
         }
         // At the cap each new pair evicts one of the oldest and takes its slot, in order: load those.
-        int guesses = pairs.prefetchOldest(newPairs, oldestSlots);
-        for (int i = 0, guess = 0; i < count; i++) {
-            int slot = preparedSlots[i];
-            if (slot == PairTable.NONE && guess < guesses) {
-                slot = oldestSlots[guess++];
+        // A round of its own, taken only then: below the cap the run needs one pass.
+        int guesses = newPairs == 0 ? 0 : pairs.prefetchOldest(newPairs, oldestSlots);
+        for (int i = 0, guess = 0; guess < guesses; i++) {
+            if (preparedSlots[i] == PairTable.NONE) {
+                int slot = oldestSlots[guess++];
                 preparedSlots[i] = slot;
-            }
-            if (slot != PairTable.NONE) {
-                long tupleHash = recentSyns.hashOf(slot, upcoming[i].srcPort, upcoming[i].dstPort);
-                preparedTupleHashes[i] = tupleHash;
-                sink += pairs.loadRecord(slot) + recentSyns.prefetch(tupleHash);
+                sink += prepareSlot(i, slot);
             }
         }
         preparedCount = count;
         nextPrepared = 0;
         lookaheadSink += sink;
+    }
+
+    /** For the run's SYN {@code i} in {@code slot}: its 4-tuple hash, then loads the pair's record and the 4-tuple's buckets. */
+    private long prepareSlot(int i, int slot) {
+        long tupleHash = recentSyns.hashOf(slot, prepared[i].srcPort, prepared[i].dstPort);
+        preparedTupleHashes[i] = tupleHash;
+        return pairs.loadRecord(slot) + recentSyns.prefetch(tupleHash);
     }
 
     public void onSyn(SynHeader syn) {
