@@ -24,9 +24,10 @@ import org.synwatch.packet.SynHeader;
  *       is the address when one address made all the window's connections, else the prefix.
  *       Retransmissions (rule 2) stay per address.</li>
  * </ol>
- * The tables ({@link PairTable}, {@link RecentSyns}) have fixed bounds, and the order in which they
- * forget follows packet order alone, so the same input always prints the same lines. Confined to
- * one thread; only the counters are shared.
+ * The tables ({@link PairTable}, and {@link RecentSyns} for rule 2, which a pair's first 4-tuple
+ * joins only at the pair's second SYN) have fixed bounds, and the order in which they forget
+ * follows packet order alone, so the same input always prints the same lines. Confined to one
+ * thread; only the counters are shared.
  */
 public final class Detector implements DetectorStats {
     public static final long RETRANSMISSION_HORIZON_MICROS = 60_000_000L;
@@ -51,15 +52,14 @@ public final class Detector implements DetectorStats {
     private final long ipv6MaskLo;
     /**
      * What {@link #lookahead} computed for each SYN of its run, which {@link #onSyn} reuses when the
-     * SYN at hand is the run's next: the pair's hash, the slot its index then named (for a new pair
-     * at the cap, the slot it will likely take) and that slot's 4-tuple hash (valid only if the pair
-     * has that slot). Any other SYN is hashed anew.
+     * SYN at hand is the run's next: the pair's hash, the slot its index then named and that slot's
+     * 4-tuple hash (valid only if the pair still has that slot). Any other SYN is hashed anew.
      */
     private final SynHeader[] prepared = new SynHeader[MAX_LOOKAHEAD];
     private final int[] preparedPairHashes = new int[MAX_LOOKAHEAD];
     private final int[] preparedSlots = new int[MAX_LOOKAHEAD];
     private final long[] preparedTupleHashes = new long[MAX_LOOKAHEAD];
-    /** The slots of the oldest pairs, which the run's new pairs will likely take ({@link PairTable#prefetchOldest}). */
+    /** Where {@link PairTable#prefetchOldest} names the oldest pairs, which the run's new pairs will likely evict. */
     private final int[] oldestSlots = new int[MAX_LOOKAHEAD];
     private int preparedCount;
     private int nextPrepared;
@@ -102,11 +102,11 @@ public final class Detector implements DetectorStats {
     /**
      * Starts the memory loads that handling {@code upcoming[0..count)} will make, all at once and
      * in rounds, so their cache misses overlap: the ring slots (the capture thread wrote them, on
-     * another core); the pair index; then the pair records and the 4-tuple buckets. At the cap, a
-     * new pair's too: the slot it will take is that of the oldest pair it evicts, whose record and
-     * index entry are loaded as well. On tables larger than the cache, each SYN otherwise waits for
-     * its misses in a row. Only reads, so it changes no verdict; a SYN whose slot was guessed
-     * wrong, or whose pair moves meanwhile, just isn't helped.
+     * another core); the pair index; then the pair records and the 4-tuple buckets. At the cap,
+     * what a new pair's eviction reads: the oldest pairs' records and index entries (a new pair's
+     * first SYN reads no 4-tuple bucket). On tables larger than the cache, each SYN otherwise waits
+     * for its misses in a row. Only reads, so it changes no verdict; a SYN whose pair moves
+     * meanwhile, or an eviction guessed wrong, just isn't helped.
      */
     public void lookahead(SynHeader[] upcoming, int count) {
         count = Math.min(count, MAX_LOOKAHEAD);
@@ -130,29 +130,18 @@ public final class Detector implements DetectorStats {
             if (slot == PairTable.NONE) {
                 newPairs++;
             } else {
-                sink += prepareSlot(i, slot);
+                long tupleHash = recentSyns.hashOf(slot, upcoming[i].srcPort, upcoming[i].dstPort);
+                preparedTupleHashes[i] = tupleHash;
+                sink += pairs.loadRecord(slot) + recentSyns.prefetch(tupleHash);
             }
         }
-        // At the cap each new pair evicts one of the oldest and takes its slot, in order: load those.
-        // A round of its own, taken only then: below the cap the run needs one pass.
-        int guesses = newPairs == 0 ? 0 : pairs.prefetchOldest(newPairs, oldestSlots);
-        for (int i = 0, guess = 0; guess < guesses; i++) {
-            if (preparedSlots[i] == PairTable.NONE) {
-                int slot = oldestSlots[guess++];
-                preparedSlots[i] = slot;
-                sink += prepareSlot(i, slot);
-            }
+        // At the cap each new pair evicts one of the oldest and takes its slot: load what that reads.
+        if (newPairs > 0) {
+            pairs.prefetchOldest(newPairs, oldestSlots);
         }
         preparedCount = count;
         nextPrepared = 0;
         lookaheadSink += sink;
-    }
-
-    /** For the run's SYN {@code i} in {@code slot}: its 4-tuple hash, then loads the pair's record and the 4-tuple's buckets. */
-    private long prepareSlot(int i, int slot) {
-        long tupleHash = recentSyns.hashOf(slot, prepared[i].srcPort, prepared[i].dstPort);
-        preparedTupleHashes[i] = tupleHash;
-        return pairs.loadRecord(slot) + recentSyns.prefetch(tupleHash);
     }
 
     public void onSyn(SynHeader syn) {
@@ -166,24 +155,31 @@ public final class Detector implements DetectorStats {
         int pairHash = isPrepared ? preparedPairHashes[run]
                 : pairs.hashOf(syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo);
         int slot = pairs.touch(pairHash, syn.family, syn.srcHi, syn.srcLo, syn.dstHi, syn.dstLo, now);
-        long tupleHash = isPrepared && preparedSlots[run] == slot ? preparedTupleHashes[run]
-                : recentSyns.hashOf(slot, syn.srcPort, syn.dstPort);
-        boolean retransmission = recentSyns.seenWithin(tupleHash, slot, pairs.generation(slot), pairs.born(slot),
-                syn.srcPort, syn.dstPort, now);
-        if (retransmission) {
-            retransmissions.increment();
-            return;
+        boolean byPrefix = syn.family == SynHeader.IPV6 && ipv6Prefix < 128;
+        // A pair's first SYN can't repeat anything. Unless its ports are counted under a prefix, its
+        // 4-tuple then waits in the pair's record until the pair's next SYN: a flood of one-SYN
+        // sources never reaches RecentSyns (pairs-3M: 290 ns a SYN instead of 720).
+        boolean firstTupleKept = pairs.created() && !byPrefix;
+        if (!firstTupleKept) {
+            long tupleHash = isPrepared && preparedSlots[run] == slot ? preparedTupleHashes[run]
+                    : recentSyns.hashOf(slot, syn.srcPort, syn.dstPort);
+            if (seenWithinHorizon(slot, tupleHash, syn.srcPort, syn.dstPort, now)) {
+                retransmissions.increment();
+                return;
+            }
         }
         (syn.family == SynHeader.IPV4 ? newIpv4 : newIpv6).increment();
         listener.newConnection(syn);
         int scanner = slot;
-        boolean byPrefix = syn.family == SynHeader.IPV6 && ipv6Prefix < 128;
         if (byPrefix) {
             scanner = pairs.touch(IPV6_PREFIX_FAMILY, syn.srcHi & ipv6MaskHi, syn.srcLo & ipv6MaskLo,
                     syn.dstHi, syn.dstLo, now);
             pairs.recordSource(scanner, syn.srcHi, syn.srcLo);
         }
         int ports = pairs.recordNewConnection(scanner, syn.dstPort, now, scanPorts);
+        if (firstTupleKept) {
+            pairs.keepFirstTuple(slot, syn.srcPort);
+        }
         if (ports > portThreshold && !pairs.episodeActive(scanner)) {
             pairs.startEpisode(scanner);
             scans.increment();
@@ -192,6 +188,26 @@ public final class Detector implements DetectorStats {
             Arrays.sort(scanPorts, 0, ports);
             listener.portScan(syn, sourceBits, scanPorts, ports);
         }
+    }
+
+    /**
+     * Rule 2 for a SYN whose 4-tuple (of hash {@code tupleHash}) its pair doesn't keep as its first:
+     * whether that 4-tuple sent within the horizon. A first 4-tuple still in the pair's record
+     * ({@link PairTable#keepFirstTuple}) is compared there, then goes into {@link RecentSyns}, with
+     * its own time, or with this SYN's if this repeats it.
+     */
+    private boolean seenWithinHorizon(int slot, long tupleHash, int srcPort, int dstPort, long now) {
+        int generation = pairs.generation(slot);
+        long born = pairs.born(slot);
+        long first = pairs.takeFirstTuple(slot);
+        if (first == ((long) srcPort << 16 | dstPort)) {
+            recentSyns.takeIn(slot, generation, srcPort, dstPort, now, now);
+            return now - born < RETRANSMISSION_HORIZON_MICROS;
+        }
+        if (first != PairTable.NONE) {
+            recentSyns.takeIn(slot, generation, (int) (first >>> 16), (int) first & 0xFFFF, born, now);
+        }
+        return recentSyns.seenWithin(tupleHash, slot, generation, born, srcPort, dstPort, now);
     }
 
     /** The detector's time for a packet stamped {@code stamp}: the latest stamp seen so far. */

@@ -7,16 +7,17 @@ package org.synwatch.detect;
  * <pre>
  *   bytes 0..31   source and destination address (high and low 64 bits each)
  *   32..35        flags: family (bits 0-3; 0 = free), scan episode (bit 4), source noted (bit 5),
- *                 ports kept (bits 8-14), generation (bits 15-31)
+ *                 first 4-tuple held (bit 6), ports kept (bits 8-14), generation (bits 15-31)
  *   then, times   last activity (any SYN, retransmissions included); born: when this pair took the slot
  *   only for pairs keyed by a source prefix: the source address of the latest new connection (16
  *                 bytes), and when an address other than that one last connected (a time)
  *   then          the kept ports' latest times, then the ports (2 bytes each)
+ *   then          the source port of the pair's first SYN (2 bytes, {@link #keepFirstTuple})
  * </pre>
  *
  * A time takes 4 bytes ({@link CompactTime}) when the window and the idle horizon are at most
  * {@value CompactTime#LONGEST_INTERVAL_MICROS} µs (about 18 minutes; the default window is 60 s): at
- * the default threshold a record is then 62 bytes, one cache line, where 8-byte times would take
+ * the default threshold a record is then 64 bytes, one cache line, where 8-byte times would take
  * two. Longer windows take 8-byte times, and two lines.
  *
  * <p>Only the {@code portSlots} most recent distinct ports are kept: with the port of the SYN at
@@ -58,6 +59,7 @@ final class PairTable {
     private static final int FAMILY_MASK = 0xF;
     private static final int EPISODE = 1 << 4;
     private static final int SOURCE_NOTED = 1 << 5;
+    private static final int FIRST_TUPLE = 1 << 6;
     private static final int PORT_COUNT_SHIFT = 8;
     private static final int PORT_COUNT_MASK = 0x7F << PORT_COUNT_SHIFT;
     private static final int GENERATION_SHIFT = 15;
@@ -88,6 +90,7 @@ final class PairTable {
     private final long otherSourceTimeOffset;
     private final long portTimesOffset;
     private final long portsOffset;
+    private final long firstSourcePortOffset;
     private final long recordBytes;
     /** What 4-byte times count from; the first SYN moves it there. */
     private long epoch;
@@ -113,6 +116,10 @@ final class PairTable {
     private int usedSlots;
     private int freeList = NONE;
     private int size;
+    /** Whether the latest {@link #touch} made the pair: its SYN is the pair's first. */
+    private boolean created;
+    /** Pairs that hold their first 4-tuple ({@link #keepFirstTuple}). */
+    private int firstTuples;
     /** What {@link #prefetchOldest} read: kept so that the compiler can't drop the reads. */
     private long prefetchSink;
     /**
@@ -149,7 +156,8 @@ final class PairTable {
         this.otherSourceTimeOffset = sourceOffset + 16;
         this.portTimesOffset = sources ? otherSourceTimeOffset + timeBytes : bornOffset + timeBytes;
         this.portsOffset = portTimesOffset + (long) timeBytes * portSlots;
-        this.recordBytes = roundUp(portsOffset + 2L * portSlots, 32);
+        this.firstSourcePortOffset = portsOffset + 2L * portSlots;
+        this.recordBytes = roundUp(firstSourcePortOffset + 2, 32);
         this.singlePort = new SlotOrder();
         this.multiPort = new SlotOrder();
         this.pages = new long[(maxPairs + PAGE_SLOTS - 1) >>> PAGE_SHIFT];
@@ -374,6 +382,7 @@ final class PairTable {
                         && Memory.getLong(at + SRC_HI) == sHi && Memory.getLong(at + DST_HI) == dHi
                         && (flagsAt(at) & FAMILY_MASK) == fam) {
                     setTimeAt(at + activityOffset, now);
+                    created = false;
                     return slot;
                 }
             }
@@ -397,7 +406,13 @@ final class PairTable {
         insertIntoIndex(h, slot);
         singlePort.add(slot, now);
         size++;
+        created = true;
         return slot;
+    }
+
+    /** Whether the latest {@link #touch} made its pair, so that its SYN is the pair's first. */
+    boolean created() {
+        return created;
     }
 
     /**
@@ -668,6 +683,43 @@ final class PairTable {
         return timeAt(record(slot) + otherSourceTimeOffset) <= now - windowMicros;
     }
 
+    /**
+     * Keeps in the record the 4-tuple of the pair's first SYN, just {@link #recordNewConnection
+     * recorded}: its source port here, its destination port as the one port kept, its time as the
+     * pair's birth. Until the pair's next SYN ({@link #takeFirstTuple}) that is all the pair has
+     * sent, so nothing else is needed to tell a retransmission of it; {@link RecentSyns} never sees
+     * the 4-tuple of a pair that sends one SYN, as a spoofed flood's do.
+     */
+    void keepFirstTuple(int slot, int srcPort) {
+        long at = record(slot);
+        int flags = flagsAt(at);
+        assert portCount(flags) == 1 && (flags & FIRST_TUPLE) == 0 : flags;
+        Memory.putChar(at + firstSourcePortOffset, srcPort);
+        setFlagsAt(at, flags | FIRST_TUPLE);
+        firstTuples++;
+    }
+
+    /**
+     * At the pair's second SYN or later: the first SYN's ports, source port above the destination
+     * port's 16 bits, if the record holds them ({@link #keepFirstTuple}), which it then stops doing;
+     * else {@link #NONE}.
+     */
+    long takeFirstTuple(int slot) {
+        long at = record(slot);
+        int flags = flagsAt(at);
+        if ((flags & FIRST_TUPLE) == 0) {
+            return NONE;
+        }
+        setFlagsAt(at, flags & ~FIRST_TUPLE);
+        firstTuples--;
+        return (long) Memory.getChar(at + firstSourcePortOffset) << 16 | portAt(at, 0);
+    }
+
+    /** Pairs whose first 4-tuple their record holds ({@link #keepFirstTuple}). */
+    int firstTuplesHeld() {
+        return firstTuples;
+    }
+
     // ------------------------------------------------------------------ slots and index
 
     /**
@@ -699,7 +751,11 @@ final class PairTable {
     private void remove(int slot) {
         removeFromIndex(slot);
         long at = record(slot);
-        setFlagsAt(at, flagsAt(at) & ~((1 << GENERATION_SHIFT) - 1));
+        int flags = flagsAt(at);
+        if ((flags & FIRST_TUPLE) != 0) {
+            firstTuples--;
+        }
+        setFlagsAt(at, flags & ~((1 << GENERATION_SHIFT) - 1));
         Memory.putInt(slotWord(slot), 0);
         Memory.putInt(at + activityOffset, freeList);
         freeList = slot;

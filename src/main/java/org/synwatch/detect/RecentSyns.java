@@ -1,11 +1,13 @@
 package org.synwatch.detect;
 
 /**
- * When each connection 4-tuple last sent a SYN, to recognise retransmissions. Exact for up to
+ * When each connection 4-tuple last sent a SYN, to recognise retransmissions (but a pair's first,
+ * which waits in the pair's record until the pair's second SYN: {@link #takeIn}). Exact for up to
  * {@code maxSyns} 4-tuples seen within the horizon, however they spread over pairs, so what is
  * printed never depends on the hash key ({@link #makeRoom} says why). One exception, where a
  * 4-tuple of a held pair may be forgotten while fewer than the bound are, and is counted: an insert
- * whose cuckoo moves run out at the bound.
+ * whose cuckoo moves run out at the bound. Below, "a SYN" is a call of {@link #seenWithin} or
+ * {@link #takeIn}: each adds at most one entry, and pays the upkeep that the bounds count on.
  *
  * <p>A bucketed cuckoo table: 12-byte entries, five to a 64-byte bucket (one cache line), and each
  * 4-tuple may live in either of two buckets that its keyed hash names. So a lookup reads at most
@@ -63,6 +65,8 @@ final class RecentSyns {
     private static final int MAX_MOVES = 64;
     private static final int SLOT_BITS = 27;
     private static final long GENERATION_IN_KEY = 0x1FL << 59;
+    /** What {@link #setLatest} returns for a 4-tuple it didn't hold: no entry time is this. */
+    private static final long NOT_HELD = Long.MIN_VALUE;
 
     private final Hashing.Key hashKey;
     private final PairTable pairs;
@@ -173,6 +177,30 @@ final class RecentSyns {
 
     /** {@link #seenWithin}, given the 4-tuple's {@link #hashOf hash}: the look-ahead computed it already. */
     boolean seenWithin(long hash, int slot, int generation, long born, int srcPort, int dstPort, long now) {
+        int time = maintain(now);
+        long previous = setLatest(hash, keyOf(slot, generation, srcPort, dstPort), time, time);
+        return previous != NOT_HELD && retransmission((int) previous, born, time);
+    }
+
+    /**
+     * Takes in a 4-tuple of the pair in {@code slot} that last sent a SYN at {@code seen}, no later
+     * than {@code now}, and that this table doesn't hold: one its pair kept until now
+     * ({@link PairTable#keepFirstTuple}). Counts as a SYN for the table's upkeep, so that it gains
+     * at most one entry per upkeep step, as its bounds assume ({@link #makeRoom}).
+     */
+    void takeIn(int slot, int generation, int srcPort, int dstPort, long seen, long now) {
+        if (now - seen >= horizon) {
+            return;   // expired: it could never match
+        }
+        int time = maintain(now);
+        setLatest(hashOf(slot, srcPort, dstPort), keyOf(slot, generation, srcPort, dstPort), CompactTime.encode(seen, epoch), time);
+    }
+
+    /**
+     * The upkeep each SYN pays, a few entries' worth: the epoch's move when due, the sweep, the
+     * pass under way and the growth under way. Returns {@code now} as an entry's time.
+     */
+    private int maintain(long now) {
         if (CompactTime.rebaseDue(now, epoch)) {
             rebase(now);
         }
@@ -186,7 +214,14 @@ final class RecentSyns {
         for (int i = 0; i < MIGRATE_PER_SYN && oldBlock != null; i++) {
             migrateOne(time);
         }
-        long key = keyOf(slot, generation, srcPort, dstPort);
+        return time;
+    }
+
+    /**
+     * Records {@code entryTime} as the latest SYN of {@code key} (whose hash is {@code hash}) at
+     * {@code time}, and returns the time its entry had, or {@link #NOT_HELD}.
+     */
+    private long setLatest(long hash, long key, int entryTime, int time) {
         // One pass over each bucket: the 4-tuple's entry if there is one, else the first free or
         // expired entry, where it goes unless the table must first make room.
         long room = 0;
@@ -195,8 +230,8 @@ final class RecentSyns {
             for (int i = 0; i < BUCKET_ENTRIES; i++, at += ENTRY_BYTES) {
                 if (Memory.getLong(at) == key) {
                     int previous = timeAt(at);
-                    setTimeAt(at, time);
-                    return retransmission(previous, born, time);
+                    setTimeAt(at, entryTime);
+                    return previous;
                 }
                 if (room == 0 && vacant(at, time)) {
                     room = at;
@@ -205,7 +240,7 @@ final class RecentSyns {
         }
         // While the table grows, the 4-tuple may still be in the old one: it moves over now.
         long old = oldBlock == null ? 0 : oldEntry(key, hash);
-        int previous = 0;
+        long previous = NOT_HELD;
         if (old != 0) {
             previous = timeAt(old);
             Memory.putLong(old, 0L);
@@ -213,13 +248,13 @@ final class RecentSyns {
         }
         if (occupied >= limit) {
             makeRoom(time);
-            insert(key, hash, time, time);   // the table may have grown: find the place again
+            insert(key, hash, entryTime, time);   // the table may have grown: find the place again
         } else if (room != 0) {
-            store(room, key, time);
+            store(room, key, entryTime);
         } else {
-            insert(key, hash, time, time);
+            insert(key, hash, entryTime, time);
         }
-        return old != 0 && retransmission(previous, born, time);
+        return previous;
     }
 
     /**

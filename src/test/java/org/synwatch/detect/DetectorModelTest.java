@@ -805,9 +805,11 @@ class DetectorModelTest {
      * Case (c)'s traffic. {@value #LONG_LIVED} long-lived pairs, each to ports 80 and 443 (so always
      * two ports in the window: never the eviction's first choice), open new 4-tuples while fewer
      * than {@code target} of theirs were seen within the horizon, else repeat one that was
-     * (a retransmission). Between them, a flood of one-SYN pairs, never seen again: at the pair cap
-     * each evicts another, whose 4-tuple entry is left behind, unexpired, for the table to find
-     * and clear. Now and then one of eight scanners sends five ports at once, 80 s apart.
+     * (a retransmission). Between them, a flood of two-SYN pairs (two source ports), never seen
+     * again: at the pair cap each evicts another, whose two 4-tuple entries are left behind,
+     * unexpired, for the table to find and clear. (A pair's first 4-tuple reaches the table only at
+     * its second SYN: a one-SYN flood would leave it nothing to clear.) Now and then one of eight
+     * scanners sends five ports at once, 80 s apart.
      */
     static final class BoundTraffic implements Supplier<SynHeader> {
         static final int LONG_LIVED = 24;
@@ -830,10 +832,8 @@ class DetectorModelTest {
 
         /** The most time between two SYNs, in µs: with 8 ms, about 15,000 SYNs a horizon. */
         long maxStep = 8_000;
-        /** Of each thousand SYNs, how many are one-shot pairs'. */
+        /** Of each thousand draws, how many are a two-SYN pair's. */
         private final int oneShotShare;
-        /** When each of the last horizon's one-shot SYNs went out. */
-        private final ArrayDeque<Long> recentOneShots = new ArrayDeque<>();
 
         BoundTraffic(long seed, int target, int oneShotShare) {
             this.r = new Random(seed);
@@ -845,11 +845,6 @@ class DetectorModelTest {
         /** The long-lived pairs' 4-tuples seen within the horizon. */
         int live() {
             return live.size();
-        }
-
-        /** The one-shot pairs' 4-tuples seen within the horizon, whether their pairs are held or not. */
-        int oneShotsWithinHorizon() {
-            return recentOneShots.size();
         }
 
         /** The scanners seen within the horizon, at {@code now}: five 4-tuples each. */
@@ -891,16 +886,18 @@ class DetectorModelTest {
                 }
                 return burst.removeFirst();
             }
-            while (!recentOneShots.isEmpty() && recentOneShots.peekFirst() <= now - HORIZON) {
-                recentOneShots.removeFirst();
-            }
             if (dice < oneShotShare) {
                 long n = oneShots++;
-                recentOneShots.addLast(now);
                 boolean four = n % 4 != 0;
-                return four
-                        ? syn(now, SynHeader.IPV4, 0, 0x64400000L + n, 1024 + r.nextInt(60_000), 0, 0x0A000101L + r.nextInt(4), 1 + r.nextInt(1024))
-                        : syn(now, SynHeader.IPV6, 0x20010db8aaaa0000L, n, 1024 + r.nextInt(60_000), V6_SERVERS, 7, 1 + r.nextInt(1024));
+                long server = four ? 0x0A000101L + r.nextInt(4) : 7;
+                int sourcePort = 1024 + r.nextInt(60_000);
+                int port = 1 + r.nextInt(1024);
+                for (int i = 0; i < 2; i++) {
+                    burst.add(four
+                            ? syn(now, SynHeader.IPV4, 0, 0x64400000L + n, sourcePort + i, 0, server, port)
+                            : syn(now, SynHeader.IPV6, 0x20010db8aaaa0000L, n, sourcePort + i, V6_SERVERS, server, port));
+                }
+                return burst.removeFirst();
             }
             long tuple;
             if (live.size() < target) {
@@ -942,11 +939,11 @@ class DetectorModelTest {
         DetectionSettings settings = new DetectionSettings(3, MINUTE, maxPairs, bound, 128);
         long seed = bound + (lookahead ? 1 : 2);
         Harness h = new Harness("(c)", settings, lookahead, seed);
-        // The live 4-tuples: the long-lived pairs' own, one for each other pair held, five for a
+        // The live 4-tuples: the long-lived pairs' own, two for each other pair held, five for a
         // scanner (at most four within the horizon): with the table full, the bound at most.
         int others = maxPairs - BoundTraffic.LONG_LIVED;
-        BoundTraffic traffic = new BoundTraffic(seed, bound - others - 4 * 4, 450);
-        h.liveCount = () -> traffic.live() + h.pairs.size() - BoundTraffic.LONG_LIVED + 4 * traffic.scannersWithin(h.rules.clock);
+        BoundTraffic traffic = new BoundTraffic(seed, bound - 2 * others - 4 * 4, 450);
+        h.liveCount = () -> traffic.live() + 2 * (h.pairs.size() - BoundTraffic.LONG_LIVED) + 4 * traffic.scannersWithin(h.rules.clock);
         h.run(traffic, 400_000);
         h.assertCountsAgree();
         Detector d = h.published();

@@ -184,6 +184,47 @@ class DetectorTest {
         assertEquals(0, d.scansDetected());
     }
 
+    /**
+     * A pair's first 4-tuple stays in its record until the pair's next SYN: a flood of one-SYN
+     * sources never reaches the 4-tuple table. Yet each first 4-tuple is recognised when it repeats
+     * up to the horizon's last microsecond, whether its pair sent another 4-tuple meanwhile or not,
+     * and a repeat restarts its horizon. (A 120 s window keeps pairs idle for 60 s in the table.)
+     */
+    @Test
+    void aPairsFirst4TupleIsRememberedInItsRecordUntilThePairsNextSyn() {
+        Detector d = detector(3, 120 * SECOND, 100_000);
+        for (int i = 0; i < 10_000; i++) {
+            d.onSyn(syn(T0 + i, source(i), 40_000, "10.0.0.5", 80));
+        }
+        assertEquals(0, published(d).trackedSyns(), "no 4-tuple of a one-SYN flood in the table");
+        d.onSyn(syn(T0 + 10 * SECOND, source(2), 40_001, "10.0.0.5", 81));
+        d.onSyn(syn(T0 + 10 * SECOND, source(3), 40_001, "10.0.0.5", 81));
+        assertEquals(4, published(d).trackedSyns(), "each one's first 4-tuple, then its second");
+        d.onSyn(syn(T0 + 60 * SECOND - 1, source(0), 40_000, "10.0.0.5", 80));   // first SYN at T0: a retransmission
+        d.onSyn(syn(T0 + 60 * SECOND + 1, source(1), 40_000, "10.0.0.5", 80));   // at T0 + 1: a full horizon, new
+        d.onSyn(syn(T0 + 60 * SECOND + 1, source(2), 40_000, "10.0.0.5", 80));   // at T0 + 2, since in the table
+        d.onSyn(syn(T0 + 60 * SECOND + 3, source(3), 40_000, "10.0.0.5", 80));   // at T0 + 3: new
+        d.onSyn(syn(T0 + 119 * SECOND, source(0), 40_000, "10.0.0.5", 80));      // 59 s after its repeat
+        assertEquals(3, d.retransmissions());
+        assertEquals(10_004, d.newConnections(SynHeader.IPV4));
+        assertEquals(10_004, lines().size());
+    }
+
+    /** With ports counted per IPv6 prefix, a pair's port list is its prefix's: its first 4-tuple goes to the table. */
+    @Test
+    void underAnIpv6PrefixTheFirst4TupleGoesToTheTable() {
+        Detector d = withIpv6Prefix(64);
+        d.onSyn(syn(T0, "2001:db8:1:2::7", 40_000, "2001:db8::5", 443));
+        assertEquals(1, published(d).trackedSyns());
+        d.onSyn(syn(T0 + 59 * SECOND, "2001:db8:1:2::7", 40_000, "2001:db8::5", 443));
+        assertEquals(1, d.retransmissions());
+        assertEquals(1, lines().size());
+    }
+
+    private static String source(int i) {
+        return "198.51." + (i >> 8) + "." + (i & 0xFF);
+    }
+
     @Test
     void retransmissionsAreRecognisedWhateverTheConnectionRate() {
         Detector d = defaults();

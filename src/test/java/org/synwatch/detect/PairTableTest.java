@@ -117,6 +117,37 @@ class PairTableTest {
         assertEquals(2, evictions(table));
     }
 
+    /**
+     * A pair's first 4-tuple, kept in its record: given back once, at the pair's next SYN, even
+     * with both ports at 65535 (whose packing is no sentinel); counted while held, and no longer
+     * once taken, or once its pair is evicted or retired.
+     */
+    @Test
+    void aPairKeepsItsFirst4TupleUntilItIsTakenOrThePairLeaves() {
+        PairTable table = new PairTable(3, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
+        int[] slots = new int[3];
+        for (int source = 0; source < 3; source++) {
+            slots[source] = touch(table, source, T0 + source);
+            assertTrue(table.created());
+            table.recordNewConnection(slots[source], 65_535 - source, T0 + source, ports);
+            table.keepFirstTuple(slots[source], 65_535);
+        }
+        assertEquals(3, table.firstTuplesHeld());
+        assertEquals(slots[0], touch(table, 0, T0 + 10));
+        assertFalse(table.created(), "found, not made");
+        assertEquals(0xFFFF_FFFFL, table.takeFirstTuple(slots[0]));
+        assertEquals(PairTable.NONE, table.takeFirstTuple(slots[0]), "given back once");
+        assertEquals(2, table.firstTuplesHeld());
+        // At the cap pair 1, the oldest untouched, goes: its 4-tuple with it.
+        touch(table, 3, T0 + 11);
+        assertEquals(1, table.evictions(DetectorStats.Eviction.SINGLE_PORT));
+        assertEquals(1, table.firstTuplesHeld());
+        assertEquals(PairTable.NONE, table.takeFirstTuple(slots[1]), "the slot's new pair keeps none yet");
+        // Retired idle: pair 2, and pair 3's slot never kept one.
+        table.tidy(T0 + 2 + WINDOW, 10);
+        assertEquals(0, table.firstTuplesHeld());
+    }
+
     @Test
     void multiPortPairsGoOnlyWhenNoSinglePortPairIsLeft() {
         PairTable table = new PairTable(3, 3, WINDOW, WINDOW, false, new Hashing.Key(99));
