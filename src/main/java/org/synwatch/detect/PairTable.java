@@ -118,8 +118,6 @@ final class PairTable {
     private int size;
     /** Whether the latest {@link #touch} made the pair: its SYN is the pair's first. */
     private boolean created;
-    /** Pairs that hold their first 4-tuple ({@link #keepFirstTuple}). */
-    private int firstTuples;
     /** What {@link #prefetchOldest} read: kept so that the compiler can't drop the reads. */
     private long prefetchSink;
     /**
@@ -696,7 +694,6 @@ final class PairTable {
         assert portCount(flags) == 1 && (flags & FIRST_TUPLE) == 0 : flags;
         Memory.putChar(at + firstSourcePortOffset, srcPort);
         setFlagsAt(at, flags | FIRST_TUPLE);
-        firstTuples++;
     }
 
     /**
@@ -711,13 +708,7 @@ final class PairTable {
             return NONE;
         }
         setFlagsAt(at, flags & ~FIRST_TUPLE);
-        firstTuples--;
         return (long) Memory.getChar(at + firstSourcePortOffset) << 16 | portAt(at, 0);
-    }
-
-    /** Pairs whose first 4-tuple their record holds ({@link #keepFirstTuple}). */
-    int firstTuplesHeld() {
-        return firstTuples;
     }
 
     // ------------------------------------------------------------------ slots and index
@@ -751,11 +742,7 @@ final class PairTable {
     private void remove(int slot) {
         removeFromIndex(slot);
         long at = record(slot);
-        int flags = flagsAt(at);
-        if ((flags & FIRST_TUPLE) != 0) {
-            firstTuples--;
-        }
-        setFlagsAt(at, flags & ~((1 << GENERATION_SHIFT) - 1));
+        setFlagsAt(at, flagsAt(at) & ~((1 << GENERATION_SHIFT) - 1));
         Memory.putInt(slotWord(slot), 0);
         Memory.putInt(at + activityOffset, freeList);
         freeList = slot;

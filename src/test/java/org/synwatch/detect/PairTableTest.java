@@ -119,8 +119,8 @@ class PairTableTest {
 
     /**
      * A pair's first 4-tuple, kept in its record: given back once, at the pair's next SYN, even
-     * with both ports at 65535 (whose packing is no sentinel); counted while held, and no longer
-     * once taken, or once its pair is evicted or retired.
+     * with both ports at 65535 (whose packing is no sentinel); gone with its pair, evicted or
+     * retired, so that the slot's next pair doesn't inherit it.
      */
     @Test
     void aPairKeepsItsFirst4TupleUntilItIsTakenOrThePairLeaves() {
@@ -132,20 +132,18 @@ class PairTableTest {
             table.recordNewConnection(slots[source], 65_535 - source, T0 + source, ports);
             table.keepFirstTuple(slots[source], 65_535);
         }
-        assertEquals(3, table.firstTuplesHeld());
         assertEquals(slots[0], touch(table, 0, T0 + 10));
         assertFalse(table.created(), "found, not made");
         assertEquals(0xFFFF_FFFFL, table.takeFirstTuple(slots[0]));
         assertEquals(PairTable.NONE, table.takeFirstTuple(slots[0]), "given back once");
-        assertEquals(2, table.firstTuplesHeld());
         // At the cap pair 1, the oldest untouched, goes: its 4-tuple with it.
-        touch(table, 3, T0 + 11);
+        assertEquals(slots[1], touch(table, 3, T0 + 11));
         assertEquals(1, table.evictions(DetectorStats.Eviction.SINGLE_PORT));
-        assertEquals(1, table.firstTuplesHeld());
-        assertEquals(PairTable.NONE, table.takeFirstTuple(slots[1]), "the slot's new pair keeps none yet");
-        // Retired idle: pair 2, and pair 3's slot never kept one.
+        assertEquals(PairTable.NONE, table.takeFirstTuple(slots[1]), "the slot's new pair has none");
+        // Pair 2 retires idle; the next new pair takes its slot.
         table.tidy(T0 + 2 + WINDOW, 10);
-        assertEquals(0, table.firstTuplesHeld());
+        assertEquals(slots[2], touch(table, 4, T0 + 2 + WINDOW));
+        assertEquals(PairTable.NONE, table.takeFirstTuple(slots[2]), "nor this one");
     }
 
     @Test
