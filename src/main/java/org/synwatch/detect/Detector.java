@@ -201,11 +201,14 @@ public final class Detector implements DetectorStats {
         long born = pairs.born(slot);
         long first = pairs.takeFirstTuple(slot);
         if (first == ((long) srcPort << 16 | dstPort)) {
-            recentSyns.takeIn(slot, generation, srcPort, dstPort, now, now);
+            recentSyns.takeIn(tupleHash, slot, generation, srcPort, dstPort, now, now);
             return now - born < RETRANSMISSION_HORIZON_MICROS;
         }
         if (first != PairTable.NONE) {
-            recentSyns.takeIn(slot, generation, (int) (first >>> 16), (int) first & 0xFFFF, born, now);
+            int firstSrcPort = (int) (first >>> 16);
+            int firstDstPort = (int) first & 0xFFFF;
+            recentSyns.takeIn(recentSyns.hashOf(slot, firstSrcPort, firstDstPort), slot, generation,
+                    firstSrcPort, firstDstPort, born, now);
         }
         return recentSyns.seenWithin(tupleHash, slot, generation, born, srcPort, dstPort, now);
     }

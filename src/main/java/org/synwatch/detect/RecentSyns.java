@@ -183,17 +183,18 @@ final class RecentSyns {
     }
 
     /**
-     * Takes in a 4-tuple of the pair in {@code slot} that last sent a SYN at {@code seen}, no later
-     * than {@code now}, and that this table doesn't hold: one its pair kept until now
-     * ({@link PairTable#keepFirstTuple}). Counts as a SYN for the table's upkeep, so that it gains
-     * at most one entry per upkeep step, as its bounds assume ({@link #makeRoom}).
+     * Takes in a 4-tuple of the pair in {@code slot}, of {@link #hashOf hash} {@code hash}, that last
+     * sent a SYN at {@code seen}, no later than {@code now}, and that this table doesn't hold: one
+     * its pair kept until now ({@link PairTable#keepFirstTuple}). Counts as a SYN for the table's
+     * upkeep, so that it gains at most one entry per upkeep step, as its bounds assume
+     * ({@link #makeRoom}).
      */
-    void takeIn(int slot, int generation, int srcPort, int dstPort, long seen, long now) {
+    void takeIn(long hash, int slot, int generation, int srcPort, int dstPort, long seen, long now) {
         if (now - seen >= horizon) {
             return;   // expired: it could never match
         }
         int time = maintain(now);
-        setLatest(hashOf(slot, srcPort, dstPort), keyOf(slot, generation, srcPort, dstPort), CompactTime.encode(seen, epoch), time);
+        setLatest(hash, keyOf(slot, generation, srcPort, dstPort), CompactTime.encode(seen, epoch), time);
     }
 
     /**
