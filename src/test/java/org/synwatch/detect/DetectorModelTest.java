@@ -820,7 +820,8 @@ class DetectorModelTest {
         private final Random r;
         int target;
         private long wall = T0;
-        private long oneShots;
+        /** The flood's two-SYN pairs so far. */
+        private long floodPairs;
         private final List<Long> live = new ArrayList<>();
         private final Map<Long, Integer> positions = new HashMap<>();
         private final Map<Long, Long> lastSeen = new HashMap<>();
@@ -833,12 +834,12 @@ class DetectorModelTest {
         /** The most time between two SYNs, in µs: with 8 ms, about 15,000 SYNs a horizon. */
         long maxStep = 8_000;
         /** Of each thousand draws, how many are a two-SYN pair's. */
-        private final int oneShotShare;
+        private final int floodShare;
 
-        BoundTraffic(long seed, int target, int oneShotShare) {
+        BoundTraffic(long seed, int target, int floodShare) {
             this.r = new Random(seed);
             this.target = target;
-            this.oneShotShare = oneShotShare;
+            this.floodShare = floodShare;
             java.util.Arrays.fill(scannerTimes, Long.MIN_VALUE / 2);
         }
 
@@ -886,8 +887,8 @@ class DetectorModelTest {
                 }
                 return burst.removeFirst();
             }
-            if (dice < oneShotShare) {
-                long n = oneShots++;
+            if (dice < floodShare) {
+                long n = floodPairs++;
                 boolean four = n % 4 != 0;
                 long server = four ? 0x0A000101L + r.nextInt(4) : 7;
                 int sourcePort = 1024 + r.nextInt(60_000);
